@@ -1,0 +1,189 @@
+//! The raw-sample schema: one [`SampleRecord`] per HTTP request the load generator
+//! made, one [`ResourceRecord`] per Docker stats reading, and the per-run [`Manifest`].
+//! This is a public interface (documented in `data/README.md`); bump
+//! [`SCHEMA_VERSION`] on any incompatible change.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the Parquet column layout and of `manifest.json`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// File names inside a run directory.
+pub const SAMPLES_FILE: &str = "samples.parquet";
+pub const RESOURCES_FILE: &str = "resources.parquet";
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Why a request failed. `None` in a [`SampleRecord`] means it succeeded
+/// (a response with status 200..=399, as k6's `http_req_failed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// A full response arrived, with status >= 400.
+    HttpStatus,
+    /// No complete response within the request timeout.
+    Timeout,
+    /// The TCP connection could not be established.
+    Connect,
+    /// The connection was closed or reset before a full response.
+    Io,
+    /// The peer spoke something that is not valid HTTP/1.1.
+    Protocol,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 5] = [
+        ErrorKind::HttpStatus,
+        ErrorKind::Timeout,
+        ErrorKind::Connect,
+        ErrorKind::Io,
+        ErrorKind::Protocol,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::HttpStatus => "http_status",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Io => "io",
+            ErrorKind::Protocol => "protocol",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One HTTP request. Times are nanoseconds relative to the start of the
+/// scenario (`ScenarioSummary::started_at_unix_ns` in the manifest gives the wall clock).
+///
+/// Column order in `samples.parquet` is the field order below.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleRecord {
+    /// Stack name, e.g. `fastapi-sqlite3`.
+    pub stack: String,
+    /// 1-based repetition number.
+    pub repetition: u32,
+    /// Scenario name from the campaign, e.g. `hello`.
+    pub scenario: String,
+    /// 0-based virtual user index.
+    pub vu: u32,
+    /// 0-based iteration index within the scenario (global, not per VU).
+    pub iteration: u64,
+    /// When the request was due: the schedule in `constant-arrival-rate`,
+    /// equal to `start_ns` in closed-model executors.
+    pub scheduled_ns: i64,
+    /// When the generator began this request (before any connection set-up).
+    pub start_ns: i64,
+    /// When the last byte of the response arrived (or the request failed).
+    pub end_ns: i64,
+    /// k6 `http_req_duration`: sending + waiting + receiving; connection set-up excluded.
+    pub latency_ns: i64,
+    /// k6 `http_req_waiting` (time to first byte): from the request fully sent
+    /// to the first byte of the response.
+    pub ttfb_ns: i64,
+    /// k6 `http_req_connecting`: TCP connect time; 0 when a kept-alive connection was reused.
+    pub connect_ns: i64,
+    /// HTTP status, 0 when no response arrived.
+    pub status: u16,
+    /// Response bytes received (headers + body).
+    pub bytes_in: u64,
+    /// Request bytes sent (headers + body).
+    pub bytes_out: u64,
+    /// `None` when the request succeeded.
+    pub error: Option<ErrorKind>,
+}
+
+impl SampleRecord {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// One Docker stats reading of the server container.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceRecord {
+    pub stack: String,
+    pub repetition: u32,
+    /// The phase during which the reading was taken: `settle`, `warmup`, `idle`,
+    /// a scenario name, or `pause` (between scenarios).
+    pub phase: String,
+    /// Nanoseconds since the repetition's container was started.
+    pub t_ns: i64,
+    /// CPU use in percent of one core (200 = two cores busy), as `docker stats` computes it.
+    pub cpu_percent: f64,
+    /// Memory in use (usage minus page cache), bytes.
+    pub mem_bytes: u64,
+    /// Memory limit seen by the container, bytes.
+    pub mem_limit_bytes: u64,
+}
+
+/// Outcome of one stack × repetition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepetitionStatus {
+    Ok,
+    Failed,
+    Interrupted,
+}
+
+/// What happened in one scenario of one repetition: the denominator of req/s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioSummary {
+    pub scenario: String,
+    /// Wall clock (Unix epoch, ns) of the scenario's time zero.
+    pub started_at_unix_ns: i64,
+    /// Active time: from the scenario's time zero until its last request ended (ns).
+    /// req/s = completed requests / active time.
+    pub active_ns: i64,
+    pub requests: u64,
+    pub errors: u64,
+    /// True when a `shared-iterations` scenario hit its maximum duration.
+    pub timed_out: bool,
+}
+
+/// One stack × repetition in the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepetitionSummary {
+    pub stack: String,
+    pub repetition: u32,
+    pub status: RepetitionStatus,
+    /// Why it failed or was interrupted (one line), `None` when ok.
+    pub cause: Option<String>,
+    pub started_at: String,
+    pub ended_at: String,
+    pub scenarios: Vec<ScenarioSummary>,
+    /// Docker image id the container ran.
+    pub image_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostInfo {
+    pub hostname: String,
+    pub cpu_model: String,
+    pub cores: u32,
+    pub memory_bytes: u64,
+    pub os: String,
+    pub kernel: String,
+    pub docker_version: String,
+}
+
+/// `manifest.json`: everything needed to interpret a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema_version: u32,
+    /// Unique id of the run (`<timestamp>-<host>`), also the run folder name.
+    pub run_id: String,
+    /// `native` (pywebbench's own generator) or `k6`.
+    pub loadgen: String,
+    pub host: HostInfo,
+    pub git_commit: Option<String>,
+    pub pywebbench_version: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    /// The campaign as run (parsed TOML, re-serialised as JSON).
+    pub campaign: serde_json::Value,
+    /// Pinned package versions per stack: stack -> package -> version.
+    pub packages: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    pub repetitions: Vec<RepetitionSummary>,
+}

@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# Idempotent set-up; filled in by issue 2.
+set -euo pipefail
+echo "setup: nothing to do yet"
