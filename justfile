@@ -20,3 +20,18 @@ test: setup
 # The main job: reproduce the paper end to end.
 reproduce: setup
     @echo "just reproduce is filled in by issue 6" && exit 1
+
+# --- web viewer (issue 5) ---
+
+# Build the static viewer into web/dist/ (wasm + page + paper/*.toml + published runs).
+web: setup
+    bash web/build.sh
+
+# Serve web/dist/ on http://127.0.0.1:PORT (default 8000; static, offline; Ctrl-C stops it).
+serve port="8000":
+    @test -f web/dist/index.html || (echo "serve: web/dist is empty; run \`just web\` first" >&2; exit 1)
+    python3 -m http.server --bind 127.0.0.1 --directory web/dist {{port}}
+
+# End-to-end test of the viewer in headless Chromium (screenshots in web/e2e/screenshots/).
+test-web: web
+    cd web/e2e && node --test e2e.test.mjs

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Build the static viewer into web/dist/: the analysis crate compiled to wasm32
+# through the `web` wrapper crate, wasm-bindgen'd for ES modules, shrunk with
+# wasm-opt -Oz (npm binaryen: Debian's binaryen 108 breaks wasm-bindgen output),
+# then the page, the paper's TOML files and the published run(s) under data/.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+dist="$root/web/dist"
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+
+for tool in wasm-bindgen; do
+  command -v "$tool" >/dev/null || { echo "web: $tool is missing; run \`just setup\`" >&2; exit 1; }
+done
+wasm_opt="$root/web/tools/node_modules/.bin/wasm-opt"
+[ -x "$wasm_opt" ] || { echo "web: npm binaryen is missing ($wasm_opt); run \`just setup\`" >&2; exit 1; }
+
+lock_version="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)"
+cli_version="$(wasm-bindgen --version | awk '{print $2}')"
+if [ "$lock_version" != "$cli_version" ]; then
+  echo "web: wasm-bindgen CLI is $cli_version but Cargo.lock pins the crate at $lock_version; run \`just setup\`" >&2
+  exit 1
+fi
+
+# Size over speed for the browser module; only this target's build is affected.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+export CARGO_PROFILE_RELEASE_LTO=true
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+export CARGO_PROFILE_RELEASE_DEBUG=false
+export CARGO_PROFILE_RELEASE_PANIC=abort
+export CARGO_PROFILE_RELEASE_STRIP=true
+cargo build -p web --lib --target wasm32-unknown-unknown --release
+
+rm -rf "$dist"
+mkdir -p "$dist/pkg" "$dist/js" "$dist/paper" "$dist/data"
+wasm-bindgen --target web --no-typescript --out-dir "$dist/pkg" \
+  "$target_dir/wasm32-unknown-unknown/release/web.wasm"
+raw_size=$(stat -c %s "$dist/pkg/web_bg.wasm")
+"$wasm_opt" -Oz --strip-debug --strip-producers "$dist/pkg/web_bg.wasm" -o "$dist/pkg/web_bg.opt.wasm"
+mv "$dist/pkg/web_bg.opt.wasm" "$dist/pkg/web_bg.wasm"
+opt_size=$(stat -c %s "$dist/pkg/web_bg.wasm")
+
+cp web/index.html web/style.css "$dist/"
+cp web/js/*.js "$dist/js/"
+cp paper/*.toml "$dist/paper/" 2>/dev/null || true
+
+# Published runs: every tracked run folder under data/ (one with a manifest.json).
+python3 - "$root" "$dist" <<'PY'
+import json, os, shutil, subprocess, sys
+root, dist = sys.argv[1], sys.argv[2]
+tracked = subprocess.run(["git", "-C", root, "ls-files", "data"], check=True,
+                         capture_output=True, text=True).stdout.split()
+runs = []
+for manifest in sorted(p for p in tracked if p.endswith("/manifest.json")):
+    src = os.path.join(root, os.path.dirname(manifest))
+    if not os.path.exists(os.path.join(src, "samples.parquet")):
+        continue
+    run_id = json.load(open(os.path.join(src, "manifest.json")))["run_id"]
+    dst_rel = "data/" + run_id
+    dst = os.path.join(dist, dst_rel)
+    os.makedirs(dst, exist_ok=True)
+    files = {}
+    for name in ["samples.parquet", "resources.parquet", "manifest.json", "report/summary.json"]:
+        if os.path.exists(os.path.join(src, name)):
+            os.makedirs(os.path.dirname(os.path.join(dst, name)), exist_ok=True)
+            shutil.copy(os.path.join(src, name), os.path.join(dst, name))
+            files[name.split("/")[-1].split(".")[0]] = dst_rel + "/" + name
+    runs.append({"id": run_id, "source": os.path.dirname(manifest), "files": files})
+papers = sorted(f for f in os.listdir(os.path.join(root, "paper")) if f.endswith(".toml"))
+json.dump({"runs": runs, "paper": ["paper/" + f for f in papers]},
+          open(os.path.join(dist, "data", "index.json"), "w"), indent=1)
+print(f"web: {len(runs)} published run(s): {', '.join(r['id'] for r in runs) or 'none'}")
+PY
+
+echo "web: wasm $raw_size bytes after wasm-bindgen, $opt_size bytes after wasm-opt -Oz"
+echo "web: built $dist (serve it with \`just serve\`)"
