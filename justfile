@@ -13,9 +13,22 @@ default:
 setup:
     bash scripts/setup.sh
 
+# Other issues: add your test steps to the body of `test` (the contract suite may stay last).
+
 # The tests: Rust unit/integration tests and the contract suite against the five real containers.
-test: setup
+test: setup images
     cargo test --workspace
+    {{venv}}/bin/pytest stacks/contract
+
+# --- stacks, images, contract (issue 2) ---
+
+# Build the base image (once) and the five stack images (Docker layer cache). Optional: STACK names.
+images *stacks: setup
+    bash scripts/build-images.sh {{stacks}}
+
+# The API contract suite (stacks/CONTRACT.md) against the five real containers.
+test-contract: setup images
+    {{venv}}/bin/pytest stacks/contract
 
 # The main job: reproduce the paper end to end.
 reproduce: setup
