@@ -1,5 +1,18 @@
-//! pywebbench analysis: the raw-sample schema shared with the runner, and (later)
-//! the statistics, paper claims and figures. No file or network I/O lives here:
-//! every function takes bytes, slices or structs, so the same code builds for wasm32.
+//! pywebbench analysis: the raw-sample schema shared with the runner, the statistics
+//! the paper lacked, the paper's own numbers and claims as data, Figures 1–7 and the
+//! reports. No file or network I/O lives here: every function takes bytes, slices or
+//! structs, so the same code builds for wasm32 (the viewer) and natively (the runner).
 
+pub mod columns;
+pub mod error;
+pub mod read;
 pub mod schema;
+pub mod stats;
+#[cfg(feature = "write")]
+pub mod write;
+
+pub use columns::{SampleColumns, is_warmup};
+pub use error::{AnalysisError, Result};
+pub use read::{parse_manifest, read_resources, read_samples, read_samples_for_analysis};
+#[cfg(feature = "write")]
+pub use write::{write_resources, write_sample_columns, write_samples, write_samples_for_run};

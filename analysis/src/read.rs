@@ -1,0 +1,614 @@
+//! Reading `samples.parquet`, `resources.parquet` and `manifest.json` from bytes.
+//!
+//! Uses the `parquet` crate's low-level column readers (no `arrow` feature), so the
+//! same code runs natively and in wasm32. Columns are matched by name; integer
+//! columns may be stored as INT32 or INT64 (pyarrow and polars differ), values are
+//! range-checked on conversion.
+
+use bytes::Bytes;
+use parquet::basic::{Compression, Type as PhysicalType};
+use parquet::column::reader::ColumnReader;
+use parquet::data_type::ByteArray;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+
+use crate::columns::SampleColumns;
+use crate::error::{AnalysisError, Result};
+use crate::schema::{
+    ErrorKind, MANIFEST_FILE, Manifest, RESOURCES_FILE, ResourceRecord, SAMPLES_FILE,
+    SCHEMA_VERSION,
+};
+
+/// Key in the Parquet file's key-value metadata naming the run the file belongs to.
+pub const META_RUN_ID: &str = "pywebbench.run_id";
+/// Key in the Parquet file's key-value metadata holding [`SCHEMA_VERSION`].
+pub const META_SCHEMA_VERSION: &str = "pywebbench.schema_version";
+
+const BATCH: usize = 65_536;
+
+/// An opened Parquet file with its name for error messages.
+struct ParquetFile {
+    file: &'static str,
+    reader: SerializedFileReader<Bytes>,
+}
+
+impl ParquetFile {
+    fn open(file: &'static str, bytes: &[u8]) -> Result<ParquetFile> {
+        let magic = b"PAR1";
+        if bytes.len() < 4 || &bytes[..4] != magic {
+            return Err(AnalysisError::NotParquet { file });
+        }
+        if bytes.len() < 12 || &bytes[bytes.len() - 4..] != magic {
+            return Err(AnalysisError::Corrupt {
+                file,
+                detail: format!("{} bytes and no Parquet footer at the end", bytes.len()),
+            });
+        }
+        let reader = SerializedFileReader::new(Bytes::copy_from_slice(bytes))
+            .map_err(|e| corrupt(file, e))?;
+        let pf = ParquetFile { file, reader };
+        pf.check_codecs()?;
+        pf.check_schema_version()?;
+        Ok(pf)
+    }
+
+    fn check_codecs(&self) -> Result<()> {
+        let meta = self.reader.metadata();
+        for rg in meta.row_groups() {
+            for col in rg.columns() {
+                match col.compression() {
+                    Compression::UNCOMPRESSED
+                    | Compression::SNAPPY
+                    | Compression::LZ4
+                    | Compression::LZ4_RAW => {}
+                    other => {
+                        return Err(AnalysisError::UnsupportedCodec {
+                            file: self.file,
+                            codec: format!("{other:?}"),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn meta_value(&self, key: &str) -> Option<String> {
+        self.reader
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()?
+            .iter()
+            .find(|kv| kv.key == key)
+            .and_then(|kv| kv.value.clone())
+    }
+
+    fn check_schema_version(&self) -> Result<()> {
+        if let Some(v) = self.meta_value(META_SCHEMA_VERSION) {
+            let found: u32 = v.trim().parse().map_err(|_| AnalysisError::InvalidValue {
+                file: self.file,
+                column: "(metadata pywebbench.schema_version)",
+                value: v.clone(),
+                why: "not an integer",
+            })?;
+            if found > SCHEMA_VERSION {
+                return Err(AnalysisError::FutureSchema {
+                    file: self.file,
+                    found,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn num_rows(&self) -> usize {
+        self.reader.metadata().file_metadata().num_rows().max(0) as usize
+    }
+
+    fn column_index(&self, column: &'static str) -> Result<usize> {
+        let schema = self.reader.metadata().file_metadata().schema_descr();
+        (0..schema.num_columns())
+            .find(|&i| schema.column(i).path().string() == column)
+            .ok_or(AnalysisError::MissingColumn {
+                file: self.file,
+                column,
+            })
+            .and_then(|i| {
+                let c = schema.column(i);
+                if c.max_rep_level() > 0 {
+                    Err(AnalysisError::WrongType {
+                        file: self.file,
+                        column,
+                        found: "a repeated (list) column".into(),
+                        expected: "a flat column",
+                    })
+                } else {
+                    Ok(i)
+                }
+            })
+    }
+
+    fn physical_type(&self, idx: usize) -> PhysicalType {
+        self.reader
+            .metadata()
+            .file_metadata()
+            .schema_descr()
+            .column(idx)
+            .physical_type()
+    }
+
+    fn wrong_type(
+        &self,
+        column: &'static str,
+        idx: usize,
+        expected: &'static str,
+    ) -> AnalysisError {
+        AnalysisError::WrongType {
+            file: self.file,
+            column,
+            found: format!("{}", self.physical_type(idx)),
+            expected,
+        }
+    }
+
+    /// Iterate the column's chunks (one per row group).
+    fn chunks(&self, idx: usize) -> Result<Vec<ColumnReader>> {
+        let mut out = Vec::with_capacity(self.reader.num_row_groups());
+        for rg in 0..self.reader.num_row_groups() {
+            let group = self
+                .reader
+                .get_row_group(rg)
+                .map_err(|e| corrupt(self.file, e))?;
+            out.push(
+                group
+                    .get_column_reader(idx)
+                    .map_err(|e| corrupt(self.file, e))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// A non-null integer column (INT32 or INT64) as i64.
+    fn ints(&self, column: &'static str) -> Result<Vec<i64>> {
+        let idx = self.column_index(column)?;
+        let mut out: Vec<i64> = Vec::with_capacity(self.num_rows());
+        let mut defs: Vec<i16> = Vec::new();
+        let mut buf32: Vec<i32> = Vec::new();
+        for chunk in self.chunks(idx)? {
+            match chunk {
+                ColumnReader::Int64ColumnReader(mut r) => loop {
+                    defs.clear();
+                    let (recs, vals, _) = r
+                        .read_records(BATCH, Some(&mut defs), None, &mut out)
+                        .map_err(|e| corrupt(self.file, e))?;
+                    if vals != recs {
+                        return Err(AnalysisError::NullValue {
+                            file: self.file,
+                            column,
+                        });
+                    }
+                    if recs == 0 {
+                        break;
+                    }
+                },
+                ColumnReader::Int32ColumnReader(mut r) => loop {
+                    defs.clear();
+                    buf32.clear();
+                    let (recs, vals, _) = r
+                        .read_records(BATCH, Some(&mut defs), None, &mut buf32)
+                        .map_err(|e| corrupt(self.file, e))?;
+                    if vals != recs {
+                        return Err(AnalysisError::NullValue {
+                            file: self.file,
+                            column,
+                        });
+                    }
+                    if recs == 0 {
+                        break;
+                    }
+                    let unsigned = self.is_unsigned(idx);
+                    if unsigned {
+                        out.extend(buf32.iter().map(|&v| v as u32 as i64));
+                    } else {
+                        out.extend(buf32.iter().map(|&v| v as i64));
+                    }
+                },
+                _ => return Err(self.wrong_type(column, idx, "an integer (INT32 or INT64)")),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Does the column carry an unsigned integer logical/converted type?
+    fn is_unsigned(&self, idx: usize) -> bool {
+        use parquet::basic::{ConvertedType, LogicalType};
+        let schema = self.reader.metadata().file_metadata().schema_descr();
+        let c = schema.column(idx);
+        match c.logical_type_ref() {
+            Some(LogicalType::Integer(int)) => !int.is_signed,
+            _ => matches!(
+                c.converted_type(),
+                ConvertedType::UINT_8
+                    | ConvertedType::UINT_16
+                    | ConvertedType::UINT_32
+                    | ConvertedType::UINT_64
+            ),
+        }
+    }
+
+    /// A non-null integer column converted to a narrower type, range-checked.
+    fn unsigned<T: TryFrom<i64>>(
+        &self,
+        column: &'static str,
+        what: &'static str,
+    ) -> Result<Vec<T>> {
+        self.ints(column)?
+            .into_iter()
+            .map(|v| {
+                T::try_from(v).map_err(|_| AnalysisError::InvalidValue {
+                    file: self.file,
+                    column,
+                    value: v.to_string(),
+                    why: what,
+                })
+            })
+            .collect()
+    }
+
+    fn u64s(&self, column: &'static str) -> Result<Vec<u64>> {
+        let idx = self.column_index(column)?;
+        let unsigned64 = self.physical_type(idx) == PhysicalType::INT64 && self.is_unsigned(idx);
+        let raw = self.ints(column)?;
+        if unsigned64 {
+            return Ok(raw.into_iter().map(|v| v as u64).collect());
+        }
+        raw.into_iter()
+            .map(|v| {
+                u64::try_from(v).map_err(|_| AnalysisError::InvalidValue {
+                    file: self.file,
+                    column,
+                    value: v.to_string(),
+                    why: "a count cannot be negative",
+                })
+            })
+            .collect()
+    }
+
+    fn f64s(&self, column: &'static str) -> Result<Vec<f64>> {
+        let idx = self.column_index(column)?;
+        let mut out: Vec<f64> = Vec::with_capacity(self.num_rows());
+        let mut defs: Vec<i16> = Vec::new();
+        let mut buf32: Vec<f32> = Vec::new();
+        for chunk in self.chunks(idx)? {
+            match chunk {
+                ColumnReader::DoubleColumnReader(mut r) => loop {
+                    defs.clear();
+                    let (recs, vals, _) = r
+                        .read_records(BATCH, Some(&mut defs), None, &mut out)
+                        .map_err(|e| corrupt(self.file, e))?;
+                    if vals != recs {
+                        return Err(AnalysisError::NullValue {
+                            file: self.file,
+                            column,
+                        });
+                    }
+                    if recs == 0 {
+                        break;
+                    }
+                },
+                ColumnReader::FloatColumnReader(mut r) => loop {
+                    defs.clear();
+                    buf32.clear();
+                    let (recs, vals, _) = r
+                        .read_records(BATCH, Some(&mut defs), None, &mut buf32)
+                        .map_err(|e| corrupt(self.file, e))?;
+                    if vals != recs {
+                        return Err(AnalysisError::NullValue {
+                            file: self.file,
+                            column,
+                        });
+                    }
+                    if recs == 0 {
+                        break;
+                    }
+                    out.extend(buf32.iter().map(|&v| v as f64));
+                },
+                _ => return Err(self.wrong_type(column, idx, "a floating-point number (DOUBLE)")),
+            }
+        }
+        Ok(out)
+    }
+
+    /// A string column as dictionary indices. `None` entries are nulls (only allowed
+    /// when `nullable`). `dict` receives the distinct strings in first-seen order.
+    fn strings(
+        &self,
+        column: &'static str,
+        nullable: bool,
+        dict: &mut Vec<String>,
+    ) -> Result<Vec<Option<u16>>> {
+        let idx = self.column_index(column)?;
+        let max_def = self
+            .reader
+            .metadata()
+            .file_metadata()
+            .schema_descr()
+            .column(idx)
+            .max_def_level();
+        let mut out: Vec<Option<u16>> = Vec::with_capacity(self.num_rows());
+        let mut defs: Vec<i16> = Vec::new();
+        let mut vals: Vec<ByteArray> = Vec::new();
+        let mut last: Option<(ByteArray, u16)> = None;
+        for chunk in self.chunks(idx)? {
+            let ColumnReader::ByteArrayColumnReader(mut r) = chunk else {
+                return Err(self.wrong_type(column, idx, "a string (BYTE_ARRAY)"));
+            };
+            loop {
+                defs.clear();
+                vals.clear();
+                let (recs, nvals, _) = r
+                    .read_records(BATCH, Some(&mut defs), None, &mut vals)
+                    .map_err(|e| corrupt(self.file, e))?;
+                if recs == 0 {
+                    break;
+                }
+                if nvals != recs && !nullable {
+                    return Err(AnalysisError::NullValue {
+                        file: self.file,
+                        column,
+                    });
+                }
+                let mut values = vals.iter();
+                for i in 0..recs {
+                    let present = max_def == 0 || defs.get(i).copied() == Some(max_def);
+                    if !present {
+                        out.push(None);
+                        continue;
+                    }
+                    let Some(v) = values.next() else {
+                        return Err(corrupt_msg(
+                            self.file,
+                            "fewer values than definition levels",
+                        ));
+                    };
+                    let code = match &last {
+                        Some((b, code)) if b.data() == v.data() => *code,
+                        _ => {
+                            let s = std::str::from_utf8(v.data()).map_err(|_| {
+                                AnalysisError::InvalidValue {
+                                    file: self.file,
+                                    column,
+                                    value: format!("{:?}", v.data()),
+                                    why: "not UTF-8 text",
+                                }
+                            })?;
+                            if dict.len() >= u16::MAX as usize && !dict.iter().any(|d| d == s) {
+                                return Err(AnalysisError::InvalidValue {
+                                    file: self.file,
+                                    column,
+                                    value: s.to_string(),
+                                    why: "more than 65535 distinct names",
+                                });
+                            }
+                            let code = SampleColumns::intern(dict, s);
+                            last = Some((v.clone(), code));
+                            code
+                        }
+                    };
+                    out.push(Some(code));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn required_strings(&self, column: &'static str, dict: &mut Vec<String>) -> Result<Vec<u16>> {
+        // Nulls were rejected above, so every entry is `Some`.
+        Ok(self
+            .strings(column, false, dict)?
+            .into_iter()
+            .map(|c| c.unwrap_or_default())
+            .collect())
+    }
+}
+
+fn corrupt(file: &'static str, e: parquet::errors::ParquetError) -> AnalysisError {
+    AnalysisError::Corrupt {
+        file,
+        detail: e.to_string(),
+    }
+}
+
+fn corrupt_msg(file: &'static str, detail: &str) -> AnalysisError {
+    AnalysisError::Corrupt {
+        file,
+        detail: detail.to_string(),
+    }
+}
+
+/// Which columns to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Columns {
+    All,
+    Analysis,
+}
+
+/// Read `samples.parquet` completely (every column).
+pub fn read_samples(bytes: &[u8]) -> Result<SampleColumns> {
+    read_samples_inner(bytes, Columns::All)
+}
+
+/// Read only the columns [`crate::summarize`] needs (stack, repetition, scenario,
+/// latency_ns, ttfb_ns, error): less memory and time, for the browser. The other
+/// columns are left empty.
+pub fn read_samples_for_analysis(bytes: &[u8]) -> Result<SampleColumns> {
+    read_samples_inner(bytes, Columns::Analysis)
+}
+
+/// The run id stored in a samples/resources file's metadata, if the writer set one.
+pub fn parquet_run_id(bytes: &[u8], file: &'static str) -> Result<Option<String>> {
+    Ok(ParquetFile::open(file, bytes)?.meta_value(META_RUN_ID))
+}
+
+fn read_samples_inner(bytes: &[u8], which: Columns) -> Result<SampleColumns> {
+    let f = ParquetFile::open(SAMPLES_FILE, bytes)?;
+    if f.num_rows() == 0 {
+        return Err(AnalysisError::Empty { file: SAMPLES_FILE });
+    }
+    let mut c = SampleColumns::default();
+    // Check every column exists and has a usable type before reading any, so a
+    // wrong file fails fast with the first missing column.
+    for col in SAMPLE_COLUMNS {
+        f.column_index(col)?;
+    }
+    c.stack = f.required_strings("stack", &mut c.stacks)?;
+    c.repetition = f.unsigned("repetition", "a repetition number is 1..=4294967295")?;
+    c.scenario = f.required_strings("scenario", &mut c.scenarios)?;
+    c.latency_ns = f.ints("latency_ns")?;
+    c.ttfb_ns = f.ints("ttfb_ns")?;
+    let mut kinds: Vec<String> = Vec::new();
+    let codes = f.strings("error", true, &mut kinds)?;
+    let mut kind_of = Vec::with_capacity(kinds.len());
+    for k in &kinds {
+        kind_of.push(
+            ErrorKind::parse(k).ok_or_else(|| AnalysisError::InvalidValue {
+                file: SAMPLES_FILE,
+                column: "error",
+                value: k.clone(),
+                why: "not one of http_status, timeout, connect, io, protocol or null",
+            })?,
+        );
+    }
+    c.error = codes
+        .into_iter()
+        .map(|code| code.map(|k| kind_of[k as usize]))
+        .collect();
+    if which == Columns::All {
+        c.vu = f.unsigned("vu", "a VU index is 0..=4294967295")?;
+        c.iteration = f.u64s("iteration")?;
+        c.scheduled_ns = f.ints("scheduled_ns")?;
+        c.start_ns = f.ints("start_ns")?;
+        c.end_ns = f.ints("end_ns")?;
+        c.connect_ns = f.ints("connect_ns")?;
+        c.status = f.unsigned("status", "an HTTP status is 0..=65535")?;
+        c.bytes_in = f.u64s("bytes_in")?;
+        c.bytes_out = f.u64s("bytes_out")?;
+    }
+    let n = c.stack.len();
+    let lens = [
+        c.repetition.len(),
+        c.scenario.len(),
+        c.latency_ns.len(),
+        c.ttfb_ns.len(),
+        c.error.len(),
+    ];
+    if lens.iter().any(|&l| l != n) || n != f.num_rows() {
+        return Err(corrupt_msg(SAMPLES_FILE, "columns have different lengths"));
+    }
+    if let Some(pos) = c.repetition.iter().position(|&r| r == 0) {
+        return Err(AnalysisError::InvalidValue {
+            file: SAMPLES_FILE,
+            column: "repetition",
+            value: format!("0 (row {pos})"),
+            why: "repetitions are numbered from 1",
+        });
+    }
+    Ok(c)
+}
+
+/// The column names of `samples.parquet`, in file order (= [`crate::schema::SampleRecord`] fields).
+pub const SAMPLE_COLUMNS: [&str; 15] = [
+    "stack",
+    "repetition",
+    "scenario",
+    "vu",
+    "iteration",
+    "scheduled_ns",
+    "start_ns",
+    "end_ns",
+    "latency_ns",
+    "ttfb_ns",
+    "connect_ns",
+    "status",
+    "bytes_in",
+    "bytes_out",
+    "error",
+];
+
+/// The column names of `resources.parquet`, in file order (= [`ResourceRecord`] fields).
+pub const RESOURCE_COLUMNS: [&str; 7] = [
+    "stack",
+    "repetition",
+    "phase",
+    "t_ns",
+    "cpu_percent",
+    "mem_bytes",
+    "mem_limit_bytes",
+];
+
+/// Read `resources.parquet`. An empty file is allowed (no Docker stats were taken).
+pub fn read_resources(bytes: &[u8]) -> Result<Vec<ResourceRecord>> {
+    let f = ParquetFile::open(RESOURCES_FILE, bytes)?;
+    for col in RESOURCE_COLUMNS {
+        f.column_index(col)?;
+    }
+    let mut stacks = Vec::new();
+    let mut phases = Vec::new();
+    let stack = f.required_strings("stack", &mut stacks)?;
+    let repetition: Vec<u32> = f.unsigned("repetition", "a repetition number is 1..=4294967295")?;
+    let phase = f.required_strings("phase", &mut phases)?;
+    let t_ns = f.ints("t_ns")?;
+    let cpu = f.f64s("cpu_percent")?;
+    let mem = f.u64s("mem_bytes")?;
+    let limit = f.u64s("mem_limit_bytes")?;
+    let n = stack.len();
+    if [
+        repetition.len(),
+        phase.len(),
+        t_ns.len(),
+        cpu.len(),
+        mem.len(),
+        limit.len(),
+    ]
+    .iter()
+    .any(|&l| l != n)
+    {
+        return Err(corrupt_msg(
+            RESOURCES_FILE,
+            "columns have different lengths",
+        ));
+    }
+    Ok((0..n)
+        .map(|i| ResourceRecord {
+            stack: stacks[stack[i] as usize].clone(),
+            repetition: repetition[i],
+            phase: phases[phase[i] as usize].clone(),
+            t_ns: t_ns[i],
+            cpu_percent: cpu[i],
+            mem_bytes: mem[i],
+            mem_limit_bytes: limit[i],
+        })
+        .collect())
+}
+
+/// Parse `manifest.json`, refusing a manifest from a newer schema.
+pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest> {
+    // Look at the version first, so a future manifest gets the right message even
+    // when its fields changed.
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| AnalysisError::BadManifest {
+            detail: format!("{MANIFEST_FILE} is not JSON ({e})"),
+        })?;
+    if let Some(v) = value.get("schema_version").and_then(|v| v.as_u64())
+        && v > SCHEMA_VERSION as u64
+    {
+        return Err(AnalysisError::FutureSchema {
+            file: MANIFEST_FILE,
+            found: v.min(u32::MAX as u64) as u32,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| AnalysisError::BadManifest {
+        detail: e.to_string(),
+    })
+}

@@ -1,0 +1,232 @@
+//! Writing `samples.parquet` and `resources.parquet` (feature `write`): the other
+//! direction of [`crate::read`], so one crate owns the file layout.
+//!
+//! Rows are sorted by stack, repetition, scenario (phase), start_ns (t_ns); strings
+//! are dictionary-encoded; pages are snappy-compressed; the file's key-value metadata
+//! carries `pywebbench.schema_version` and, when given, `pywebbench.run_id`.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use parquet::basic::Compression;
+use parquet::data_type::{ByteArray, ByteArrayType, DataType, DoubleType, Int32Type, Int64Type};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
+use parquet::schema::parser::parse_message_type;
+
+use crate::columns::SampleColumns;
+use crate::error::{AnalysisError, Result};
+use crate::read::{META_RUN_ID, META_SCHEMA_VERSION};
+use crate::schema::{RESOURCES_FILE, ResourceRecord, SAMPLES_FILE, SCHEMA_VERSION, SampleRecord};
+
+/// Rows per row group.
+const ROW_GROUP: usize = 1 << 20;
+
+const SAMPLES_SCHEMA: &str = "
+message samples {
+  REQUIRED BYTE_ARRAY stack (STRING);
+  REQUIRED INT32 repetition (INTEGER(32,false));
+  REQUIRED BYTE_ARRAY scenario (STRING);
+  REQUIRED INT32 vu (INTEGER(32,false));
+  REQUIRED INT64 iteration (INTEGER(64,false));
+  REQUIRED INT64 scheduled_ns;
+  REQUIRED INT64 start_ns;
+  REQUIRED INT64 end_ns;
+  REQUIRED INT64 latency_ns;
+  REQUIRED INT64 ttfb_ns;
+  REQUIRED INT64 connect_ns;
+  REQUIRED INT32 status (INTEGER(16,false));
+  REQUIRED INT64 bytes_in (INTEGER(64,false));
+  REQUIRED INT64 bytes_out (INTEGER(64,false));
+  OPTIONAL BYTE_ARRAY error (STRING);
+}";
+
+const RESOURCES_SCHEMA: &str = "
+message resources {
+  REQUIRED BYTE_ARRAY stack (STRING);
+  REQUIRED INT32 repetition (INTEGER(32,false));
+  REQUIRED BYTE_ARRAY phase (STRING);
+  REQUIRED INT64 t_ns;
+  REQUIRED DOUBLE cpu_percent;
+  REQUIRED INT64 mem_bytes (INTEGER(64,false));
+  REQUIRED INT64 mem_limit_bytes (INTEGER(64,false));
+}";
+
+fn werr(file: &'static str, e: impl std::fmt::Display) -> AnalysisError {
+    AnalysisError::Write {
+        file,
+        detail: e.to_string(),
+    }
+}
+
+fn file_writer<W: Write + Send>(
+    file: &'static str,
+    schema: &str,
+    out: W,
+    run_id: Option<&str>,
+) -> Result<SerializedFileWriter<W>> {
+    let schema = Arc::new(parse_message_type(schema).map_err(|e| werr(file, e))?);
+    let mut meta = vec![KeyValue::new(
+        META_SCHEMA_VERSION.to_string(),
+        SCHEMA_VERSION.to_string(),
+    )];
+    if let Some(id) = run_id {
+        meta.push(KeyValue::new(META_RUN_ID.to_string(), id.to_string()));
+    }
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_dictionary_enabled(true)
+        .set_key_value_metadata(Some(meta))
+        .set_created_by(format!("pywebbench-analysis {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    SerializedFileWriter::new(out, schema, Arc::new(props)).map_err(|e| werr(file, e))
+}
+
+fn column<T: DataType, W: Write + Send>(
+    file: &'static str,
+    rg: &mut SerializedRowGroupWriter<'_, W>,
+    values: &[T::T],
+    defs: Option<&[i16]>,
+) -> Result<()> {
+    let mut col = rg
+        .next_column()
+        .map_err(|e| werr(file, e))?
+        .ok_or_else(|| werr(file, "schema has fewer columns than written"))?;
+    col.typed::<T>()
+        .write_batch(values, defs, None)
+        .map_err(|e| werr(file, e))?;
+    col.close().map_err(|e| werr(file, e))
+}
+
+/// Write samples (any order; the file is sorted) to bytes.
+pub fn write_samples(records: &[SampleRecord]) -> Result<Vec<u8>> {
+    write_sample_columns(&SampleColumns::from_records(records), None)
+}
+
+/// Write samples, recording the run id in the file so a manifest from another run is detected.
+pub fn write_samples_for_run(records: &[SampleRecord], run_id: &str) -> Result<Vec<u8>> {
+    write_sample_columns(&SampleColumns::from_records(records), Some(run_id))
+}
+
+/// Write complete sample columns (see [`SampleColumns::is_complete`]) to bytes.
+pub fn write_sample_columns(cols: &SampleColumns, run_id: Option<&str>) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    write_sample_columns_to(&mut out, cols, run_id)?;
+    Ok(out)
+}
+
+/// Stream complete sample columns as Parquet into `out` (a file, a buffer).
+pub fn write_sample_columns_to<W: Write + Send>(
+    out: W,
+    cols: &SampleColumns,
+    run_id: Option<&str>,
+) -> Result<()> {
+    let file = SAMPLES_FILE;
+    if !cols.is_complete() {
+        return Err(werr(
+            file,
+            "the sample columns are incomplete (read with read_samples_for_analysis?); read them with read_samples",
+        ));
+    }
+    let order = cols.sorted_order();
+    let stack_names: Vec<ByteArray> = cols
+        .stacks
+        .iter()
+        .map(|s| ByteArray::from(s.as_str()))
+        .collect();
+    let scenario_names: Vec<ByteArray> = cols
+        .scenarios
+        .iter()
+        .map(|s| ByteArray::from(s.as_str()))
+        .collect();
+    let kinds: Vec<ByteArray> = crate::schema::ErrorKind::ALL
+        .iter()
+        .map(|k| ByteArray::from(k.as_str()))
+        .collect();
+    let mut w = file_writer(file, SAMPLES_SCHEMA, out, run_id)?;
+    for chunk in order.chunks(ROW_GROUP) {
+        let mut rg = w.next_row_group().map_err(|e| werr(file, e))?;
+        let bytes = |dict: &[ByteArray], col: &[u16]| -> Vec<ByteArray> {
+            chunk
+                .iter()
+                .map(|&i| dict[col[i] as usize].clone())
+                .collect()
+        };
+        let i64s = |col: &[i64]| -> Vec<i64> { chunk.iter().map(|&i| col[i]).collect() };
+        let u64s = |col: &[u64]| -> Vec<i64> { chunk.iter().map(|&i| col[i] as i64).collect() };
+        let u32s = |col: &[u32]| -> Vec<i32> { chunk.iter().map(|&i| col[i] as i32).collect() };
+        column::<ByteArrayType, _>(file, &mut rg, &bytes(&stack_names, &cols.stack), None)?;
+        column::<Int32Type, _>(file, &mut rg, &u32s(&cols.repetition), None)?;
+        column::<ByteArrayType, _>(file, &mut rg, &bytes(&scenario_names, &cols.scenario), None)?;
+        column::<Int32Type, _>(file, &mut rg, &u32s(&cols.vu), None)?;
+        column::<Int64Type, _>(file, &mut rg, &u64s(&cols.iteration), None)?;
+        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.scheduled_ns), None)?;
+        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.start_ns), None)?;
+        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.end_ns), None)?;
+        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.latency_ns), None)?;
+        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.ttfb_ns), None)?;
+        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.connect_ns), None)?;
+        let status: Vec<i32> = chunk.iter().map(|&i| cols.status[i] as i32).collect();
+        column::<Int32Type, _>(file, &mut rg, &status, None)?;
+        column::<Int64Type, _>(file, &mut rg, &u64s(&cols.bytes_in), None)?;
+        column::<Int64Type, _>(file, &mut rg, &u64s(&cols.bytes_out), None)?;
+        let mut defs = Vec::with_capacity(chunk.len());
+        let mut errs = Vec::new();
+        for &i in chunk {
+            match cols.error[i] {
+                Some(k) => {
+                    defs.push(1);
+                    let pos = crate::schema::ErrorKind::ALL
+                        .iter()
+                        .position(|&x| x == k)
+                        .unwrap_or(0);
+                    errs.push(kinds[pos].clone());
+                }
+                None => defs.push(0),
+            }
+        }
+        column::<ByteArrayType, _>(file, &mut rg, &errs, Some(&defs))?;
+        rg.close().map_err(|e| werr(file, e))?;
+    }
+    w.close().map_err(|e| werr(file, e))?;
+    Ok(())
+}
+
+/// Write resource readings (any order; sorted by stack, repetition, t_ns) to bytes.
+pub fn write_resources(records: &[ResourceRecord]) -> Result<Vec<u8>> {
+    write_resources_for_run(records, None)
+}
+
+/// Write resource readings, recording the run id in the file.
+pub fn write_resources_for_run(
+    records: &[ResourceRecord],
+    run_id: Option<&str>,
+) -> Result<Vec<u8>> {
+    let file = RESOURCES_FILE;
+    let mut order: Vec<&ResourceRecord> = records.iter().collect();
+    order.sort_by(|a, b| {
+        (&a.stack, a.repetition, a.t_ns, &a.phase).cmp(&(&b.stack, b.repetition, b.t_ns, &b.phase))
+    });
+    let mut out = Vec::new();
+    let mut w = file_writer(file, RESOURCES_SCHEMA, &mut out, run_id)?;
+    let mut rg = w.next_row_group().map_err(|e| werr(file, e))?;
+    let strs = |f: fn(&ResourceRecord) -> &str| -> Vec<ByteArray> {
+        order.iter().map(|r| ByteArray::from(f(r))).collect()
+    };
+    column::<ByteArrayType, _>(file, &mut rg, &strs(|r| &r.stack), None)?;
+    let reps: Vec<i32> = order.iter().map(|r| r.repetition as i32).collect();
+    column::<Int32Type, _>(file, &mut rg, &reps, None)?;
+    column::<ByteArrayType, _>(file, &mut rg, &strs(|r| &r.phase), None)?;
+    let t: Vec<i64> = order.iter().map(|r| r.t_ns).collect();
+    column::<Int64Type, _>(file, &mut rg, &t, None)?;
+    let cpu: Vec<f64> = order.iter().map(|r| r.cpu_percent).collect();
+    column::<DoubleType, _>(file, &mut rg, &cpu, None)?;
+    let mem: Vec<i64> = order.iter().map(|r| r.mem_bytes as i64).collect();
+    column::<Int64Type, _>(file, &mut rg, &mem, None)?;
+    let lim: Vec<i64> = order.iter().map(|r| r.mem_limit_bytes as i64).collect();
+    column::<Int64Type, _>(file, &mut rg, &lim, None)?;
+    rg.close().map_err(|e| werr(file, e))?;
+    w.close().map_err(|e| werr(file, e))?;
+    Ok(out)
+}
