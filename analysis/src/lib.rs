@@ -5,6 +5,7 @@
 
 pub mod columns;
 pub mod error;
+pub mod paper;
 pub mod read;
 pub mod schema;
 pub mod stats;
@@ -13,6 +14,7 @@ pub mod write;
 
 pub use columns::{SampleColumns, is_warmup};
 pub use error::{AnalysisError, Result};
+pub use paper::{Paper, Verdict};
 pub use read::{parse_manifest, read_resources, read_samples, read_samples_for_analysis};
 #[cfg(feature = "write")]
 pub use write::{write_resources, write_sample_columns, write_samples, write_samples_for_run};
