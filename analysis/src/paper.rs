@@ -431,19 +431,17 @@ impl Paper {
                 max,
                 ..
             } = &c.predicate
-            {
-                if numerator.is_empty()
+                && (numerator.is_empty()
                     || (denominator.is_empty() != *vs_median)
-                    || (min.is_none() && max.is_none())
-                {
-                    return Err(bad(
-                        "claims.toml",
-                        format!(
-                            "ratio claim `{}` needs a numerator, either a denominator or vs_median = true, and min and/or max",
-                            c.id
-                        ),
-                    ));
-                }
+                    || (min.is_none() && max.is_none()))
+            {
+                return Err(bad(
+                    "claims.toml",
+                    format!(
+                        "ratio claim `{}` needs a numerator, either a denominator or vs_median = true, and min and/or max",
+                        c.id
+                    ),
+                ));
             }
         }
         Ok(())
