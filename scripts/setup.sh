@@ -11,7 +11,7 @@ VENV="$root/.venv"
 DEV_LOCK="$root/requirements-dev.lock"
 VENV_STAMP="$VENV/.requirements-dev.lock.sha256"
 DOCKERD_LOG=/var/log/pywebbench-dockerd.log
-DOCKER_WAIT_S=60
+DOCKER_WAIT_S=${PYWEBBENCH_DOCKER_WAIT_S:-60}
 RUST_TARGETS=(wasm32-unknown-unknown x86_64-pc-windows-gnu)
 
 say() { echo "setup: $*"; }
@@ -59,9 +59,11 @@ else
     sleep 0.5
   done
   if ! docker info >/dev/null 2>&1; then
-    echo "---- last lines of $DOCKERD_LOG ----" >&2
-    tail -n 25 "$DOCKERD_LOG" >&2 2>/dev/null || true
-    die "the Docker engine could not be started (dockerd did not answer within ${DOCKER_WAIT_S} s); see $DOCKERD_LOG"
+    if [[ -s "$DOCKERD_LOG" ]]; then
+      echo "---- last lines of $DOCKERD_LOG ----" >&2
+      tail -n 25 "$DOCKERD_LOG" >&2
+    fi
+    die "the Docker engine could not be started: nothing answered 'docker info' within ${DOCKER_WAIT_S} s (DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock}); check dockerd's log ($DOCKERD_LOG when setup started it)"
   fi
   say "dockerd started and answers"
 fi
