@@ -1,0 +1,791 @@
+//! The campaign: the paper's procedure as a TOML file (`paper/campaign.toml`).
+//!
+//! [`Campaign::load`] parses and validates a file; every error is one line naming the
+//! file, the line and the fix (`paper/campaign.toml:12: ...`). The validated
+//! [`Campaign`] serialises to JSON for `manifest.json` (the campaign as run) and reads
+//! back from it for `pywebbench run --resume`.
+//!
+//! [`requests`] turns a scenario into the generator's [`crate::load::ScenarioPlan`]:
+//! every request comes from a seeded ChaCha RNG, so every stack and every run is sent
+//! the same requests.
+
+pub mod requests;
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::load::Executor;
+
+/// The five stacks, in the paper's order.
+pub const STACKS: [&str; 5] = [
+    "fastapi-sqlalchemy",
+    "fastapi-sqlite3",
+    "flask-sqlalchemy",
+    "flask-sqlite3",
+    "django-drf",
+];
+
+/// The full campaign and the scaled-down one, relative to the repository root.
+pub const DEFAULT_FILE: &str = "paper/campaign.toml";
+pub const QUICK_FILE: &str = "paper/campaign-quick.toml";
+
+/// A bad campaign file: one line, `file:line: reason`.
+#[derive(Debug, thiserror::Error)]
+pub enum CampaignError {
+    #[error("cannot read the campaign {file}: {source} (pass an existing file with --campaign)")]
+    Read {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}: {reason}")]
+    Invalid {
+        file: String,
+        line: usize,
+        reason: String,
+    },
+    #[error("{file}: {reason}")]
+    Whole { file: String, reason: String },
+}
+
+/// A duration written with a unit (`"20s"`, `"500ms"`), kept as such in the manifest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dur(pub Duration);
+
+impl Dur {
+    pub fn parse(text: &str) -> Result<Dur, String> {
+        if text.trim().starts_with('-') {
+            return Err(format!("duration {text:?} is negative"));
+        }
+        crate::load::parse_duration(text).map(Dur)
+    }
+}
+
+impl fmt::Display for Dur {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ns = self.0.as_nanos();
+        if ns == 0 {
+            f.write_str("0s")
+        } else if ns.is_multiple_of(1_000_000_000) {
+            write!(f, "{}s", ns / 1_000_000_000)
+        } else if ns.is_multiple_of(1_000_000) {
+            write!(f, "{}ms", ns / 1_000_000)
+        } else if ns.is_multiple_of(1_000) {
+            write!(f, "{}us", ns / 1_000)
+        } else {
+            write!(f, "{ns}ns")
+        }
+    }
+}
+
+impl Serialize for Dur {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Dur, D::Error> {
+        let text = String::deserialize(d)?;
+        Dur::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What a scenario's requests are (the API contract's seven operations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// `GET /hello`
+    Hello,
+    /// `POST /echo` with the campaign's echo payload.
+    Echo,
+    /// `GET /items/`
+    GetAll,
+    /// `GET /items/{id}`, id uniform in `1..=database.records`.
+    GetOne,
+    /// `POST /items/`, a deterministic body per iteration.
+    Create,
+    /// `PUT /items/{id}`, id uniform in `1..=database.records`, deterministic body.
+    Update,
+    /// `DELETE /items/{id}`, distinct ids from a seeded shuffle of `1..=database.records`.
+    Delete,
+}
+
+impl RequestKind {
+    pub const ALL: [RequestKind; 7] = [
+        RequestKind::Hello,
+        RequestKind::Echo,
+        RequestKind::GetAll,
+        RequestKind::GetOne,
+        RequestKind::Create,
+        RequestKind::Update,
+        RequestKind::Delete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Hello => "hello",
+            RequestKind::Echo => "echo",
+            RequestKind::GetAll => "get_all",
+            RequestKind::GetOne => "get_one",
+            RequestKind::Create => "create",
+            RequestKind::Update => "update",
+            RequestKind::Delete => "delete",
+        }
+    }
+
+    fn parse(s: &str) -> Option<RequestKind> {
+        RequestKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// How a scenario drives its virtual users (k6 executor names).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "executor", rename_all = "kebab-case")]
+pub enum ExecutorSpec {
+    ConstantVus {
+        vus: u32,
+        duration: Dur,
+    },
+    SharedIterations {
+        vus: u32,
+        iterations: u64,
+        max_duration: Dur,
+    },
+    ConstantArrivalRate {
+        rate: u32,
+        time_unit: Dur,
+        duration: Dur,
+        pre_allocated_vus: u32,
+        max_vus: u32,
+    },
+}
+
+impl ExecutorSpec {
+    pub fn to_executor(&self) -> Executor {
+        match *self {
+            ExecutorSpec::ConstantVus { vus, duration } => Executor::ConstantVus {
+                vus,
+                duration: duration.0,
+            },
+            ExecutorSpec::SharedIterations {
+                vus,
+                iterations,
+                max_duration,
+            } => Executor::SharedIterations {
+                vus,
+                iterations,
+                max_duration: max_duration.0,
+            },
+            ExecutorSpec::ConstantArrivalRate {
+                rate,
+                time_unit,
+                duration,
+                pre_allocated_vus,
+                max_vus,
+            } => Executor::ConstantArrivalRate {
+                rate,
+                time_unit: time_unit.0,
+                duration: duration.0,
+                pre_allocated_vus,
+                max_vus,
+            },
+        }
+    }
+
+    /// The longest the scenario can take (for time-left estimates).
+    pub fn max_duration(&self) -> Duration {
+        match self {
+            ExecutorSpec::ConstantVus { duration, .. }
+            | ExecutorSpec::ConstantArrivalRate { duration, .. } => duration.0,
+            ExecutorSpec::SharedIterations { max_duration, .. } => max_duration.0,
+        }
+    }
+
+    /// Iterations to do, when fixed in advance.
+    pub fn iterations(&self) -> Option<u64> {
+        match self {
+            ExecutorSpec::SharedIterations { iterations, .. } => Some(*iterations),
+            _ => None,
+        }
+    }
+}
+
+/// One scenario (or warm-up step).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    pub name: String,
+    pub request: RequestKind,
+    #[serde(flatten)]
+    pub executor: ExecutorSpec,
+}
+
+/// The server container's settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Server {
+    /// Gunicorn workers (`WORKERS`).
+    pub workers: u32,
+    /// Gunicorn threads per worker (`THREADS`).
+    pub threads: u32,
+    /// Memory limit of the container, bytes.
+    pub memory_limit_bytes: u64,
+    /// Process/thread limit of the container.
+    pub pids_limit: u32,
+    /// Docker `--cpuset-cpus` for the server (e.g. `"0"`); `None` = no pinning (the paper).
+    pub cpuset: Option<String>,
+}
+
+/// The validated campaign.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub name: String,
+    pub seed: u64,
+    pub repetitions: u32,
+    pub stacks: Vec<String>,
+    pub settle: Dur,
+    pub idle: Dur,
+    pub pause: Dur,
+    pub request_timeout: Dur,
+    pub health_timeout: Dur,
+    pub database_records: u64,
+    /// The body of `POST /echo`, compact JSON.
+    pub echo_payload: String,
+    pub server: Server,
+    pub warmup: Vec<Scenario>,
+    pub scenarios: Vec<Scenario>,
+}
+
+// ---- the file as written ------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCampaign {
+    name: Spanned<String>,
+    seed: Spanned<i64>,
+    repetitions: Spanned<i64>,
+    stacks: Spanned<Vec<Spanned<String>>>,
+    settle: Spanned<String>,
+    idle: Spanned<String>,
+    pause: Spanned<String>,
+    request_timeout: Spanned<String>,
+    health_timeout: Spanned<String>,
+    database: RawDatabase,
+    payloads: RawPayloads,
+    server: RawServer,
+    #[serde(default)]
+    warmup: Vec<Spanned<RawScenario>>,
+    scenario: Spanned<Vec<Spanned<RawScenario>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    records: Spanned<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPayloads {
+    echo: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    workers: Spanned<i64>,
+    threads: Spanned<i64>,
+    memory_limit: Spanned<String>,
+    pids_limit: Spanned<i64>,
+    cpuset: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Spanned<String>,
+    request: Spanned<String>,
+    executor: Spanned<String>,
+    vus: Option<Spanned<i64>>,
+    duration: Option<Spanned<String>>,
+    iterations: Option<Spanned<i64>>,
+    max_duration: Option<Spanned<String>>,
+    rate: Option<Spanned<i64>>,
+    time_unit: Option<Spanned<String>>,
+    pre_allocated_vus: Option<Spanned<i64>>,
+    max_vus: Option<Spanned<i64>>,
+}
+
+/// Turns byte offsets into `file:line: reason` errors.
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn line(&self, span: &Range<usize>) -> usize {
+        let end = span.start.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn err(&self, span: &Range<usize>, reason: impl Into<String>) -> CampaignError {
+        CampaignError::Invalid {
+            file: self.file.to_string(),
+            line: self.line(span),
+            reason: reason.into(),
+        }
+    }
+
+    fn dur(&self, v: &Spanned<String>, what: &str) -> Result<Dur, CampaignError> {
+        let d = Dur::parse(v.get_ref()).map_err(|e| self.err(&v.span(), format!("{what}: {e}")))?;
+        Ok(d)
+    }
+
+    fn positive_dur(&self, v: &Spanned<String>, what: &str) -> Result<Dur, CampaignError> {
+        let d = self.dur(v, what)?;
+        if d.0.is_zero() {
+            return Err(self.err(&v.span(), format!("{what} must be > 0 (e.g. \"10s\")")));
+        }
+        Ok(d)
+    }
+
+    fn count<T: TryFrom<i64>>(&self, v: &Spanned<i64>, what: &str) -> Result<T, CampaignError> {
+        let n = *v.get_ref();
+        if n <= 0 {
+            return Err(self.err(&v.span(), format!("{what} must be > 0, not {n}")));
+        }
+        T::try_from(n).map_err(|_| self.err(&v.span(), format!("{what} = {n} is too large")))
+    }
+}
+
+/// Parse a size with a binary unit: `"512MiB"`, `"2GiB"`, `"1048576B"`.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let s = text.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("bad size {text:?} (write e.g. \"2GiB\", \"512MiB\")"))?;
+    let scale: u64 = match unit.trim() {
+        "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "" => return Err(format!("size {text:?} needs a unit (B, KiB, MiB, GiB)")),
+        u => {
+            return Err(format!(
+                "unknown unit {u:?} in size {text:?} (use B, KiB, MiB, GiB)"
+            ));
+        }
+    };
+    n.checked_mul(scale)
+        .ok_or_else(|| format!("size {text:?} is too large"))
+}
+
+fn scenario(
+    ctx: &Ctx<'_>,
+    raw: &Spanned<RawScenario>,
+    records: u64,
+) -> Result<Scenario, CampaignError> {
+    let r = raw.get_ref();
+    let name = r.name.get_ref().trim().to_string();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(ctx.err(
+            &r.name.span(),
+            format!(
+                "scenario name {:?} must be non-empty letters, digits, '_' or '-'",
+                r.name.get_ref()
+            ),
+        ));
+    }
+    let what = |field: &str| format!("scenario {name:?}: {field}");
+    let request = RequestKind::parse(r.request.get_ref()).ok_or_else(|| {
+        let known: Vec<&str> = RequestKind::ALL.iter().map(|k| k.as_str()).collect();
+        ctx.err(
+            &r.request.span(),
+            format!(
+                "{}: unknown request {:?}; use one of {}",
+                what("request"),
+                r.request.get_ref(),
+                known.join(", ")
+            ),
+        )
+    })?;
+    let fields = [
+        ("vus", r.vus.as_ref().map(|v| v.span())),
+        ("duration", r.duration.as_ref().map(|v| v.span())),
+        ("iterations", r.iterations.as_ref().map(|v| v.span())),
+        ("max_duration", r.max_duration.as_ref().map(|v| v.span())),
+        ("rate", r.rate.as_ref().map(|v| v.span())),
+        ("time_unit", r.time_unit.as_ref().map(|v| v.span())),
+        (
+            "pre_allocated_vus",
+            r.pre_allocated_vus.as_ref().map(|v| v.span()),
+        ),
+        ("max_vus", r.max_vus.as_ref().map(|v| v.span())),
+    ];
+    let executor_name = r.executor.get_ref().as_str();
+    let (allowed, required): (&[&str], &[&str]) = match executor_name {
+        "constant-vus" => (&["vus", "duration"], &["vus", "duration"]),
+        "shared-iterations" => (
+            &["vus", "iterations", "max_duration"],
+            &["vus", "iterations"],
+        ),
+        "constant-arrival-rate" => (
+            &[
+                "rate",
+                "time_unit",
+                "duration",
+                "pre_allocated_vus",
+                "max_vus",
+            ],
+            &["rate", "duration", "pre_allocated_vus"],
+        ),
+        other => {
+            return Err(ctx.err(
+                &r.executor.span(),
+                format!(
+                    "{}: unknown executor {other:?}; use constant-vus, shared-iterations or constant-arrival-rate",
+                    what("executor")
+                ),
+            ));
+        }
+    };
+    for (field, span) in &fields {
+        if let Some(span) = span
+            && !allowed.contains(field)
+        {
+            return Err(ctx.err(
+                span,
+                format!(
+                    "{}: {executor_name} takes no `{field}` (it takes {})",
+                    what(field),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    for field in required {
+        if fields.iter().any(|(f, s)| f == field && s.is_none()) {
+            return Err(ctx.err(
+                &raw.span(),
+                format!("{}: {executor_name} needs `{field}`", what(field)),
+            ));
+        }
+    }
+    // Presence was checked above; these `expect`-free lookups keep it that way.
+    let need = |v: &Option<Spanned<i64>>, f: &str| -> Result<u64, CampaignError> {
+        let v = v
+            .as_ref()
+            .ok_or_else(|| ctx.err(&raw.span(), format!("{} is missing", what(f))))?;
+        ctx.count::<u64>(v, &what(f))
+    };
+    let need_dur = |v: &Option<Spanned<String>>, f: &str| -> Result<Dur, CampaignError> {
+        let v = v
+            .as_ref()
+            .ok_or_else(|| ctx.err(&raw.span(), format!("{} is missing", what(f))))?;
+        ctx.positive_dur(v, &what(f))
+    };
+    let small = |n: u64, v: &Option<Spanned<i64>>, f: &str| -> Result<u32, CampaignError> {
+        u32::try_from(n).map_err(|_| {
+            let span = v.as_ref().map_or(raw.span(), |v| v.span());
+            ctx.err(&span, format!("{} = {n} is too large", what(f)))
+        })
+    };
+    let executor = match executor_name {
+        "constant-vus" => ExecutorSpec::ConstantVus {
+            vus: small(need(&r.vus, "vus")?, &r.vus, "vus")?,
+            duration: need_dur(&r.duration, "duration")?,
+        },
+        "shared-iterations" => ExecutorSpec::SharedIterations {
+            vus: small(need(&r.vus, "vus")?, &r.vus, "vus")?,
+            iterations: need(&r.iterations, "iterations")?,
+            // k6's default maxDuration.
+            max_duration: match &r.max_duration {
+                Some(v) => ctx.positive_dur(v, &what("max_duration"))?,
+                None => Dur(Duration::from_secs(600)),
+            },
+        },
+        _ => {
+            let pre = small(
+                need(&r.pre_allocated_vus, "pre_allocated_vus")?,
+                &r.pre_allocated_vus,
+                "pre_allocated_vus",
+            )?;
+            let max_vus = match &r.max_vus {
+                Some(v) => small(
+                    ctx.count::<u64>(v, &what("max_vus"))?,
+                    &r.max_vus,
+                    "max_vus",
+                )?,
+                None => pre,
+            };
+            if max_vus < pre {
+                let span = r.max_vus.as_ref().map_or(raw.span(), |v| v.span());
+                return Err(ctx.err(
+                    &span,
+                    format!(
+                        "{}: max_vus ({max_vus}) is below pre_allocated_vus ({pre})",
+                        what("max_vus")
+                    ),
+                ));
+            }
+            ExecutorSpec::ConstantArrivalRate {
+                rate: small(need(&r.rate, "rate")?, &r.rate, "rate")?,
+                time_unit: match &r.time_unit {
+                    Some(v) => ctx.positive_dur(v, &what("time_unit"))?,
+                    None => Dur(Duration::from_secs(1)),
+                },
+                duration: need_dur(&r.duration, "duration")?,
+                pre_allocated_vus: pre,
+                max_vus,
+            }
+        }
+    };
+    if request == RequestKind::Delete {
+        // Each id is deleted once: a second DELETE of the same id would be a 404.
+        match executor {
+            ExecutorSpec::SharedIterations { iterations, .. } if iterations <= records => {}
+            ExecutorSpec::SharedIterations { iterations, .. } => {
+                let span = r.iterations.as_ref().map_or(raw.span(), |v| v.span());
+                return Err(ctx.err(
+                    &span,
+                    format!(
+                        "{}: {iterations} deletes but the database has {records} records; delete at most {records}",
+                        what("iterations")
+                    ),
+                ));
+            }
+            _ => {
+                return Err(ctx.err(
+                    &r.executor.span(),
+                    format!(
+                        "{}: delete needs shared-iterations (each id is deleted once, so the count must be fixed)",
+                        what("executor")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(Scenario {
+        name,
+        request,
+        executor,
+    })
+}
+
+impl Campaign {
+    /// Read and validate a campaign file.
+    pub fn load(path: &Path) -> Result<Campaign, CampaignError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CampaignError::Read {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        Campaign::parse(&path.display().to_string(), &text)
+    }
+
+    /// Parse and validate campaign text; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<Campaign, CampaignError> {
+        let ctx = Ctx { file, text };
+        let raw: RawCampaign = toml::from_str(text).map_err(|e| {
+            let reason = e.message().trim().replace('\n', " ");
+            match e.span() {
+                Some(span) => ctx.err(&span, reason),
+                None => CampaignError::Whole {
+                    file: file.to_string(),
+                    reason,
+                },
+            }
+        })?;
+        let records = ctx.count::<u64>(&raw.database.records, "database.records")?;
+        let mut stacks = Vec::new();
+        for s in raw.stacks.get_ref() {
+            if !STACKS.contains(&s.get_ref().as_str()) {
+                return Err(ctx.err(
+                    &s.span(),
+                    format!(
+                        "unknown stack {:?}; use some of {}",
+                        s.get_ref(),
+                        STACKS.join(", ")
+                    ),
+                ));
+            }
+            if stacks.contains(s.get_ref()) {
+                return Err(ctx.err(
+                    &s.span(),
+                    format!("stack {:?} is listed twice", s.get_ref()),
+                ));
+            }
+            stacks.push(s.get_ref().clone());
+        }
+        if stacks.is_empty() {
+            return Err(ctx.err(
+                &raw.stacks.span(),
+                format!("stacks is empty; list some of {}", STACKS.join(", ")),
+            ));
+        }
+        let echo = raw.payloads.echo.get_ref();
+        let echo_payload = match serde_json::from_str::<serde_json::Value>(echo) {
+            Ok(v @ serde_json::Value::Object(_)) => v.to_string(),
+            Ok(_) => {
+                return Err(ctx.err(
+                    &raw.payloads.echo.span(),
+                    "payloads.echo must be a JSON object ({...})",
+                ));
+            }
+            Err(e) => {
+                return Err(ctx.err(
+                    &raw.payloads.echo.span(),
+                    format!("payloads.echo is not valid JSON: {e}"),
+                ));
+            }
+        };
+        let memory_limit_bytes = parse_size(raw.server.memory_limit.get_ref()).map_err(|e| {
+            ctx.err(
+                &raw.server.memory_limit.span(),
+                format!("server.memory_limit: {e}"),
+            )
+        })?;
+        if memory_limit_bytes < 6 << 20 {
+            return Err(ctx.err(
+                &raw.server.memory_limit.span(),
+                "server.memory_limit is below Docker's minimum of 6MiB",
+            ));
+        }
+        let cpuset = match &raw.server.cpuset {
+            None => None,
+            Some(c) => {
+                let v = c.get_ref().trim();
+                let ok = !v.is_empty()
+                    && v.chars()
+                        .all(|ch| ch.is_ascii_digit() || ch == ',' || ch == '-');
+                if !ok {
+                    return Err(ctx.err(
+                        &c.span(),
+                        format!("server.cpuset {:?} is not a CPU list (write e.g. \"0\" or \"0-1\"; omit it for no pinning)", c.get_ref()),
+                    ));
+                }
+                Some(v.to_string())
+            }
+        };
+        let mut warmup = Vec::new();
+        for w in &raw.warmup {
+            let s = scenario(&ctx, w, records)?;
+            if !analysis::is_warmup(&s.name) {
+                return Err(ctx.err(
+                    &w.get_ref().name.span(),
+                    format!("warm-up {:?} must be named warmup_<something> (the analysis skips names starting with `warmup`)", s.name),
+                ));
+            }
+            warmup.push(s);
+        }
+        let mut scenarios = Vec::new();
+        for sc in raw.scenario.get_ref() {
+            let s = scenario(&ctx, sc, records)?;
+            if analysis::is_warmup(&s.name) {
+                return Err(ctx.err(
+                    &sc.get_ref().name.span(),
+                    format!("scenario {:?} starts with `warmup`, so the analysis would skip it; rename it or move it to [[warmup]]", s.name),
+                ));
+            }
+            scenarios.push(s);
+        }
+        if scenarios.is_empty() {
+            return Err(ctx.err(&raw.scenario.span(), "no [[scenario]]: add at least one"));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (s, raw_s) in warmup
+            .iter()
+            .chain(&scenarios)
+            .zip(raw.warmup.iter().chain(raw.scenario.get_ref()))
+        {
+            if !seen.insert(s.name.clone()) {
+                return Err(ctx.err(
+                    &raw_s.get_ref().name.span(),
+                    format!("scenario name {:?} is used twice", s.name),
+                ));
+            }
+        }
+        let seed = *raw.seed.get_ref();
+        if seed < 0 {
+            return Err(ctx.err(&raw.seed.span(), format!("seed must be >= 0, not {seed}")));
+        }
+        Ok(Campaign {
+            name: raw.name.get_ref().clone(),
+            seed: seed as u64,
+            repetitions: ctx.count(&raw.repetitions, "repetitions")?,
+            stacks,
+            settle: ctx.dur(&raw.settle, "settle")?,
+            idle: ctx.dur(&raw.idle, "idle")?,
+            pause: ctx.dur(&raw.pause, "pause")?,
+            request_timeout: ctx.positive_dur(&raw.request_timeout, "request_timeout")?,
+            health_timeout: ctx.positive_dur(&raw.health_timeout, "health_timeout")?,
+            database_records: records,
+            echo_payload,
+            server: Server {
+                workers: ctx.count(&raw.server.workers, "server.workers")?,
+                threads: ctx.count(&raw.server.threads, "server.threads")?,
+                memory_limit_bytes,
+                pids_limit: ctx.count(&raw.server.pids_limit, "server.pids_limit")?,
+                cpuset,
+            },
+            warmup,
+            scenarios,
+        })
+    }
+
+    /// Keep only these stacks (in the campaign's order). Unknown names are an error.
+    pub fn select_stacks(&mut self, names: &[String]) -> Result<(), String> {
+        for n in names {
+            if !STACKS.contains(&n.as_str()) {
+                return Err(format!(
+                    "unknown stack {n:?} in --stacks; use some of {}",
+                    STACKS.join(", ")
+                ));
+            }
+        }
+        let mut picked: Vec<String> = STACKS
+            .iter()
+            .filter(|s| names.iter().any(|n| n == *s))
+            .map(|s| s.to_string())
+            .collect();
+        picked.dedup();
+        if picked.is_empty() {
+            return Err("--stacks selects no stack".into());
+        }
+        self.stacks = picked;
+        Ok(())
+    }
+
+    /// Warm-up steps then scenarios, in the order they run.
+    #[cfg(test)]
+    pub fn all_scenarios(&self) -> impl Iterator<Item = &Scenario> {
+        self.warmup.iter().chain(&self.scenarios)
+    }
+
+    /// The campaign as run, for `manifest.json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Back from `manifest.json` (for `--resume`).
+    pub fn from_json(value: &serde_json::Value) -> Result<Campaign, String> {
+        Campaign::deserialize(value)
+            .map_err(|e| format!("the campaign recorded in manifest.json is unreadable: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests;

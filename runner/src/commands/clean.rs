@@ -1,0 +1,40 @@
+//! `pywebbench clean`: remove what an earlier crash left behind — every container
+//! labelled `pywebbench` (and with `--images`, the project's images and networks).
+
+use anyhow::Result;
+
+use crate::docker;
+
+#[derive(clap::Args, Debug)]
+pub struct CleanArgs {
+    /// Also remove the project's images (pywebbench/*) and networks; rebuild them with
+    /// `bash scripts/build-images.sh`.
+    #[arg(long)]
+    pub images: bool,
+}
+
+pub fn run(args: CleanArgs) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let engine = docker::connect().await?;
+        let done = docker::clean(&engine, docker::LABEL, args.images).await?;
+        if args.images {
+            println!(
+                "clean: removed {} containers, {} images, {} networks labelled `{}`",
+                done.containers,
+                done.images,
+                done.networks,
+                docker::LABEL
+            );
+        } else {
+            println!(
+                "clean: removed {} containers labelled `{}`",
+                done.containers,
+                docker::LABEL
+            );
+        }
+        Ok(())
+    })
+}

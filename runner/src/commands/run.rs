@@ -1,0 +1,736 @@
+//! `pywebbench run`: the paper's procedure (§3.3) for every stack × repetition.
+//!
+//! Per repetition: a fresh container (so a fresh copy of the 1,500-record database)
+//! → settle (the health check `GET /hello` → 200 runs inside it; the settle period
+//! counts from the container's start, as the paper's "20-second period" after
+//! launching) → warm-up → idle → the scenarios with a pause between them → stop and
+//! remove the container. Docker stats are read throughout, tagged with the phase.
+//!
+//! Each finished repetition is flushed at once (parts + manifest), so a late failure
+//! loses nothing; at the end the parts are merged into `samples.parquet` and
+//! `resources.parquet`. A failed repetition (container died, health timeout, load
+//! error) is recorded with its cause and its samples, and the run goes on.
+//! Ctrl-C / SIGTERM stops the load, removes the container, records the repetition
+//! as interrupted (its samples are dropped; `--resume` runs it again) and exits 130.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use analysis::SampleColumns;
+use analysis::schema::{
+    Manifest, RepetitionStatus, RepetitionSummary, ResourceRecord, SCHEMA_VERSION, ScenarioSummary,
+};
+use anyhow::{Context, Result, anyhow, bail};
+use bollard::Docker;
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper_util::rt::TokioIo;
+use tokio::sync::{mpsc, watch};
+
+use crate::campaign::{self, Campaign, Scenario, requests};
+use crate::commands::load::Loadgen;
+use crate::docker::{self, ServerContainer, ServerSpec};
+use crate::load::{self, Target};
+use crate::manifest::{git_commit, host_info, hostname, now_compact, now_rfc3339};
+use crate::progress::Progress;
+use crate::record::{RunDir, spawn_collector};
+
+/// Exit status of an interrupted run (128 + SIGINT), as shells report Ctrl-C.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Campaign file [default: paper/campaign.toml].
+    #[arg(long, conflicts_with = "quick")]
+    pub campaign: Option<PathBuf>,
+    /// Use the scaled-down campaign (paper/campaign-quick.toml): smoke tests, CI.
+    #[arg(long)]
+    pub quick: bool,
+    /// Only these stacks (comma-separated), e.g. fastapi-sqlite3,django-drf.
+    #[arg(long, value_delimiter = ',')]
+    pub stacks: Option<Vec<String>>,
+    /// Repetitions per stack (overrides the campaign's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub reps: Option<u32>,
+    /// Run folder [default: data/runs/<UTC timestamp>-<host>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Load generator: pywebbench's own, or the k6 binary (`--k6`, $PYWEBBENCH_K6, .venv/bin/k6, PATH).
+    #[arg(long, value_enum, default_value = "native")]
+    pub loadgen: Loadgen,
+    /// The k6 binary for --loadgen k6.
+    #[arg(long)]
+    pub k6: Option<PathBuf>,
+    /// Finish an interrupted run in this folder: skip its finished repetitions, run the rest.
+    #[arg(long, conflicts_with_all = ["campaign", "quick", "stacks", "reps", "out", "loadgen"])]
+    pub resume: Option<PathBuf>,
+    /// No progress display, only warnings and errors.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Host address Docker publishes the server's port on. Use the engine host's
+    /// address (or 0.0.0.0) when DOCKER_HOST points at another machine.
+    #[arg(long, env = "PYWEBBENCH_PUBLISH_IP", default_value = "127.0.0.1")]
+    pub publish_ip: String,
+    /// Address the generator sends load to [default: the publish address, or
+    /// 127.0.0.1 when that is 0.0.0.0]. With a remote DOCKER_HOST, that host's name.
+    #[arg(long, env = "PYWEBBENCH_TARGET_HOST")]
+    pub target_host: Option<String>,
+}
+
+/// Why a repetition stopped before its end.
+enum Halt {
+    /// Ctrl-C / SIGTERM, or the container exited (told apart by the caller).
+    Stopped,
+    Failed(String),
+}
+
+/// Everything a repetition needs.
+struct Session {
+    docker: Docker,
+    campaign: Campaign,
+    run_id: String,
+    loadgen: Loadgen,
+    k6: PathBuf,
+    publish_ip: String,
+    target_host: String,
+    progress: Progress,
+    /// Turns true on Ctrl-C / SIGTERM.
+    stop: watch::Receiver<bool>,
+}
+
+/// What one repetition produced.
+struct RepetitionResult {
+    summary: RepetitionSummary,
+    samples: SampleColumns,
+    resources: Vec<ResourceRecord>,
+}
+
+pub fn run(args: RunArgs) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let interrupted = rt.block_on(run_async(args))?;
+    drop(rt);
+    if interrupted {
+        std::process::exit(EXIT_INTERRUPTED);
+    }
+    Ok(())
+}
+
+fn loadgen_name(l: Loadgen) -> &'static str {
+    match l {
+        Loadgen::Native => "native",
+        Loadgen::K6 => "k6",
+    }
+}
+
+/// A run id usable in a Docker container name.
+fn sanitize(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn load_campaign(args: &RunArgs) -> Result<Campaign> {
+    let path = match (&args.campaign, args.quick) {
+        (Some(p), _) => p.clone(),
+        (None, true) => PathBuf::from(campaign::QUICK_FILE),
+        (None, false) => PathBuf::from(campaign::DEFAULT_FILE),
+    };
+    if !path.exists() && args.campaign.is_none() {
+        bail!(
+            "{} not found: run pywebbench from the repository root, or pass --campaign FILE",
+            path.display()
+        );
+    }
+    let mut c = Campaign::load(&path)?;
+    if let Some(stacks) = &args.stacks {
+        c.select_stacks(stacks).map_err(|e| anyhow!(e))?;
+    }
+    if let Some(r) = args.reps {
+        c.repetitions = r;
+    }
+    Ok(c)
+}
+
+/// Ctrl-C and SIGTERM turn `stop` true.
+fn spawn_signal_watch(tx: watch::Sender<bool>, progress: Progress) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        let name = tokio::select! {
+            r = tokio::signal::ctrl_c() => if r.is_ok() { "SIGINT" } else { return },
+            () = term => "SIGTERM",
+        };
+        progress.warn(&format!(
+            "{name}: stopping the load and removing the container…"
+        ));
+        let _ = tx.send(true);
+    });
+}
+
+async fn run_async(args: RunArgs) -> Result<bool> {
+    let progress = Progress::new(args.quiet);
+    let engine = docker::connect().await?;
+    let engine_version = docker::engine_version(&engine).await?;
+
+    let (mut dir, campaign, loadgen) = match &args.resume {
+        Some(path) => {
+            let dir = RunDir::open(path)?;
+            if dir.is_finished() {
+                println!(
+                    "{}: the run is complete already; nothing to resume",
+                    path.display()
+                );
+                return Ok(false);
+            }
+            let campaign = Campaign::from_json(&dir.manifest.campaign).map_err(|e| anyhow!(e))?;
+            let loadgen = match dir.manifest.loadgen.as_str() {
+                "k6" => Loadgen::K6,
+                _ => Loadgen::Native,
+            };
+            (dir, campaign, loadgen)
+        }
+        None => {
+            let campaign = load_campaign(&args)?;
+            let run_id = match &args.out {
+                Some(p) => p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| format!("{}-{}", now_compact(), hostname())),
+                None => format!("{}-{}", now_compact(), hostname()),
+            };
+            let out = args
+                .out
+                .clone()
+                .unwrap_or_else(|| Path::new("data/runs").join(&run_id));
+            let manifest = Manifest {
+                schema_version: SCHEMA_VERSION,
+                run_id,
+                loadgen: loadgen_name(args.loadgen).into(),
+                host: host_info(engine_version.clone()),
+                git_commit: git_commit(Path::new(".")),
+                pywebbench_version: env!("CARGO_PKG_VERSION").into(),
+                started_at: now_rfc3339(),
+                ended_at: None,
+                campaign: campaign.to_json(),
+                packages: Default::default(),
+                repetitions: Vec::new(),
+            };
+            (RunDir::create(&out, manifest)?, campaign, args.loadgen)
+        }
+    };
+    let run_id = sanitize(&dir.manifest.run_id);
+
+    // Pre-flight: every image is there; their pinned packages go to the manifest.
+    for stack in &campaign.stacks {
+        docker::image_id(&engine, &docker::image_of(stack)).await?;
+        if !dir.manifest.packages.contains_key(stack) {
+            let packages = docker::image_packages(&engine, stack, &run_id).await?;
+            dir.manifest.packages.insert(stack.clone(), packages);
+        }
+    }
+    dir.save_manifest()?;
+    let k6 = match &args.k6 {
+        Some(p) => p.clone(),
+        None => load::k6::find_k6(&std::env::current_dir().unwrap_or_default()),
+    };
+    if loadgen == Loadgen::K6 {
+        let ok = std::process::Command::new(&k6)
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok {
+            bail!(
+                "k6 is not runnable at {} (run `just setup` to install it into .venv, or pass --k6 PATH)",
+                k6.display()
+            );
+        }
+    }
+    // Leftovers of an earlier attempt at this run (a crash, a kill -9).
+    docker::clean(&engine, &format!("{}={}", docker::LABEL_RUN, run_id), false).await?;
+
+    let (stop_tx, stop) = watch::channel(false);
+    spawn_signal_watch(stop_tx, progress.clone());
+    let ticker = progress.spawn_ticker();
+    let target_host = args
+        .target_host
+        .clone()
+        .unwrap_or_else(|| match args.publish_ip.as_str() {
+            "0.0.0.0" | "" => "127.0.0.1".into(),
+            "::" => "::1".into(),
+            ip => ip.into(),
+        });
+    let session = Session {
+        docker: engine.clone(),
+        campaign: campaign.clone(),
+        run_id: run_id.clone(),
+        loadgen,
+        k6,
+        publish_ip: args.publish_ip.clone(),
+        target_host,
+        progress: progress.clone(),
+        stop: stop.clone(),
+    };
+    progress.line(&format!(
+        "run {} → {} ({} stacks × {} repetitions, campaign `{}`, loadgen {})",
+        dir.manifest.run_id,
+        dir.path.display(),
+        campaign.stacks.len(),
+        campaign.repetitions,
+        campaign.name,
+        loadgen_name(loadgen)
+    ));
+    let started = Instant::now();
+    let mut interrupted = false;
+    'stacks: for stack in &campaign.stacks {
+        for rep in 1..=campaign.repetitions {
+            if *stop.borrow() {
+                interrupted = true;
+                break 'stacks;
+            }
+            if dir.completed(stack, rep) {
+                progress.line(&format!(
+                    "{stack} r{rep}: done in an earlier attempt, skipped"
+                ));
+                continue;
+            }
+            let result = session.repetition(stack, rep).await;
+            let status = result.summary.status;
+            match status {
+                RepetitionStatus::Ok => {}
+                RepetitionStatus::Failed => progress.warn(&format!(
+                    "{stack} r{rep} failed: {}",
+                    result.summary.cause.as_deref().unwrap_or("unknown cause")
+                )),
+                RepetitionStatus::Interrupted => interrupted = true,
+            }
+            dir.record(result.summary, &result.samples, &result.resources)?;
+            if interrupted {
+                break 'stacks;
+            }
+        }
+    }
+    // Nothing of this run may outlive it.
+    let left =
+        docker::labelled_containers(&engine, &format!("{}={}", docker::LABEL_RUN, run_id)).await?;
+    if !left.is_empty() {
+        progress.warn(&format!(
+            "removing {} leftover container(s) of this run",
+            left.len()
+        ));
+        docker::clean(&engine, &format!("{}={}", docker::LABEL_RUN, run_id), false).await?;
+    }
+    progress.finish();
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    if interrupted {
+        let done = dir
+            .manifest
+            .repetitions
+            .iter()
+            .filter(|r| r.status != RepetitionStatus::Interrupted)
+            .count();
+        eprintln!(
+            "interrupted after {done} of {} repetitions; finished ones are kept in {} — complete the run with `pywebbench run --resume {}`",
+            campaign.stacks.len() * campaign.repetitions as usize,
+            dir.path.display(),
+            dir.path.display()
+        );
+        return Ok(true);
+    }
+    let merged = dir.finish(now_rfc3339())?;
+    if !args.quiet {
+        print_summary(&dir, merged.samples, merged.resources, started.elapsed());
+    }
+    println!("{}", dir.path.display());
+    Ok(false)
+}
+
+/// Per stack: samples and the req/s of each scenario (mean over the repetitions that ran it).
+fn print_summary(dir: &RunDir, samples: usize, resources: usize, took: Duration) {
+    let m = &dir.manifest;
+    let mut scenario_names: Vec<String> = Vec::new();
+    for r in &m.repetitions {
+        for s in &r.scenarios {
+            if !analysis::is_warmup(&s.scenario) && !scenario_names.contains(&s.scenario) {
+                scenario_names.push(s.scenario.clone());
+            }
+        }
+    }
+    eprintln!(
+        "run {}: {samples} samples, {resources} resource readings in {:.0} s",
+        m.run_id,
+        took.as_secs_f64()
+    );
+    let mut header = format!("{:<20} {:>4} {:>8}", "stack", "ok", "requests");
+    for n in &scenario_names {
+        header.push_str(&format!(" {n:>9}"));
+    }
+    eprintln!("{header}   (req/s = requests / active time)");
+    let mut stacks: Vec<&str> = Vec::new();
+    for r in &m.repetitions {
+        if !stacks.contains(&r.stack.as_str()) {
+            stacks.push(&r.stack);
+        }
+    }
+    for stack in stacks {
+        let reps: Vec<&RepetitionSummary> =
+            m.repetitions.iter().filter(|r| r.stack == stack).collect();
+        let ok = reps
+            .iter()
+            .filter(|r| r.status == RepetitionStatus::Ok)
+            .count();
+        let requests: u64 = reps
+            .iter()
+            .flat_map(|r| &r.scenarios)
+            .map(|s| s.requests)
+            .sum();
+        let mut line = format!(
+            "{stack:<20} {:>4} {requests:>8}",
+            format!("{ok}/{}", reps.len())
+        );
+        for n in &scenario_names {
+            let rates: Vec<f64> = reps
+                .iter()
+                .flat_map(|r| &r.scenarios)
+                .filter(|s| &s.scenario == n && s.active_ns > 0)
+                .map(|s| s.requests as f64 / (s.active_ns as f64 / 1e9))
+                .collect();
+            if rates.is_empty() {
+                line.push_str(&format!(" {:>9}", "-"));
+            } else {
+                line.push_str(&format!(
+                    " {:>9.1}",
+                    rates.iter().sum::<f64>() / rates.len() as f64
+                ));
+            }
+        }
+        eprintln!("{line}");
+    }
+}
+
+/// Sleep, unless `stop` turns true first.
+async fn pause(d: Duration, stop: &mut watch::Receiver<bool>) -> Result<(), Halt> {
+    if d.is_zero() {
+        return Ok(());
+    }
+    tokio::select! {
+        () = tokio::time::sleep(d) => Ok(()),
+        _ = stop.wait_for(|&s| s) => Err(Halt::Stopped),
+    }
+}
+
+/// One `GET /hello` on a fresh connection: its status, or why there was none.
+async fn hello_status(target: &Target) -> Result<u16, String> {
+    let stream = tokio::net::TcpStream::connect((target.host.as_str(), target.port))
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("handshake: {e}"))?;
+    let conn = tokio::spawn(conn);
+    let req = hyper::Request::get("/hello")
+        .header(
+            hyper::header::HOST,
+            format!("{}:{}", target.host, target.port),
+        )
+        .body(Empty::<Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let res = sender
+        .send_request(req)
+        .await
+        .map_err(|e| format!("request: {e}"));
+    conn.abort();
+    Ok(res?.status().as_u16())
+}
+
+/// Poll `GET /hello` until it answers 200, the timeout passes or `stop` turns true.
+async fn wait_healthy(
+    target: &Target,
+    timeout: Duration,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<Duration, Halt> {
+    let start = Instant::now();
+    loop {
+        let last = match tokio::time::timeout(Duration::from_secs(2), hello_status(target)).await {
+            Ok(Ok(200)) => return Ok(start.elapsed()),
+            Ok(Ok(code)) => format!("status {code}"),
+            Ok(Err(e)) => e,
+            Err(_) => "no answer within 2 s".into(),
+        };
+        if start.elapsed() >= timeout {
+            return Err(Halt::Failed(format!(
+                "health timeout: GET /hello did not answer 200 within {:.0} s (last: {last}); see the stack's logs or raise health_timeout",
+                timeout.as_secs_f64()
+            )));
+        }
+        pause(Duration::from_millis(100), stop).await?;
+    }
+}
+
+impl Session {
+    async fn repetition(&self, stack: &str, rep: u32) -> RepetitionResult {
+        let started_at = now_rfc3339();
+        let mut summary = RepetitionSummary {
+            stack: stack.to_string(),
+            repetition: rep,
+            status: RepetitionStatus::Ok,
+            cause: None,
+            started_at,
+            ended_at: String::new(),
+            scenarios: Vec::new(),
+            image_id: String::new(),
+        };
+        let mut samples = SampleColumns::default();
+        let spec = ServerSpec {
+            stack: stack.to_string(),
+            run_id: self.run_id.clone(),
+            repetition: rep,
+            workers: self.campaign.server.workers,
+            threads: self.campaign.server.threads,
+            memory_limit_bytes: self.campaign.server.memory_limit_bytes,
+            pids_limit: self.campaign.server.pids_limit,
+            cpuset: self.campaign.server.cpuset.clone(),
+            publish_ip: self.publish_ip.clone(),
+        };
+        let header = format!("{stack} r{rep}/{}", self.campaign.repetitions);
+        self.progress
+            .phase(format!("{header} start"), None, None, false);
+        let container = match ServerContainer::start(&self.docker, &spec).await {
+            Ok(c) => c,
+            Err(e) => {
+                summary.status = RepetitionStatus::Failed;
+                summary.cause = Some(format!("{e:#}"));
+                summary.ended_at = now_rfc3339();
+                return RepetitionResult {
+                    summary,
+                    samples,
+                    resources: Vec::new(),
+                };
+            }
+        };
+        summary.image_id = container.image_id.clone();
+
+        // The phase the resource readings are tagged with.
+        let (phase_tx, phase_rx) = watch::channel("settle".to_string());
+        let (stats_stop_tx, stats_stop_rx) = watch::channel(false);
+        let stats = tokio::spawn(docker::collect_stats(
+            self.docker.clone(),
+            container.id.clone(),
+            stack.to_string(),
+            rep,
+            container.started,
+            phase_rx,
+            stats_stop_rx,
+        ));
+        // This repetition stops on Ctrl-C or when its container exits.
+        let (rep_stop_tx, rep_stop) = watch::channel(false);
+        let (exit_tx, exit_rx) = tokio::sync::oneshot::channel::<i64>();
+        let exited = container.exited();
+        let mut global_stop = self.stop.clone();
+        let watcher = tokio::spawn(async move {
+            tokio::select! {
+                code = exited => { let _ = exit_tx.send(code); }
+                _ = global_stop.wait_for(|&s| s) => {}
+            }
+            let _ = rep_stop_tx.send(true);
+        });
+
+        let target = Target::new(self.target_host.clone(), container.host_port);
+        let outcome = self
+            .phases(
+                stack,
+                rep,
+                &header,
+                &container,
+                &target,
+                &phase_tx,
+                rep_stop,
+                &mut samples,
+                &mut summary,
+            )
+            .await;
+        watcher.abort();
+        let _ = stats_stop_tx.send(true);
+        let resources = stats.await.unwrap_or_default();
+        let phase = phase_tx.borrow().clone();
+        let exit_code = exit_rx.await.ok();
+        let last_log = if exit_code.is_some() {
+            container.log_tail(20).await
+        } else {
+            String::new()
+        };
+        if let Err(e) = container.remove().await {
+            self.progress
+                .warn(&format!("{e:#} (the end-of-run sweep retries)"));
+        }
+        match outcome {
+            Ok(()) => {}
+            Err(_) if *self.stop.borrow() => {
+                summary.status = RepetitionStatus::Interrupted;
+                summary.cause = Some(format!("interrupted (SIGINT/SIGTERM) during {phase}"));
+            }
+            Err(Halt::Stopped) => {
+                summary.status = RepetitionStatus::Failed;
+                let code = exit_code.map_or_else(|| "?".into(), |c| c.to_string());
+                let tail = if last_log.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {last_log}")
+                };
+                summary.cause = Some(format!(
+                    "the container exited with code {code} during {phase}{tail}"
+                ));
+            }
+            Err(Halt::Failed(why)) => {
+                summary.status = RepetitionStatus::Failed;
+                summary.cause = Some(why);
+            }
+        }
+        summary.ended_at = now_rfc3339();
+        RepetitionResult {
+            summary,
+            samples,
+            resources,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn phases(
+        &self,
+        stack: &str,
+        rep: u32,
+        header: &str,
+        container: &ServerContainer,
+        target: &Target,
+        phase: &watch::Sender<String>,
+        mut stop: watch::Receiver<bool>,
+        samples: &mut SampleColumns,
+        summary: &mut RepetitionSummary,
+    ) -> Result<(), Halt> {
+        let c = &self.campaign;
+        let stack_idx = SampleColumns::intern(&mut samples.stacks, stack);
+        self.progress
+            .phase(format!("{header} settle"), Some(c.settle.0), None, false);
+        wait_healthy(target, c.health_timeout.0, &mut stop).await?;
+        pause(
+            c.settle.0.saturating_sub(container.started.elapsed()),
+            &mut stop,
+        )
+        .await?;
+        for w in &c.warmup {
+            let _ = phase.send("warmup".into());
+            self.scenario(header, target, w, stack_idx, rep, &stop, samples, summary)
+                .await?;
+        }
+        let _ = phase.send("idle".into());
+        self.progress
+            .phase(format!("{header} idle"), Some(c.idle.0), None, false);
+        pause(c.idle.0, &mut stop).await?;
+        for (i, s) in c.scenarios.iter().enumerate() {
+            if i > 0 {
+                let _ = phase.send("pause".into());
+                self.progress
+                    .phase(format!("{header} pause"), Some(c.pause.0), None, false);
+                pause(c.pause.0, &mut stop).await?;
+            }
+            let _ = phase.send(s.name.clone());
+            self.scenario(header, target, s, stack_idx, rep, &stop, samples, summary)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Run one scenario, collecting its samples into `samples` and its summary into `summary`.
+    #[allow(clippy::too_many_arguments)]
+    async fn scenario(
+        &self,
+        header: &str,
+        target: &Target,
+        scenario: &Scenario,
+        stack_idx: u16,
+        rep: u32,
+        stop: &watch::Receiver<bool>,
+        samples: &mut SampleColumns,
+        summary: &mut RepetitionSummary,
+    ) -> Result<(), Halt> {
+        let plan = requests::plan(&self.campaign, scenario);
+        let scenario_idx = SampleColumns::intern(&mut samples.scenarios, &scenario.name);
+        let (tx, rx) = mpsc::channel(256);
+        let live = Arc::clone(&self.progress.live);
+        self.progress.phase(
+            format!("{header} {}", scenario.name),
+            Some(scenario.executor.max_duration()),
+            scenario.executor.iterations(),
+            true,
+        );
+        let collector = spawn_collector(
+            rx,
+            std::mem::take(samples),
+            stack_idx,
+            rep,
+            scenario_idx,
+            live,
+        );
+        let outcome = match self.loadgen {
+            Loadgen::Native => load::run_scenario(target, &plan, tx, stop.clone()).await,
+            Loadgen::K6 => load::run_scenario_k6(&self.k6, target, &plan, tx, stop.clone()).await,
+        };
+        *samples = collector.await.map_err(|e| {
+            Halt::Failed(format!(
+                "the sample collector of {} failed: {e}",
+                scenario.name
+            ))
+        })?;
+        let outcome =
+            outcome.map_err(|e| Halt::Failed(format!("scenario {}: {e}", scenario.name)))?;
+        summary.scenarios.push(ScenarioSummary {
+            scenario: scenario.name.clone(),
+            started_at_unix_ns: outcome.started_at_unix_ns,
+            active_ns: outcome.active_ns,
+            requests: outcome.requests,
+            errors: outcome.errors,
+            timed_out: outcome.timed_out,
+        });
+        let secs = outcome.active_ns as f64 / 1e9;
+        self.progress.line(&format!(
+            "{header} {}: {} requests in {secs:.2} s = {:.1} req/s, {} errors{}",
+            scenario.name,
+            outcome.requests,
+            if secs > 0.0 {
+                outcome.requests as f64 / secs
+            } else {
+                0.0
+            },
+            outcome.errors,
+            if outcome.timed_out {
+                " (hit max_duration)"
+            } else {
+                ""
+            }
+        ));
+        if *stop.borrow() {
+            return Err(Halt::Stopped);
+        }
+        Ok(())
+    }
+}
