@@ -4,6 +4,8 @@ Every test takes the `api` fixture, so each runs once per stack. Tests that writ
 remove what they created, so the seeded 1,500 items stay as they are between tests.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from seed import SEED_COUNT, seed_row
@@ -214,6 +216,23 @@ def test_delete_then_404(api):
 @pytest.mark.parametrize("item_id", MISSING_IDS)
 def test_delete_missing_item_is_404(api, item_id):
     assert assert_json(api.delete(f"/items/{item_id}"), 404) == NOT_FOUND
+
+
+# ---- concurrency: writes from several clients at once all succeed ----
+
+def test_concurrent_creates_and_deletes_all_succeed(api):
+    # The paper's write scenarios run 10 virtual users at once against 2 workers x 2 threads;
+    # SQLite's locking must not turn any of those requests into an error.
+    before = count_items(api)
+    bodies = [{**NEW_ITEM, "name": f"concurrent {i}"} for i in range(80)]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        created = list(pool.map(lambda body: api.post("/items/", json=body), bodies))
+        assert [r.status_code for r in created] == [201] * len(bodies)
+        ids = [r.json()["id"] for r in created]
+        assert len(set(ids)) == len(ids)
+        deleted = list(pool.map(lambda item_id: api.delete(f"/items/{item_id}"), ids))
+    assert [r.status_code for r in deleted] == [204] * len(ids)
+    assert count_items(api) == before
 
 
 # ---- every container starts from the same seed ----
