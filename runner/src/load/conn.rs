@@ -1,0 +1,406 @@
+//! One VU's HTTP/1.1 client: a hyper `client::conn::http1` connection over a
+//! `TcpStream`, no pool, driven inside the VU's own task, with a socket wrapper
+//! ([`Metered`]) that counts bytes and timestamps the request's last written byte
+//! and the response's first read byte.
+//!
+//! Following oha (hatoo/oha `src/client.rs`): the connection is opened with
+//! `TcpStream::connect` + `set_nodelay(true)` + hyper's handshake, its set-up time
+//! is kept apart from the request's duration, the timeout covers the whole request,
+//! and a connection that failed is dropped and reopened on the next request.
+//! Unlike oha, the connection future is not spawned as a task: the VU polls it
+//! together with the request (see [`drive`]), which saves two task wake-ups per request.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::{self, Connection, SendRequest};
+use hyper::header::{CONTENT_TYPE, HOST, HeaderValue, USER_AGENT};
+use hyper::{Method, Request, Uri};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+use super::{ErrorKind, RequestSpec};
+
+const NONE: i64 = i64::MIN;
+
+fn ns_since(t0: Instant, t: Instant) -> i64 {
+    t.saturating_duration_since(t0).as_nanos() as i64
+}
+
+/// Counters of one connection, shared by the socket wrapper (inside hyper's
+/// connection) and the VU. Both live in the same task, so relaxed loads and
+/// stores (no read-modify-write) are enough.
+#[derive(Debug)]
+pub struct Meter {
+    t0: Instant,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+    /// ns since t0 of the last successful write.
+    last_write_ns: AtomicI64,
+    /// ns since t0 of the first successful read since the VU armed it, or NONE.
+    first_read_ns: AtomicI64,
+}
+
+impl Meter {
+    fn new(t0: Instant) -> Self {
+        Meter {
+            t0,
+            bytes_in: AtomicU64::new(0),
+            bytes_out: AtomicU64::new(0),
+            last_write_ns: AtomicI64::new(NONE),
+            first_read_ns: AtomicI64::new(NONE),
+        }
+    }
+
+    fn wrote(&self, n: usize) {
+        if n > 0 {
+            self.bytes_out
+                .store(self.bytes_out.load(Relaxed) + n as u64, Relaxed);
+            self.last_write_ns
+                .store(ns_since(self.t0, Instant::now()), Relaxed);
+        }
+    }
+
+    fn read(&self, n: usize) {
+        if n > 0 {
+            self.bytes_in
+                .store(self.bytes_in.load(Relaxed) + n as u64, Relaxed);
+            if self.first_read_ns.load(Relaxed) == NONE {
+                self.first_read_ns
+                    .store(ns_since(self.t0, Instant::now()), Relaxed);
+            }
+        }
+    }
+}
+
+/// A `TcpStream` that reports to a [`Meter`].
+#[derive(Debug)]
+pub struct Metered {
+    stream: TcpStream,
+    meter: Arc<Meter>,
+}
+
+impl AsyncRead for Metered {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled {
+            self.meter.read(buf.filled().len() - before);
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Metered {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.stream).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = polled {
+            self.meter.wrote(n);
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = polled {
+            self.meter.wrote(n);
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+type Body = Full<Bytes>;
+type Conn = Connection<TokioIo<Metered>, Body>;
+
+struct Http1 {
+    sender: SendRequest<Body>,
+    conn: Pin<Box<Conn>>,
+    meter: Arc<Meter>,
+}
+
+impl Http1 {
+    /// Still usable for a new request? Polls the idle connection once (with a
+    /// no-op waker) so a close by the server is noticed before sending, not as
+    /// a failed request.
+    fn alive(&mut self) -> bool {
+        let mut cx = Context::from_waker(Waker::noop());
+        if self.conn.as_mut().poll(&mut cx).is_ready() {
+            return false;
+        }
+        !self.sender.is_closed()
+    }
+}
+
+/// A request built once: method, path, headers and body.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    method: Method,
+    uri: Uri,
+    body: Bytes,
+    json: bool,
+}
+
+static USER_AGENT_VALUE: HeaderValue =
+    HeaderValue::from_static(concat!("pywebbench/", env!("CARGO_PKG_VERSION")));
+
+impl Prepared {
+    pub fn new(spec: &RequestSpec) -> Result<Self, String> {
+        if !spec.path.starts_with('/') {
+            return Err(format!("request path {:?} must start with /", spec.path));
+        }
+        let uri = Uri::try_from(spec.path.as_str())
+            .map_err(|e| format!("bad request path {:?}: {e}", spec.path))?;
+        Ok(Prepared {
+            method: spec.method.clone(),
+            uri,
+            body: spec.body.clone().unwrap_or_default(),
+            json: spec.body.is_some(),
+        })
+    }
+
+    fn to_request(&self, host: &HeaderValue) -> Request<Body> {
+        let mut req = Request::new(Full::new(self.body.clone()));
+        *req.method_mut() = self.method.clone();
+        *req.uri_mut() = self.uri.clone();
+        let headers = req.headers_mut();
+        headers.reserve(3);
+        headers.insert(HOST, host.clone());
+        headers.insert(USER_AGENT, USER_AGENT_VALUE.clone());
+        if self.json {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        req
+    }
+}
+
+/// What one request gave.
+#[derive(Clone, Copy, Debug)]
+pub struct Exchange {
+    pub status: u16,
+    pub end: Instant,
+    pub latency_ns: i64,
+    pub ttfb_ns: i64,
+    pub connect_ns: i64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub error: Option<ErrorKind>,
+}
+
+impl Exchange {
+    /// A request that got no response, ended at `end`.
+    pub fn failed(end: Instant, error: ErrorKind) -> Self {
+        Exchange {
+            status: 0,
+            end,
+            latency_ns: 0,
+            ttfb_ns: 0,
+            connect_ns: 0,
+            bytes_in: 0,
+            bytes_out: 0,
+            error: Some(error),
+        }
+    }
+}
+
+/// One VU's client: at most one open connection.
+pub struct Client {
+    addr: SocketAddr,
+    host: HeaderValue,
+    t0: Instant,
+    http: Option<Http1>,
+}
+
+impl Client {
+    pub fn new(addr: SocketAddr, host: HeaderValue, t0: Instant) -> Self {
+        Client {
+            addr,
+            host,
+            t0,
+            http: None,
+        }
+    }
+
+    /// The `Host` header value for a target.
+    pub fn host_header(host: &str, port: u16) -> HeaderValue {
+        let text = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("localhost"))
+    }
+
+    /// Make one request that began (iteration start, before any connect) at
+    /// `start` and must be over by `deadline`.
+    pub async fn request(
+        &mut self,
+        prepared: &Prepared,
+        start: Instant,
+        deadline: Instant,
+    ) -> Exchange {
+        let mut ex = Exchange::failed(start, ErrorKind::Io);
+        ex.error = None;
+        let deadline = tokio::time::Instant::from_std(deadline);
+        let mut send_start = start;
+        if !self.http.as_mut().is_some_and(Http1::alive) {
+            self.http = None;
+            match tokio::time::timeout_at(deadline, connect(self.addr, self.t0)).await {
+                Ok(Ok(http)) => {
+                    self.http = Some(http);
+                    send_start = Instant::now();
+                    ex.connect_ns = (send_start - start).as_nanos() as i64;
+                }
+                Ok(Err(_)) | Err(_) => {
+                    // A refused, reset or timed-out connect: k6 error codes 1210-1213
+                    // (`tcpDial*`); the timeout case is also a connect failure.
+                    ex.end = Instant::now();
+                    ex.connect_ns = (ex.end - start).as_nanos() as i64;
+                    ex.error = Some(ErrorKind::Connect);
+                    return ex;
+                }
+            }
+        }
+        let Some(http) = self.http.as_mut() else {
+            unreachable!("connected above")
+        };
+        let meter = &*http.meter;
+        let in0 = meter.bytes_in.load(Relaxed);
+        let out0 = meter.bytes_out.load(Relaxed);
+        meter.first_read_ns.store(NONE, Relaxed);
+        let req = prepared.to_request(&self.host);
+        let sender = &mut http.sender;
+        let exchange = async {
+            let resp = sender.send_request(req).await?;
+            let status = resp.status().as_u16();
+            let mut body = resp.into_body();
+            while let Some(frame) = body.frame().await {
+                frame?;
+            }
+            Ok::<u16, hyper::Error>(status)
+        };
+        let outcome = tokio::time::timeout_at(deadline, drive(http.conn.as_mut(), exchange)).await;
+        ex.end = Instant::now();
+        ex.latency_ns = (ex.end - send_start).as_nanos() as i64;
+        ex.bytes_in = meter.bytes_in.load(Relaxed) - in0;
+        ex.bytes_out = meter.bytes_out.load(Relaxed) - out0;
+        let first_read = meter.first_read_ns.load(Relaxed);
+        if first_read != NONE {
+            ex.ttfb_ns = (first_read - meter.last_write_ns.load(Relaxed)).max(0);
+        }
+        match outcome {
+            Ok(Ok(Ok(status))) => {
+                ex.status = status;
+                if status >= 400 {
+                    ex.error = Some(ErrorKind::HttpStatus);
+                }
+            }
+            Ok(Ok(Err(e))) => {
+                ex.error = Some(classify(&e));
+                self.http = None;
+            }
+            Ok(Err(conn_end)) => {
+                ex.error = Some(conn_end.map_or(ErrorKind::Io, |e| classify(&e)));
+                self.http = None;
+            }
+            Err(_elapsed) => {
+                ex.error = Some(ErrorKind::Timeout);
+                self.http = None;
+            }
+        }
+        ex
+    }
+}
+
+async fn connect(addr: SocketAddr, t0: Instant) -> io::Result<Http1> {
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let meter = Arc::new(Meter::new(t0));
+    let io = TokioIo::new(Metered {
+        stream,
+        meter: meter.clone(),
+    });
+    let (sender, conn) = http1::Builder::new()
+        .handshake(io)
+        .await
+        .map_err(io::Error::other)?;
+    Ok(Http1 {
+        sender,
+        conn: Box::pin(conn),
+        meter,
+    })
+}
+
+/// Poll `fut` and the connection that serves it in the same task. Returns
+/// `Err(conn result)` when the connection ended before `fut` completed.
+async fn drive<F: Future>(
+    mut conn: Pin<&mut Conn>,
+    fut: F,
+) -> Result<F::Output, Option<hyper::Error>> {
+    let mut fut = pin!(fut);
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Ok(out));
+        }
+        let ended = conn.as_mut().poll(cx);
+        // The connection made progress (wrote the request, read the response):
+        // the request future may be complete now; look before sleeping.
+        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Ok(out));
+        }
+        match ended {
+            Poll::Ready(res) => Poll::Ready(Err(res.err())),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// hyper's error → the schema's error kind (k6: 1000 generic, 1220 reset by
+/// peer, ... all "no valid response").
+fn classify(e: &hyper::Error) -> ErrorKind {
+    if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_parse() || e.is_parse_status() || e.is_parse_too_large() || e.is_user() {
+        ErrorKind::Protocol
+    } else {
+        ErrorKind::Io
+    }
+}
+
+/// A deadline that never passes before `start + timeout` and never after `cap`.
+pub fn deadline(start: Instant, timeout: Duration, cap: Instant) -> Instant {
+    (start + timeout).min(cap)
+}
