@@ -17,6 +17,8 @@ pub fn is_warmup(scenario: &str) -> bool {
 /// [`crate::read_samples_for_analysis`]; [`SampleColumns::is_complete`] tells.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SampleColumns {
+    /// The run id stored in the file's metadata (`pywebbench.run_id`), if any.
+    pub run_id: Option<String>,
     /// Dictionary of stack names; `stack[i]` indexes it.
     pub stacks: Vec<String>,
     /// Dictionary of scenario names; `scenario[i]` indexes it.

@@ -5,10 +5,13 @@
 
 pub mod columns;
 pub mod error;
+mod jsonf64;
 pub mod paper;
 pub mod read;
 pub mod schema;
 pub mod stats;
+pub mod summary;
+pub mod synthetic;
 #[cfg(feature = "write")]
 pub mod write;
 
@@ -16,5 +19,8 @@ pub use columns::{SampleColumns, is_warmup};
 pub use error::{AnalysisError, Result};
 pub use paper::{Paper, Verdict};
 pub use read::{parse_manifest, read_resources, read_samples, read_samples_for_analysis};
+pub use summary::{
+    SUMMARY_SCHEMA_VERSION, Settings, Summary, summarize, summarize_paper, summarize_with,
+};
 #[cfg(feature = "write")]
 pub use write::{write_resources, write_sample_columns, write_samples, write_samples_for_run};

@@ -247,6 +247,7 @@ impl Verdict {
 /// One stack × scenario value with its uncertainty, as the claims see it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
+    #[serde(with = "crate::jsonf64")]
     pub value: f64,
     /// `None`: no uncertainty known (e.g. one repetition of a throughput scenario):
     /// comparisons involving it are inconclusive.

@@ -455,7 +455,10 @@ fn read_samples_inner(bytes: &[u8], which: Columns) -> Result<SampleColumns> {
     if f.num_rows() == 0 {
         return Err(AnalysisError::Empty { file: SAMPLES_FILE });
     }
-    let mut c = SampleColumns::default();
+    let mut c = SampleColumns {
+        run_id: f.meta_value(META_RUN_ID),
+        ..SampleColumns::default()
+    };
     // Check every column exists and has a usable type before reading any, so a
     // wrong file fails fast with the first missing column.
     for col in SAMPLE_COLUMNS {

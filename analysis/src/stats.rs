@@ -130,6 +130,7 @@ pub struct Welch {
     /// mean(a) − mean(b)
     pub diff: f64,
     pub se: f64,
+    #[serde(with = "crate::jsonf64")]
     pub t: f64,
     /// Welch–Satterthwaite degrees of freedom.
     pub df: f64,

@@ -117,12 +117,14 @@ pub fn write_sample_columns(cols: &SampleColumns, run_id: Option<&str>) -> Resul
 }
 
 /// Stream complete sample columns as Parquet into `out` (a file, a buffer).
+/// `run_id` defaults to the columns' own.
 pub fn write_sample_columns_to<W: Write + Send>(
     out: W,
     cols: &SampleColumns,
     run_id: Option<&str>,
 ) -> Result<()> {
     let file = SAMPLES_FILE;
+    let run_id = run_id.or(cols.run_id.as_deref());
     if !cols.is_complete() {
         return Err(werr(
             file,
