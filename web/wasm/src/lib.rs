@@ -8,6 +8,8 @@
 
 use std::fmt::Display;
 
+use analysis::schema::Manifest;
+use analysis::{Paper, Summary};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -41,9 +43,55 @@ pub fn schema_version() -> u32 {
     analysis::schema::SCHEMA_VERSION
 }
 
-/// Parse `manifest.json` and return it re-serialised (validates it).
+/// The paper's data: the given `published.toml` and `claims.toml` texts, or
+/// the copy compiled into the module when `published` is empty.
+fn paper(published: &str, claims: &str) -> Result<Paper, JsError> {
+    if published.is_empty() {
+        Paper::builtin().map_err(to_js)
+    } else {
+        Paper::from_toml(published, claims).map_err(to_js)
+    }
+}
+
+/// The bootstrap seed `pywebbench analyze` uses for a run: the campaign's seed.
+fn seed_of(manifest: &Manifest) -> u64 {
+    manifest
+        .campaign
+        .get("seed")
+        .and_then(|s| s.as_u64())
+        .unwrap_or(0)
+}
+
+/// `summary.json` of the paper alone (no run loaded).
 #[wasm_bindgen]
-pub fn parse_manifest(bytes: &[u8]) -> Result<String, JsError> {
-    let manifest: analysis::schema::Manifest = serde_json::from_slice(bytes).map_err(to_js)?;
-    serde_json::to_string(&manifest).map_err(to_js)
+pub fn paper_summary(published: &str, claims: &str) -> Result<String, JsError> {
+    Ok(analysis::summarize_paper(&paper(published, claims)?).to_json())
+}
+
+/// Analyse a run from its files' bytes, as `pywebbench analyze` does natively;
+/// returns `summary.json`. `resources` may be absent (no resource figures).
+#[wasm_bindgen]
+pub fn analyze_run(
+    samples: &[u8],
+    resources: Option<Vec<u8>>,
+    manifest: &[u8],
+    published: &str,
+    claims: &str,
+) -> Result<String, JsError> {
+    let paper = paper(published, claims)?;
+    let manifest = analysis::parse_manifest(manifest).map_err(to_js)?;
+    let samples = analysis::read_samples_for_analysis(samples).map_err(to_js)?;
+    let resources = match resources {
+        Some(bytes) => analysis::read_resources(&bytes).map_err(to_js)?,
+        None => Vec::new(),
+    };
+    let summary = analysis::summarize(&manifest, &samples, &resources, &paper, seed_of(&manifest))
+        .map_err(to_js)?;
+    Ok(summary.to_json())
+}
+
+/// Validate a `summary.json` written by `pywebbench analyze`; returns it re-serialised.
+#[wasm_bindgen]
+pub fn load_summary(bytes: &[u8]) -> Result<String, JsError> {
+    Ok(Summary::from_json(bytes).map_err(to_js)?.to_json())
 }

@@ -1,0 +1,443 @@
+// The viewer: loads the analysis module (Rust → wasm32), the paper's data and the
+// published run(s), and shows figures and tables for the view in the URL hash.
+// All numbers come from the analysis module; this file only arranges them.
+import { call, ready } from './wasm.js';
+import { download, sanitizeSvg, svgText, svgToPng } from './svg.js';
+import { InputError, filesFromDrop, readRunFiles } from './files.js';
+import { el, fmt } from './format.js';
+import * as T from './tables.js';
+
+const $ = (id) => document.getElementById(id);
+const FIGURES = [1, 2, 3, 4, 5, 6, 7];
+const ORM_MODES = ['all', 'orm', 'raw'];
+const t0 = performance.now();
+
+/** Everything loaded so far: runs by key ('paper', 'ref:<id>', 'local:<n>'). */
+const store = {
+  index: { runs: [], paper: [] },
+  published: '',
+  claims: '',
+  runs: new Map(),
+  localCount: 0,
+};
+
+/** The view; mirrored in the URL hash. `stacks`/`scenarios` null = all. */
+let state = {
+  run: 'paper', cmp: '', stacks: null, scenarios: null, orm: 'all', metric: 'paper', fig: null,
+};
+let firstView = null;
+
+// ---- status and errors ------------------------------------------------------
+
+function setStatus(text) {
+  const p = $('loading');
+  p.textContent = text;
+  p.hidden = !text;
+}
+
+function showError(message) {
+  const box = $('error');
+  box.replaceChildren(el('p', { text: message }));
+  box.hidden = false;
+  document.body.dataset.error = message;
+  setStatus('');
+}
+
+function clearError() {
+  $('error').hidden = true;
+  $('error').replaceChildren();
+  delete document.body.dataset.error;
+}
+
+/** Let the browser paint (e.g. "Analysing…") before a long synchronous wasm call. */
+const paint = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+// ---- the URL hash ---------------------------------------------------------------
+
+function readHash() {
+  const p = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+  const list = (k) => (p.has(k) ? p.get(k).split(',').filter(Boolean) : null);
+  const s = { ...state };
+  if (p.has('run')) s.run = p.get('run');
+  s.cmp = p.get('cmp') || '';
+  s.stacks = list('stacks');
+  s.scenarios = list('scenarios');
+  s.orm = ORM_MODES.includes(p.get('orm')) ? p.get('orm') : 'all';
+  s.metric = Object.hasOwn(T.METRICS, p.get('metric') || '') ? p.get('metric') : 'paper';
+  const fig = Number.parseInt(p.get('fig') || '', 10);
+  s.fig = FIGURES.includes(fig) ? fig : null;
+  return s;
+}
+
+function hashOf(s) {
+  const p = new URLSearchParams();
+  p.set('run', s.run);
+  if (s.cmp) p.set('cmp', s.cmp);
+  if (s.stacks) p.set('stacks', s.stacks.join(','));
+  if (s.scenarios) p.set('scenarios', s.scenarios.join(','));
+  if (s.orm !== 'all') p.set('orm', s.orm);
+  if (s.metric !== 'paper') p.set('metric', s.metric);
+  if (s.fig) p.set('fig', String(s.fig));
+  return `#${p.toString().replace(/%2C/g, ',')}`;
+}
+
+function writeHash() {
+  const h = hashOf(state);
+  if (window.location.hash !== h) history.replaceState(null, '', h);
+  const link = $('permalink');
+  link.href = h;
+  link.dataset.hash = h;
+}
+
+// ---- loading runs -----------------------------------------------------------------
+
+async function fetchBytes(path) {
+  const r = await fetch(path);
+  if (!r.ok) throw new Error(`${path} could not be loaded (HTTP ${r.status}); rebuild the site with \`just web\``);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+function addRun(key, label, json, origin) {
+  const summary = JSON.parse(json);
+  const run = { key, label, json, summary, origin };
+  store.runs.set(key, run);
+  return run;
+}
+
+/** The run for a key, loading (and analysing) it on first use. */
+async function getRun(key) {
+  if (store.runs.has(key)) return store.runs.get(key);
+  if (key === 'paper') {
+    return addRun('paper', 'The paper (published numbers only)',
+      await call('paper_summary', store.published, store.claims), 'the paper’s published numbers (paper/published.toml)');
+  }
+  const ref = store.index.runs.find((r) => `ref:${r.id}` === key);
+  if (ref) {
+    if (ref.files.summary) {
+      setStatus(`Loading the published run ${ref.id}…`);
+      const json = await call('load_summary', await fetchBytes(ref.files.summary));
+      return addRun(key, `Published run ${ref.id}`, json,
+        'its summary.json, computed by `pywebbench analyze` from the same samples (use “Re-analyse in this page” to recompute it here)');
+    }
+    return analyseReference(ref);
+  }
+  return null;
+}
+
+async function analyseReference(ref) {
+  setStatus(`Analysing the published run ${ref.id} in this page…`);
+  const [samples, resources, manifest] = await Promise.all([
+    fetchBytes(ref.files.samples),
+    ref.files.resources ? fetchBytes(ref.files.resources) : null,
+    fetchBytes(ref.files.manifest),
+  ]);
+  await paint();
+  const json = await call('analyze_run', samples, resources, manifest, store.published, store.claims);
+  return addRun(`ref:${ref.id}`, `Published run ${ref.id}`, json, 'its raw samples, analysed in this page');
+}
+
+async function openFiles(files) {
+  clearError();
+  try {
+    const f = await readRunFiles(files);
+    setStatus(`Analysing ${f.name} in this page (nothing is uploaded)…`);
+    await paint();
+    const json = await call('analyze_run', f.samples, f.resources, f.manifest, store.published, store.claims);
+    store.localCount += 1;
+    const key = `local:${store.localCount}`;
+    const run = addRun(key, '', json, 'files you opened, analysed in this page');
+    run.label = `Your run ${run.summary.manifest?.run_id ?? ''} (opened file ${store.localCount})`;
+    state.run = key;
+    await render();
+  } catch (e) {
+    showError(e instanceof InputError ? e.message : (e?.message || String(e)));
+  } finally {
+    $('files').value = '';
+  }
+}
+
+// ---- controls -------------------------------------------------------------------------
+
+function fillRunSelects() {
+  const options = [['paper', 'The paper (published numbers only)'],
+    ...store.index.runs.map((r) => [`ref:${r.id}`, `Published run ${r.id}`]),
+    ...[...store.runs.values()].filter((r) => r.key.startsWith('local:')).map((r) => [r.key, r.label])];
+  for (const [id, withNone] of [['run-a', false], ['run-b', true]]) {
+    const sel = $(id);
+    const opts = withNone ? [['', '(nothing)'], ...options] : options;
+    const same = sel.options.length === opts.length && opts.every(([v, t], k) => sel.options[k].value === v && sel.options[k].text === t);
+    if (!same) sel.replaceChildren(...opts.map(([v, t]) => el('option', { value: v, text: t })));
+    sel.value = id === 'run-a' ? state.run : state.cmp;
+  }
+}
+
+const isRaw = (stack) => stack.endsWith('sqlite3');
+
+function checkboxes(fieldsetId, name, items, selected, labelOf) {
+  const fs = $(fieldsetId);
+  const existing = [...fs.querySelectorAll('input')];
+  if (existing.length === items.length && existing.every((i, k) => i.value === items[k])) {
+    // Same choices: only update the ticks, so keyboard focus stays where it is.
+    for (const i of existing) i.checked = !selected || selected.includes(i.value);
+    return;
+  }
+  const legend = fs.querySelector('legend');
+  fs.replaceChildren(legend, ...items.map((it) => {
+    const input = el('input', { type: 'checkbox', name, value: it });
+    input.checked = !selected || selected.includes(it);
+    return el('label', {}, input, ` ${labelOf(it)}`);
+  }));
+}
+
+function fillFilters(runs) {
+  const stacks = [...new Set(runs.flatMap((r) => r.summary.stacks))];
+  const scenarios = [...new Set(runs.flatMap((r) => r.summary.scenarios))];
+  const labels = Object.assign({}, ...runs.map((r) => r.summary.stack_labels || {}));
+  checkboxes('f-stacks', 'stack', stacks, state.stacks, (s) => `${labels[s] || s}${isRaw(s) ? ' (raw SQL)' : ' (ORM)'}`);
+  checkboxes('f-scenarios', 'scenario', scenarios, state.scenarios, (s) => s);
+  for (const r of document.querySelectorAll('input[name=orm]')) r.checked = r.value === state.orm;
+  $('metric').value = state.metric;
+  return { stacks, scenarios };
+}
+
+function readFilters(all) {
+  const checked = (name) => [...document.querySelectorAll(`input[name=${name}]:checked`)].map((i) => i.value);
+  const stacks = checked('stack');
+  const scenarios = checked('scenario');
+  state.stacks = stacks.length === all.stacks.length ? null : stacks;
+  state.scenarios = scenarios.length === all.scenarios.length ? null : scenarios;
+  state.orm = document.querySelector('input[name=orm]:checked')?.value || 'all';
+  state.metric = $('metric').value;
+}
+
+/** The effective view: sets of stacks and scenarios after all filters. */
+function viewOf(all) {
+  const stacks = (state.stacks || all.stacks).filter((s) => state.orm === 'all' || (state.orm === 'raw') === isRaw(s));
+  return { stacks: new Set(stacks), scenarios: new Set(state.scenarios || all.scenarios), metric: state.metric };
+}
+
+// ---- figures --------------------------------------------------------------------------------
+
+function figureTitle(summary, n) {
+  const cell = summary.cells.find((c) => c.figure === n);
+  return cell ? `${cell.scenario}: ${T.metricLabel(state.metric, cell.metric)}` : '';
+}
+
+/** One figure's SVG for a run under the view, sanitised, with a text alternative. */
+async function drawFigure(run, n, view) {
+  const viewJson = JSON.stringify({ stacks: [...view.stacks], metric: view.metric });
+  const svg = sanitizeSvg(await call('figure_svg', run.json, n, viewJson));
+  const cells = run.summary.cells.filter((c) => c.figure === n && view.stacks.has(c.stack));
+  const alt = cells.map((c) => {
+    const m = T.metricValue(c, view.metric);
+    return `${run.summary.stack_labels?.[c.stack] || c.stack} ${m ? `${fmt(m.value, m.unit)} ${m.unit}` : 'no value'}`;
+  }).join('; ');
+  svg.setAttribute('aria-label', `Figure ${n} (${run.label}): ${alt}`);
+  return svg;
+}
+
+async function renderFigures(a, b, view) {
+  const list = $('figure-list');
+  const figures = [];
+  for (const n of FIGURES) {
+    const scenario = a.summary.cells.find((c) => c.figure === n)?.scenario
+      ?? b?.summary.cells.find((c) => c.figure === n)?.scenario;
+    if (!scenario || !view.scenarios.has(scenario)) continue;
+    const plots = [];
+    for (const run of b ? [a, b] : [a]) {
+      const plot = el('div', { class: 'plot' });
+      if (b) plot.append(el('p', { class: 'plot-label', text: run === a ? `A: ${run.label}` : `B: ${run.label}` }));
+      if (run.summary.cells.some((c) => c.figure === n)) plot.append(await drawFigure(run, n, view));
+      else plot.append(el('p', { class: 'note', text: 'This run has no data for this figure.' }));
+      plots.push(plot);
+    }
+    const title = `Figure ${n}: ${figureTitle(a.summary, n) || figureTitle(b.summary, n)}`;
+    const actions = el('div', { class: 'actions' });
+    for (const kind of ['SVG', 'PNG']) {
+      const btn = el('button', { type: 'button', text: kind, 'aria-label': `Download Figure ${n} as ${kind}`, 'data-download': kind.toLowerCase() });
+      btn.addEventListener('click', () => downloadFigure(n, kind.toLowerCase()).catch((e) => showError(e.message)));
+      actions.append(btn);
+    }
+    const fig = el('figure', { id: `figure-${n}`, 'data-figure': n, 'data-scenario': scenario, class: b ? 'compare' : '', tabindex: '-1' },
+      el('div', { class: 'plots' }, ...plots),
+      el('figcaption', {}, el('strong', { text: title }), actions));
+    figures.push(fig);
+  }
+  list.replaceChildren(...figures);
+  if (figures.length === 0) list.append(el('p', { class: 'note', text: 'No figure: every scenario is filtered out.' }));
+}
+
+async function downloadFigure(n, kind) {
+  const svgs = [...document.querySelectorAll(`#figure-${n} svg`)];
+  const base = fileSafe(`figure-${n}-${store.runs.get(state.run)?.summary.manifest?.run_id || state.run}`);
+  for (const [i, svg] of svgs.entries()) {
+    const name = svgs.length > 1 ? `${base}-${i === 0 ? 'A' : 'B'}` : base;
+    if (kind === 'svg') download(new Blob([svgText(svg)], { type: 'image/svg+xml' }), `${name}.svg`);
+    else download(await svgToPng(svg), `${name}.png`);
+  }
+}
+
+const fileSafe = (s) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+
+// ---- tables ---------------------------------------------------------------------------------
+
+async function renderTables(a, b, view) {
+  const parts = [];
+  if (b) {
+    const cmp = JSON.parse(await call('compare', a.json, b.json));
+    parts.push(T.compareTable(cmp, a, b, view));
+  }
+  for (const [run, suffix] of b ? [[a, '-a'], [b, '-b']] : [[a, '']]) {
+    const v = { ...view, suffix };
+    const name = b ? `${suffix === '-a' ? 'A' : 'B'}: ${run.label}` : run.label;
+    parts.push(T.resultsTables(run.summary, v, name));
+    if (!b || suffix === '-a') {
+      parts.push(T.ormTable(run.summary, v), T.pairwiseTable(run.summary, v), T.claimsTable(run.summary, v));
+    }
+    parts.push(T.hostTable(run.summary, v), T.warningsList(run.summary));
+  }
+  $('table-list').replaceChildren(...parts.filter(Boolean));
+}
+
+function renderRunInfo(a, b) {
+  const info = $('run-info');
+  const lines = [`Showing ${a.label}, from ${a.origin}.`];
+  if (b) lines.push(`Compared with ${b.label}, from ${b.origin}.`);
+  info.replaceChildren(...lines.map((l) => el('span', { text: `${l} ` })));
+  const ref = store.index.runs.find((r) => `ref:${r.id}` === a.key);
+  if (ref && ref.files.summary && a.origin.includes('summary.json')) {
+    const btn = el('button', { type: 'button', id: 'reanalyse', text: 'Re-analyse in this page' });
+    btn.addEventListener('click', async () => {
+      try {
+        clearError();
+        store.runs.delete(a.key);
+        await analyseReference(ref);
+        await render();
+      } catch (e) { showError(e.message); }
+    });
+    info.append(btn);
+  }
+}
+
+// ---- render ------------------------------------------------------------------------------------
+
+let rendering = Promise.resolve();
+
+/** Render the current state (serialised: one render at a time). */
+function render() {
+  rendering = rendering.then(renderNow, renderNow);
+  return rendering;
+}
+
+async function renderNow() {
+  document.body.dataset.state = 'rendering';
+  try {
+    let a = await getRun(state.run);
+    if (!a) {
+      const missing = state.run;
+      state.run = defaultRun();
+      a = await getRun(state.run);
+      if (missing.startsWith('local:')) {
+        showError(`the link pointed at a run opened from files (${missing}), which only that browser tab had; open its files again`);
+      } else {
+        showError(`there is no run “${missing}” on this site; showing ${a.label} instead`);
+      }
+    }
+    let b = state.cmp ? await getRun(state.cmp) : null;
+    if (state.cmp && !b) state.cmp = '';
+    if (b === a) b = null;
+    setStatus(`Drawing the figures…`);
+    fillRunSelects();
+    const all = fillFilters(b ? [a, b] : [a]);
+    const view = viewOf(all);
+    renderRunInfo(a, b);
+    await renderFigures(a, b, view);
+    await renderTables(a, b, view);
+    writeHash();
+    setStatus('');
+    if (!firstView) {
+      firstView = performance.now() - t0;
+      performance.mark('pywebbench-first-view');
+      window.pywebbench.firstViewMs = firstView;
+    }
+    if (state.fig) $(`figure-${state.fig}`)?.scrollIntoView();
+    document.body.dataset.state = 'ready';
+  } catch (e) {
+    document.body.dataset.state = 'ready';
+    showError(e?.message || String(e));
+  }
+}
+
+function defaultRun() {
+  return store.index.runs.length > 0 ? `ref:${store.index.runs[0].id}` : 'paper';
+}
+
+// ---- wiring ----------------------------------------------------------------------------------
+
+function wire() {
+  $('run-a').addEventListener('change', (e) => { clearError(); state.run = e.target.value; render(); });
+  $('run-b').addEventListener('change', (e) => { clearError(); state.cmp = e.target.value; render(); });
+  $('filter-form').addEventListener('change', () => {
+    const stacks = [...document.querySelectorAll('input[name=stack]')].map((i) => i.value);
+    const scenarios = [...document.querySelectorAll('input[name=scenario]')].map((i) => i.value);
+    readFilters({ stacks, scenarios });
+    render();
+  });
+  $('filter-form').addEventListener('submit', (e) => e.preventDefault());
+  window.addEventListener('hashchange', () => {
+    const h = readHash();
+    if (hashOf(h) === hashOf(state)) return;
+    clearError();
+    state = h;
+    render();
+  });
+
+  const input = $('files');
+  input.addEventListener('change', () => { if (input.files.length) openFiles([...input.files]); });
+  const zone = $('dropzone');
+  zone.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input.click(); }
+  });
+  // Dropping anywhere opens the files here (the browser would otherwise navigate to them).
+  window.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+  window.addEventListener('dragleave', (e) => { if (!e.relatedTarget) zone.classList.remove('over'); });
+  window.addEventListener('drop', async (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    try {
+      openFiles(await filesFromDrop(e.dataTransfer));
+    } catch (err) { showError(`the dropped files could not be read: ${err.message}`); }
+  });
+
+  $('dl-json').addEventListener('click', () => {
+    const run = store.runs.get(state.run);
+    if (run) download(new Blob([run.json], { type: 'application/json' }), `${fileSafe(run.summary.manifest?.run_id || run.key)}-summary.json`);
+  });
+  $('dl-csv').addEventListener('click', () => {
+    const run = store.runs.get(state.run);
+    if (run) download(new Blob([T.summaryCsv(run.summary)], { type: 'text/csv' }), `${fileSafe(run.summary.manifest?.run_id || run.key)}-summary.csv`);
+  });
+}
+
+async function main() {
+  window.pywebbench = { firstViewMs: null };
+  wire();
+  try {
+    const [index, published, claims] = await Promise.all([
+      fetch('data/index.json').then((r) => (r.ok ? r.json() : { runs: [], paper: [] })),
+      fetch('paper/published.toml').then((r) => (r.ok ? r.text() : '')),
+      fetch('paper/claims.toml').then((r) => (r.ok ? r.text() : '')),
+      ready(),
+    ]);
+    store.index = index;
+    store.published = published && claims ? published : '';
+    store.claims = published && claims ? claims : '';
+    state.run = defaultRun();
+    if (window.location.hash.length > 1) state = readHash();
+    await render();
+  } catch (e) {
+    showError(`the viewer could not start: ${e?.message || e}`);
+  }
+}
+
+main();
