@@ -28,7 +28,6 @@ export CARGO_PROFILE_RELEASE_LTO=true
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_DEBUG=false
 export CARGO_PROFILE_RELEASE_PANIC=abort
-export CARGO_PROFILE_RELEASE_STRIP=true
 cargo build -p web --lib --target wasm32-unknown-unknown --release
 
 rm -rf "$dist"
@@ -36,7 +35,11 @@ mkdir -p "$dist/pkg" "$dist/js" "$dist/paper" "$dist/data"
 wasm-bindgen --target web --no-typescript --out-dir "$dist/pkg" \
   "$target_dir/wasm32-unknown-unknown/release/web.wasm"
 raw_size=$(stat -c %s "$dist/pkg/web_bg.wasm")
-"$wasm_opt" -Oz --strip-debug --strip-producers "$dist/pkg/web_bg.wasm" -o "$dist/pkg/web_bg.opt.wasm"
+# The features rustc enables by default for wasm32-unknown-unknown (wasm-opt must accept them).
+"$wasm_opt" -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$dist/pkg/web_bg.wasm" -o "$dist/pkg/web_bg.opt.wasm"
 mv "$dist/pkg/web_bg.opt.wasm" "$dist/pkg/web_bg.wasm"
 opt_size=$(stat -c %s "$dist/pkg/web_bg.wasm")
 
