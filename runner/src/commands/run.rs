@@ -38,6 +38,16 @@ use crate::record::{RunDir, spawn_collector};
 
 /// Exit status of an interrupted run (128 + SIGINT), as shells report Ctrl-C.
 pub const EXIT_INTERRUPTED: i32 = 130;
+/// Exit status of a run that finished with failed repetitions (all files written).
+pub const EXIT_FAILED_REPETITIONS: i32 = 2;
+
+/// How a run ended.
+enum Ended {
+    Complete,
+    /// Finished and merged, but some repetitions failed.
+    WithFailures,
+    Interrupted,
+}
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
@@ -111,12 +121,13 @@ pub fn run(args: RunArgs) -> Result<()> {
         .enable_all()
         .build()
         .context("starting the tokio runtime")?;
-    let interrupted = rt.block_on(run_async(args))?;
+    let ended = rt.block_on(run_async(args))?;
     drop(rt);
-    if interrupted {
-        std::process::exit(EXIT_INTERRUPTED);
+    match ended {
+        Ended::Complete => Ok(()),
+        Ended::WithFailures => std::process::exit(EXIT_FAILED_REPETITIONS),
+        Ended::Interrupted => std::process::exit(EXIT_INTERRUPTED),
     }
-    Ok(())
 }
 
 fn loadgen_name(l: Loadgen) -> &'static str {
@@ -186,7 +197,7 @@ fn spawn_signal_watch(tx: watch::Sender<bool>, progress: Progress) {
     });
 }
 
-async fn run_async(args: RunArgs) -> Result<bool> {
+async fn run_async(args: RunArgs) -> Result<Ended> {
     let progress = Progress::new(args.quiet);
     let engine = docker::connect().await?;
     let engine_version = docker::engine_version(&engine).await?;
@@ -199,7 +210,7 @@ async fn run_async(args: RunArgs) -> Result<bool> {
                     "{}: the run is complete already; nothing to resume",
                     path.display()
                 );
-                return Ok(false);
+                return Ok(Ended::Complete);
             }
             let campaign = Campaign::from_json(&dir.manifest.campaign).map_err(|e| anyhow!(e))?;
             let loadgen = match dir.manifest.loadgen.as_str() {
@@ -355,14 +366,28 @@ async fn run_async(args: RunArgs) -> Result<bool> {
             dir.path.display(),
             dir.path.display()
         );
-        return Ok(true);
+        return Ok(Ended::Interrupted);
     }
     let merged = dir.finish(now_rfc3339())?;
     if !args.quiet {
         print_summary(&dir, merged.samples, merged.resources, started.elapsed());
     }
     println!("{}", dir.path.display());
-    Ok(false)
+    let failed = dir
+        .manifest
+        .repetitions
+        .iter()
+        .filter(|r| r.status == RepetitionStatus::Failed)
+        .count();
+    if failed > 0 {
+        eprintln!(
+            "{failed} of {} repetitions failed (causes in {}/manifest.json); their samples are kept",
+            dir.manifest.repetitions.len(),
+            dir.path.display()
+        );
+        return Ok(Ended::WithFailures);
+    }
+    Ok(Ended::Complete)
 }
 
 /// Per stack: samples and the req/s of each scenario (mean over the repetitions that ran it).
@@ -471,11 +496,13 @@ async fn wait_healthy(
 ) -> Result<Duration, Halt> {
     let start = Instant::now();
     loop {
-        let last = match tokio::time::timeout(Duration::from_secs(2), hello_status(target)).await {
+        // Each attempt ends by the deadline: an answer after it is a timeout too.
+        let attempt = Duration::from_secs(2).min(timeout.saturating_sub(start.elapsed()));
+        let last = match tokio::time::timeout(attempt, hello_status(target)).await {
             Ok(Ok(200)) => return Ok(start.elapsed()),
             Ok(Ok(code)) => format!("status {code}"),
             Ok(Err(e)) => e,
-            Err(_) => "no answer within 2 s".into(),
+            Err(_) => format!("no answer within {} ms", attempt.as_millis()),
         };
         if start.elapsed() >= timeout {
             return Err(Halt::Failed(format!(

@@ -1,0 +1,124 @@
+"""Read a pywebbench run folder back with pyarrow AND DuckDB; print what both saw as JSON.
+
+Usage: python readback.py RUN_DIR
+
+Exits non-zero (with the reason on stderr) when the two readers disagree, a column
+is missing or mistyped, or a compression codec other than snappy/lz4/none is used.
+The Rust test (runner/tests/run_quick.rs) compares the output with manifest.json.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SAMPLE_TYPES = {
+    "stack": pa.string(),
+    "repetition": pa.uint32(),
+    "scenario": pa.string(),
+    "vu": pa.uint32(),
+    "iteration": pa.uint64(),
+    "scheduled_ns": pa.int64(),
+    "start_ns": pa.int64(),
+    "end_ns": pa.int64(),
+    "latency_ns": pa.int64(),
+    "ttfb_ns": pa.int64(),
+    "connect_ns": pa.int64(),
+    "status": pa.uint16(),
+    "bytes_in": pa.uint64(),
+    "bytes_out": pa.uint64(),
+    "error": pa.string(),
+}
+RESOURCE_TYPES = {
+    "stack": pa.string(),
+    "repetition": pa.uint32(),
+    "phase": pa.string(),
+    "t_ns": pa.int64(),
+    "cpu_percent": pa.float64(),
+    "mem_bytes": pa.uint64(),
+    "mem_limit_bytes": pa.uint64(),
+}
+CODECS = {"SNAPPY", "LZ4", "LZ4_RAW", "UNCOMPRESSED"}
+
+
+def fail(msg):
+    print(f"readback: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def check_file(path, types):
+    table = pq.read_table(path)
+    got = {f.name: f.type for f in table.schema}
+    if list(got) != list(types):
+        fail(f"{path.name}: columns {list(got)} != {list(types)}")
+    for name, t in types.items():
+        if got[name] != t:
+            fail(f"{path.name}: column {name} is {got[name]}, expected {t}")
+    meta = pq.ParquetFile(path).metadata
+    for rg in range(meta.num_row_groups):
+        for c in range(meta.num_columns):
+            codec = meta.row_group(rg).column(c).compression
+            if codec not in CODECS:
+                fail(f"{path.name}: codec {codec} is not readable by the wasm viewer")
+    return table
+
+
+def main():
+    run = Path(sys.argv[1])
+    samples = check_file(run / "samples.parquet", SAMPLE_TYPES)
+    resources = check_file(run / "resources.parquet", RESOURCE_TYPES)
+
+    # pyarrow: per (stack, repetition, scenario) counts and errors.
+    arrow_counts = {}
+    grouped = samples.group_by(["stack", "repetition", "scenario"]).aggregate(
+        [("iteration", "count"), ("error", "count")]
+    )
+    for row in grouped.to_pylist():
+        key = f'{row["stack"]}/{row["repetition"]}/{row["scenario"]}'
+        arrow_counts[key] = {"requests": row["iteration_count"], "errors": row["error_count"]}
+
+    # DuckDB, straight from the file.
+    con = duckdb.connect()
+    duck_counts = {}
+    query = f"""
+        SELECT stack, repetition, scenario, count(*) AS n, count(error) AS errors,
+               min(latency_ns) FILTER (WHERE error IS NULL) AS min_latency, min(end_ns - start_ns - latency_ns) AS min_gap
+        FROM read_parquet('{run / "samples.parquet"}')
+        GROUP BY ALL
+    """
+    for stack, rep, scenario, n, errors, min_latency, min_gap in con.execute(query).fetchall():
+        duck_counts[f"{stack}/{rep}/{scenario}"] = {"requests": n, "errors": errors}
+        if min_latency is not None and min_latency <= 0:
+            fail(f"{stack}/{rep}/{scenario}: a successful request with latency_ns <= 0")
+        if min_gap < 0:
+            fail(f"{stack}/{rep}/{scenario}: latency_ns longer than end_ns - start_ns")
+    if arrow_counts != duck_counts:
+        fail(f"pyarrow and DuckDB disagree:\n{arrow_counts}\n{duck_counts}")
+    res_rows = con.execute(
+        f"SELECT count(*), count(DISTINCT phase), max(mem_bytes) FROM read_parquet('{run / 'resources.parquet'}')"
+    ).fetchone()
+    if res_rows[0] != resources.num_rows:
+        fail("pyarrow and DuckDB disagree on resources.parquet's rows")
+    ok_statuses = con.execute(
+        f"SELECT count(*) FROM read_parquet('{run / 'samples.parquet'}') WHERE error IS NULL AND status NOT BETWEEN 200 AND 399"
+    ).fetchone()[0]
+    if ok_statuses:
+        fail(f"{ok_statuses} samples without error have a status outside 200..=399")
+    print(
+        json.dumps(
+            {
+                "samples": samples.num_rows,
+                "resources": resources.num_rows,
+                "resource_phases": res_rows[1],
+                "max_mem_bytes": res_rows[2],
+                "counts": arrow_counts,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
