@@ -1,11 +1,40 @@
 //! `pywebbench`: campaign → deploy → load → record → analyse.
 
-use clap::Parser;
+mod campaign;
+mod commands;
+mod docker;
+mod load;
+mod manifest;
+mod progress;
+mod record;
+
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "pywebbench", version, about = "Benchmark Python web frameworks as Bednarz & Miłosz (2025) did, and better")]
-struct Cli {}
+#[command(
+    name = "pywebbench",
+    version,
+    about = "Benchmark Python web frameworks as Bednarz & Miłosz (2025) did, and better"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Subcommand)]
+enum Command {
+    /// Load one URL with the native generator (or k6), like oha/hey; print req/s, latency, errors.
+    Load(commands::load::LoadArgs),
+    /// Run the campaign: every stack × repetition in a fresh container; write samples, resources, manifest.
+    Run(commands::run::RunArgs),
+    /// Remove every container (and with --images, image and network) labelled `pywebbench`.
+    Clean(commands::clean::CleanArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Load(args) => commands::load::run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Clean(args) => commands::clean::run(args),
+    }
 }
