@@ -18,6 +18,8 @@ setup:
 # The tests: Rust unit/integration tests and the contract suite against the five real containers.
 test: setup images
     cargo test --workspace
+    cargo test -p runner --test run_quick -- --ignored
+    cargo check -p runner --target x86_64-pc-windows-gnu
     {{venv}}/bin/pytest stacks/contract
 
 # --- stacks, images, contract (issue 2) ---
@@ -29,6 +31,16 @@ images *stacks: setup
 # The API contract suite (stacks/CONTRACT.md) against the five real containers.
 test-contract: setup images
     {{venv}}/bin/pytest stacks/contract
+
+# --- runner (issue 3) ---
+
+# Run the campaign (default paper/campaign.toml; e.g. `just run --quick --stacks fastapi-sqlite3`).
+run *args: setup images
+    cargo run --release -p runner -- run {{args}}
+
+# Remove every container labelled pywebbench (leftovers of a crash); `just clean --images` also the images.
+clean *args:
+    cargo run --release -p runner -- clean {{args}}
 
 # The main job: reproduce the paper end to end.
 reproduce: setup
