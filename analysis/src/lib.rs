@@ -5,9 +5,11 @@
 
 pub mod columns;
 pub mod error;
+pub mod figures;
 mod jsonf64;
 pub mod paper;
 pub mod read;
+pub mod report;
 pub mod schema;
 pub mod stats;
 pub mod summary;

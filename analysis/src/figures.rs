@@ -1,0 +1,381 @@
+//! Figures 1–7 redrawn: one bar chart per scenario as in the paper (req/s for 1–2,
+//! mean response time in ms for 3–7), one bar per stack with its 95% CI, the paper's
+//! published value as a grey bar beside it, and the error rate noted where non-zero.
+//!
+//! [`draw_figure`] is generic over the plotters backend: the browser draws SVG, the
+//! runner draws SVG and PNG ([`png`], feature `png`, with DejaVu Sans embedded so no
+//! system font library is needed).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::error::{AnalysisError, Result};
+use crate::paper::{Metric, SCENARIOS};
+use crate::summary::{CiMethod, Source, Summary};
+
+/// Default figure size in pixels.
+pub const WIDTH: u32 = 960;
+pub const HEIGHT: u32 = 600;
+
+const FONT: &str = "sans-serif";
+
+/// One colour per stack, in the paper's stack order (FastAPI teal, Flask blue, Django green).
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 121, 107),
+    RGBColor(38, 166, 154),
+    RGBColor(30, 90, 160),
+    RGBColor(100, 149, 237),
+    RGBColor(46, 125, 50),
+    RGBColor(120, 120, 120),
+];
+const PAPER_GREY: RGBColor = RGBColor(190, 190, 190);
+const INK: RGBColor = RGBColor(33, 33, 33);
+const ERROR_RED: RGBColor = RGBColor(183, 28, 28);
+
+/// A short axis label for a stack.
+pub fn short_label(stack: &str) -> &str {
+    match stack {
+        "fastapi-sqlalchemy" => "FastAPI+SQLAlchemy",
+        "fastapi-sqlite3" => "FastAPI+sqlite3",
+        "flask-sqlalchemy" => "Flask+SQLAlchemy",
+        "flask-sqlite3" => "Flask+sqlite3",
+        "django-drf" => "Django+DRF",
+        other => other,
+    }
+}
+
+/// The figure's title as the paper words it.
+pub fn figure_title(figure: u8) -> &'static str {
+    match figure {
+        1 => "GET request test results",
+        2 => "Echo test results",
+        3 => "Average response time for fetching all records",
+        4 => "Average response time for fetching a single record",
+        5 => "Average response time for create operations",
+        6 => "Average response time for update operations",
+        7 => "Average response time for delete operations",
+        _ => "",
+    }
+}
+
+fn fmt_value(v: f64, metric: Metric) -> String {
+    match metric {
+        Metric::ReqPerS => format!("{v:.0}"),
+        Metric::MeanLatencyMs if v >= 100.0 => format!("{v:.1}"),
+        Metric::MeanLatencyMs if v >= 10.0 => format!("{v:.1}"),
+        Metric::MeanLatencyMs => format!("{v:.2}"),
+    }
+}
+
+fn draw_err<E: std::fmt::Debug>(figure: u8) -> impl Fn(E) -> AnalysisError {
+    move |e| AnalysisError::Draw {
+        figure,
+        detail: format!("{e:?}"),
+    }
+}
+
+/// Draw Figure `figure` (1..=7) of `summary` onto `area`.
+pub fn draw_figure<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    summary: &Summary,
+    figure: u8,
+) -> Result<()> {
+    if !(1..=7).contains(&figure) {
+        return Err(AnalysisError::NoSuchFigure(figure));
+    }
+    #[cfg(feature = "png")]
+    register_font();
+    let e = draw_err(figure);
+    let scenario = SCENARIOS[figure as usize - 1];
+    let metric = Metric::of_scenario(scenario);
+    let cells = summary.cells_of(scenario);
+    let is_run = summary.source == Source::Run;
+    area.fill(&WHITE).map_err(&e)?;
+    let (w, h) = area.dim_in_pixel();
+    let (upper, caption_area) = area.split_vertically(h.saturating_sub(58));
+    let (header_area, plot_area) = upper.split_vertically(58);
+
+    let title = format!("Figure {figure}: {}", figure_title(figure));
+    let subtitle = if is_run {
+        let run = summary
+            .manifest
+            .as_ref()
+            .map(|m| m.run_id.as_str())
+            .unwrap_or("run");
+        format!("{scenario} — reproduced ({run}) vs published (Bednarz & Miłosz 2025)")
+    } else {
+        format!("{scenario} — published values (Bednarz & Miłosz 2025), no run loaded")
+    };
+
+    if cells.is_empty() {
+        header_area
+            .draw(&Text::new(
+                format!("{title}: no data for scenario `{scenario}` in this run"),
+                (20, 40),
+                (FONT, 18).into_font().color(&INK),
+            ))
+            .map_err(&e)?;
+        return Ok(());
+    }
+
+    let n = cells.len();
+    let top = cells
+        .iter()
+        .flat_map(|c| {
+            [
+                Some(c.estimate.value),
+                c.estimate.ci.map(|ci| ci.high),
+                c.published,
+            ]
+        })
+        .flatten()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    let y_max = if top > 0.0 { top * 1.22 } else { 1.0 };
+    let labels: Vec<String> = cells
+        .iter()
+        .map(|c| short_label(&c.stack).to_string())
+        .collect();
+
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin_left(12)
+        .margin_right(24)
+        .margin_top(6)
+        .set_label_area_size(LabelAreaPosition::Left, 78)
+        .set_label_area_size(LabelAreaPosition::Bottom, 40)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0.0f64..y_max)
+        .map_err(&e)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(metric.label())
+        .y_label_formatter(&|y| {
+            if metric == Metric::ReqPerS || y_max >= 20.0 {
+                format!("{y:.0}")
+            } else {
+                format!("{y:.1}")
+            }
+        })
+        .label_style((FONT, 14).into_font().color(&INK))
+        .axis_desc_style((FONT, 15).into_font().color(&INK))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(&e)?;
+
+    header_area
+        .draw(&Text::new(
+            title,
+            (w as i32 / 2, 8),
+            (FONT, 22)
+                .into_font()
+                .color(&INK)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(&e)?;
+    header_area
+        .draw(&Text::new(
+            subtitle,
+            (w as i32 / 2, 38),
+            (FONT, 13)
+                .into_font()
+                .color(&RGBColor(90, 90, 90))
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(&e)?;
+
+    let with_paper = is_run && cells.iter().any(|c| c.published.is_some());
+    // Main bar: left part of the slot when a published bar stands beside it.
+    let (bar_l, bar_r) = if with_paper {
+        (-0.36, 0.10)
+    } else {
+        (-0.28, 0.28)
+    };
+    let (pub_l, pub_r) = (0.14, 0.34);
+
+    for (i, c) in cells.iter().enumerate() {
+        let x = i as f64;
+        let colour = if is_run {
+            PALETTE[summary
+                .stacks
+                .iter()
+                .position(|s| *s == c.stack)
+                .unwrap_or(5)
+                .min(5)]
+        } else {
+            PAPER_GREY
+        };
+        let v = c.estimate.value;
+        if !v.is_finite() {
+            continue;
+        }
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x + bar_l, 0.0), (x + bar_r, v)],
+                colour.filled(),
+            )))
+            .map_err(&e)?;
+        let mid = x + (bar_l + bar_r) / 2.0;
+        let mut label_top = v;
+        if let Some(ci) = c.estimate.ci.filter(|ci| ci.high > ci.low) {
+            let cap = (bar_r - bar_l) * 0.25;
+            let style = INK.stroke_width(2);
+            chart
+                .draw_series([
+                    PathElement::new(vec![(mid, ci.low), (mid, ci.high)], style),
+                    PathElement::new(vec![(mid - cap, ci.low), (mid + cap, ci.low)], style),
+                    PathElement::new(vec![(mid - cap, ci.high), (mid + cap, ci.high)], style),
+                ])
+                .map_err(&e)?;
+            label_top = label_top.max(ci.high);
+        }
+        let prefix = if c.published_approximate && !is_run {
+            "~"
+        } else {
+            ""
+        };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("{prefix}{}", fmt_value(v, metric)),
+                (mid, label_top + y_max * 0.012),
+                (FONT, 13)
+                    .into_font()
+                    .color(&INK)
+                    .pos(Pos::new(HPos::Center, VPos::Bottom)),
+            )))
+            .map_err(&e)?;
+        if c.error_rate > 0.0 {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("errors {:.2}%", c.error_rate * 100.0),
+                    (mid, label_top + y_max * 0.055),
+                    (FONT, 12)
+                        .into_font()
+                        .color(&ERROR_RED)
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )))
+                .map_err(&e)?;
+        }
+        if with_paper && let Some(p) = c.published {
+            chart
+                .draw_series([
+                    Rectangle::new([(x + pub_l, 0.0), (x + pub_r, p)], PAPER_GREY.filled()),
+                    Rectangle::new(
+                        [(x + pub_l, 0.0), (x + pub_r, p)],
+                        RGBColor(120, 120, 120).stroke_width(1),
+                    ),
+                ])
+                .map_err(&e)?;
+            let approx = if c.published_approximate { "~" } else { "" };
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{approx}{}", fmt_value(p, metric)),
+                    (x + (pub_l + pub_r) / 2.0, p + y_max * 0.012),
+                    (FONT, 11)
+                        .into_font()
+                        .color(&RGBColor(110, 110, 110))
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )))
+                .map_err(&e)?;
+        }
+    }
+
+    // Caption lines under the chart: what the bars and whiskers are.
+    let reps: Vec<u32> = cells
+        .iter()
+        .filter_map(|c| c.detail.as_ref().map(|d| d.included_repetitions))
+        .collect();
+    let n_reps = match (reps.iter().min(), reps.iter().max()) {
+        (Some(a), Some(b)) if a == b => format!("{a}"),
+        (Some(a), Some(b)) => format!("{a}–{b}"),
+        _ => "0".into(),
+    };
+    let method = if cells.iter().any(|c| c.ci_method == CiMethod::Bootstrap) {
+        "95% CI (Student t over repetitions; bootstrap over requests where one repetition)"
+    } else {
+        "95% CI (Student t over repetitions)"
+    };
+    let line1 = if is_run {
+        format!(
+            "Coloured bars: this run, mean of {n_reps} repetition(s), whiskers {method}. Grey bars: the paper's published value."
+        )
+    } else {
+        "Grey bars: the values the paper reports in §4 (~ marks an approximate value). Load a run to compare.".to_string()
+    };
+    let line2 = match metric {
+        Metric::ReqPerS => {
+            "req/s = completed requests ÷ the scenario's active time. Error rates above the bars where non-zero."
+        }
+        Metric::MeanLatencyMs => {
+            "Mean of k6 http_req_duration over successful requests; failed requests excluded (error rate above the bar)."
+        }
+    };
+    for (k, line) in [line1, line2.to_string()].iter().enumerate() {
+        caption_area
+            .draw(&Text::new(
+                line.clone(),
+                (16, 6 + 22 * k as i32),
+                (FONT, 13).into_font().color(&RGBColor(70, 70, 70)),
+            ))
+            .map_err(&e)?;
+    }
+    area.present().map_err(&e)?;
+    Ok(())
+}
+
+/// Figure `figure` as an SVG document.
+pub fn svg(summary: &Summary, figure: u8, width: u32, height: u32) -> Result<String> {
+    let mut out = String::new();
+    {
+        let area = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        draw_figure(&area, summary, figure)?;
+    }
+    Ok(out)
+}
+
+/// The embedded font (DejaVu Sans, licence in `analysis/assets/DejaVuSans-LICENSE.txt`).
+#[cfg(feature = "png")]
+pub static FONT_TTF: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+/// Register the embedded font with plotters as `sans-serif` (once; idempotent).
+#[cfg(feature = "png")]
+pub fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // The font is a valid TrueType file compiled in; a failure would show as a
+        // drawing error naming the missing font.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, FONT_TTF);
+    });
+}
+
+/// Figure `figure` as a PNG file's bytes.
+#[cfg(feature = "png")]
+pub fn png(summary: &Summary, figure: u8, width: u32, height: u32) -> Result<Vec<u8>> {
+    let mut rgb = vec![255u8; width as usize * height as usize * 3];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        draw_figure(&area, summary, figure)?;
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = ::png::Encoder::new(&mut out, width, height);
+        enc.set_color(::png::ColorType::Rgb);
+        enc.set_depth(::png::BitDepth::Eight);
+        let err = |e: ::png::EncodingError| AnalysisError::Draw {
+            figure,
+            detail: e.to_string(),
+        };
+        let mut w = enc.write_header().map_err(err)?;
+        w.write_image_data(&rgb).map_err(err)?;
+    }
+    Ok(out)
+}

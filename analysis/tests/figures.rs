@@ -1,0 +1,89 @@
+//! A synthetic run written with the writer, read back, summarised and drawn: all seven
+//! figures as SVG and PNG, and the reports. Set ANALYSIS_FIGURES_DIR to keep the files.
+
+use analysis::figures::{HEIGHT, WIDTH, png, svg};
+use analysis::synthetic::{SyntheticSpec, synthetic_run};
+use analysis::{
+    AnalysisError, Paper, Settings, read_resources, read_samples_for_analysis, report,
+    summarize_paper, summarize_with, write_resources, write_sample_columns,
+};
+
+#[test]
+fn all_seven_figures_and_reports_from_a_written_run() {
+    let paper = Paper::builtin().unwrap();
+    let spec = SyntheticSpec {
+        scale: 0.01,
+        failed: Some(("flask-sqlalchemy".into(), 2)),
+        error_rate: 0.01,
+        ..SyntheticSpec::default()
+    };
+    let (manifest, cols, resources) = synthetic_run(&spec, &paper);
+    let samples = read_samples_for_analysis(&write_sample_columns(&cols, None).unwrap()).unwrap();
+    let resources = read_resources(&write_resources(&resources).unwrap()).unwrap();
+    let settings = Settings {
+        bootstrap_resamples: 100,
+        ..Settings::default()
+    };
+    let s = summarize_with(&manifest, &samples, &resources, &paper, 7, settings).unwrap();
+    let keep = std::env::var_os("ANALYSIS_FIGURES_DIR").map(std::path::PathBuf::from);
+    let mut svgs = Vec::new();
+    for fig in 1..=7u8 {
+        let doc = svg(&s, fig, WIDTH, HEIGHT).unwrap();
+        assert!(
+            doc.starts_with("<svg") && doc.contains(&format!("Figure {fig}")),
+            "figure {fig}"
+        );
+        assert!(doc.contains("FastAPI+sqlite3") && doc.contains("Django+DRF"));
+        assert!(doc.contains("errors "), "error rate noted in figure {fig}");
+        let image = png(&s, fig, WIDTH, HEIGHT).unwrap();
+        assert_eq!(&image[1..4], b"PNG");
+        assert!(
+            image.len() > 10_000,
+            "figure {fig} PNG is {} bytes",
+            image.len()
+        );
+        if let Some(dir) = &keep {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join(format!("fig{fig}.png")), &image).unwrap();
+            std::fs::write(dir.join(format!("fig{fig}.svg")), &doc).unwrap();
+        }
+        svgs.push(doc);
+    }
+    assert!(matches!(
+        svg(&s, 8, WIDTH, HEIGHT),
+        Err(AnalysisError::NoSuchFigure(8))
+    ));
+    let md = report::markdown(&s);
+    assert!(
+        md.contains("| FastAPI+sqlite3")
+            && md.contains("does not hold")
+            && md.contains("flask-sqlalchemy repetition 2")
+    );
+    let html = report::html(&s, &svgs);
+    assert!(
+        html.contains("<svg") && !html.contains("http://")
+            || html.contains("xmlns=\"http://www.w3.org/2000/svg\"")
+    );
+    assert!(
+        !html.contains("<script src") && !html.contains("<link"),
+        "report.html must be self-contained"
+    );
+    if let Some(dir) = &keep {
+        std::fs::write(dir.join("report.md"), &md).unwrap();
+        std::fs::write(dir.join("report.html"), &html).unwrap();
+    }
+    // The paper alone draws too.
+    let p = summarize_paper(&paper);
+    for fig in 1..=7u8 {
+        let doc = svg(&p, fig, WIDTH, HEIGHT).unwrap();
+        assert!(doc.contains("no run loaded"));
+        if let Some(dir) = &keep {
+            std::fs::write(
+                dir.join(format!("paper_fig{fig}.png")),
+                png(&p, fig, WIDTH, HEIGHT).unwrap(),
+            )
+            .unwrap();
+        }
+    }
+    assert!(report::markdown(&p).contains("Figure 4"));
+}
