@@ -8,7 +8,7 @@
 //! k6 runs it with `--out json=FILE`; [`import`] turns k6's per-request metric
 //! points into [`RequestRecord`]s:
 //!
-//! | record field | k6 metric point (tags `vu`, `iter` join the points of one request) |
+//! | record field | k6 metric point (`vu`, `iter` join the points of one request) |
 //! |---|---|
 //! | `latency_ns` | `http_req_duration` |
 //! | `ttfb_ns` | `http_req_waiting` |
@@ -18,7 +18,7 @@
 //! | `status`, `error` | tags `status`, `error_code` (k6 `lib/netext/httpext/error_codes.go`) |
 //! | `bytes_out` / `bytes_in` | `data_sent` / `data_received` of the iteration (one request each) |
 //! | `iteration` | the request's `it` tag (= `iterationInTest`) |
-//! | `vu` | tag `vu` − 1 (k6 numbers VUs from 1) |
+//! | `vu` | `vu` − 1 (k6 numbers VUs from 1; k6 1.x puts `vu` and `iter` in the points' metadata) |
 //!
 //! k6 does not report when its scenario began, so the time zero of the imported
 //! records is the start of the first request. `scheduled_ns` = `start_ns` (k6
@@ -283,6 +283,9 @@ struct Data {
     value: Option<f64>,
     #[serde(default)]
     tags: Tags,
+    /// k6 ≥ 0.41 moves the high-cardinality `vu` and `iter` here.
+    #[serde(default)]
+    metadata: Tags,
 }
 
 #[derive(Deserialize, Default)]
@@ -374,9 +377,16 @@ pub fn import(reader: impl BufRead, file: &Path, truncated: bool) -> Result<Impo
             _ => continue,
         };
         let tags = &parsed.data.tags;
+        let meta = &parsed.data.metadata;
         let (Some(vu), Some(iter)) = (
-            tags.vu.as_deref().and_then(|v| v.parse::<u32>().ok()),
-            tags.iter.as_deref().and_then(|v| v.parse::<u64>().ok()),
+            meta.vu
+                .as_deref()
+                .or(tags.vu.as_deref())
+                .and_then(|v| v.parse::<u32>().ok()),
+            meta.iter
+                .as_deref()
+                .or(tags.iter.as_deref())
+                .and_then(|v| v.parse::<u64>().ok()),
         ) else {
             return Err(bad(format!(
                 "point of {} without vu/iter tags (the script's systemTags must include them)",
@@ -532,7 +542,7 @@ mod tests {
 {"type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":2.0,"tags":{"vu":"1","iter":"0","it":"7","status":"200","method":"GET"}},"metric":"http_req_waiting"}
 {"type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":0.5,"tags":{"vu":"1","iter":"0","it":"7","status":"200","method":"GET"}},"metric":"http_req_blocked"}
 {"type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":0.25,"tags":{"vu":"1","iter":"0","it":"7","status":"200","method":"GET"}},"metric":"http_req_connecting"}
-{"type":"Point","data":{"time":"2025-01-01T00:00:01.001000000Z","value":90,"tags":{"vu":"1","iter":"0"}},"metric":"data_sent"}
+{"type":"Point","data":{"time":"2025-01-01T00:00:01.001000000Z","value":90,"tags":{"scenario":"x"},"metadata":{"vu":"1","iter":"0"}},"metric":"data_sent"}
 {"type":"Point","data":{"time":"2025-01-01T00:00:01.001000000Z","value":210,"tags":{"vu":"1","iter":"0"}},"metric":"data_received"}
 {"type":"Point","data":{"time":"2025-01-01T00:00:02.000000000Z","value":1,"tags":{"vu":"2","iter":"0","it":"8","status":"0","error_code":"1050"}},"metric":"http_req_duration"}
 {"type":"Point","data":{"time":"2025-01-01T00:00:02.000000000Z","value":1,"tags":{"scenario":"x"}},"metric":"dropped_iterations"}
