@@ -97,12 +97,20 @@ fn os_name() -> String {
         .unwrap_or_else(|| std::env::consts::OS.to_string())
 }
 
+/// The machine's CPUs (not only those this process is pinned to).
+fn online_cores() -> u32 {
+    read_trimmed("/proc/cpuinfo")
+        .map(|i| i.lines().filter(|l| l.starts_with("processor")).count() as u32)
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32))
+}
+
 /// The host running the generator (the Docker engine may be elsewhere: see `docker_version`).
 pub fn host_info(docker_version: String) -> HostInfo {
     HostInfo {
         hostname: hostname(),
         cpu_model: cpu_model(),
-        cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
+        cores: online_cores(),
         memory_bytes: memory_bytes(),
         os: os_name(),
         kernel: read_trimmed("/proc/sys/kernel/osrelease")

@@ -256,6 +256,10 @@ pub struct Campaign {
     /// The body of `POST /echo`, compact JSON.
     pub echo_payload: String,
     pub server: Server,
+    /// CPUs the runner (so the load generator, and k6 with `--loadgen k6`) is pinned
+    /// to, as a list (`"1"`, `"2-3"`); `None` = no pinning (the paper). Linux only.
+    #[serde(default)]
+    pub loadgen_cpus: Option<String>,
     pub warmup: Vec<Scenario>,
     pub scenarios: Vec<Scenario>,
 }
@@ -277,9 +281,16 @@ struct RawCampaign {
     database: RawDatabase,
     payloads: RawPayloads,
     server: RawServer,
+    loadgen: Option<RawLoadgen>,
     #[serde(default)]
     warmup: Vec<Spanned<RawScenario>>,
     scenario: Spanned<Vec<Spanned<RawScenario>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLoadgen {
+    cpus: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -364,6 +375,24 @@ impl Ctx<'_> {
         }
         T::try_from(n).map_err(|_| self.err(&v.span(), format!("{what} = {n} is too large")))
     }
+}
+
+/// The CPUs of a list such as `"0"`, `"0-1"`, `"0,2-3"` (Docker's `--cpuset-cpus` syntax).
+pub fn parse_cpu_list(text: &str) -> Result<Vec<usize>, String> {
+    let bad = || format!("{text:?} is not a CPU list");
+    let mut cpus = Vec::new();
+    for part in text.trim().split(',') {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let a: usize = a.trim().parse().map_err(|_| bad())?;
+        let b: usize = b.trim().parse().map_err(|_| bad())?;
+        if a > b || b >= 1024 {
+            return Err(bad());
+        }
+        cpus.extend(a..=b);
+    }
+    cpus.sort_unstable();
+    cpus.dedup();
+    Ok(cpus)
 }
 
 /// Parse a size with a binary unit: `"512MiB"`, `"2GiB"`, `"1048576B"`.
@@ -664,22 +693,23 @@ impl Campaign {
                 "server.memory_limit is below Docker's minimum of 6MiB",
             ));
         }
-        let cpuset = match &raw.server.cpuset {
-            None => None,
-            Some(c) => {
-                let v = c.get_ref().trim();
-                let ok = !v.is_empty()
-                    && v.chars()
-                        .all(|ch| ch.is_ascii_digit() || ch == ',' || ch == '-');
-                if !ok {
-                    return Err(ctx.err(
-                        &c.span(),
-                        format!("server.cpuset {:?} is not a CPU list (write e.g. \"0\" or \"0-1\"; omit it for no pinning)", c.get_ref()),
-                    ));
-                }
-                Some(v.to_string())
-            }
+        let cpu_list = |v: &Option<Spanned<String>>,
+                        what: &str|
+         -> Result<Option<String>, CampaignError> {
+            let Some(c) = v else { return Ok(None) };
+            parse_cpu_list(c.get_ref()).map_err(|e| {
+                ctx.err(
+                    &c.span(),
+                    format!("{what}: {e} (write e.g. \"0\" or \"0-1\"; omit it for no pinning)"),
+                )
+            })?;
+            Ok(Some(c.get_ref().trim().to_string()))
         };
+        let cpuset = cpu_list(&raw.server.cpuset, "server.cpuset")?;
+        let loadgen_cpus = cpu_list(
+            &raw.loadgen.as_ref().and_then(|l| l.cpus.clone()),
+            "loadgen.cpus",
+        )?;
         let mut warmup = Vec::new();
         for w in &raw.warmup {
             let s = scenario(&ctx, w, records)?;
@@ -741,6 +771,7 @@ impl Campaign {
                 pids_limit: ctx.count(&raw.server.pids_limit, "server.pids_limit")?,
                 cpuset,
             },
+            loadgen_cpus,
             warmup,
             scenarios,
         })

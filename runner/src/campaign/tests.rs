@@ -211,7 +211,7 @@ fn bad_values_are_rejected() {
     assert_error(
         "pids_limit = 512",
         "pids_limit = 512\ncpuset = \"zero\"",
-        "server.cpuset \"zero\" is not a CPU list (write e.g. \"0\" or \"0-1\"; omit it for no pinning)",
+        "server.cpuset: \"zero\" is not a CPU list (write e.g. \"0\" or \"0-1\"; omit it for no pinning)",
     );
     let (text, line) = edited(
         "iterations = 10\nmax_duration = \"1m\"\n\n[[scenario]]\nname = \"get_one\"",
@@ -221,6 +221,28 @@ fn bad_values_are_rejected() {
         error_of(&text),
         format!("c.toml:{line}: scenario name \"hello\" is used twice")
     );
+}
+
+#[test]
+fn cpu_pinning_is_a_campaign_setting() {
+    let text = QUICK.replacen(
+        "pids_limit = 512",
+        "pids_limit = 512\ncpuset = \"0\"\n\n[loadgen]\ncpus = \"1\"",
+        1,
+    );
+    let c = Campaign::parse("c.toml", &text).expect("valid");
+    assert_eq!(c.server.cpuset.as_deref(), Some("0"));
+    assert_eq!(c.loadgen_cpus.as_deref(), Some("1"));
+    assert_eq!(c.to_json()["loadgen_cpus"], "1");
+    assert_eq!(parse_cpu_list("0,2-3,2"), Ok(vec![0, 2, 3]));
+    assert!(parse_cpu_list("3-1").is_err());
+    assert!(parse_cpu_list("").is_err());
+    let text = QUICK.replacen(
+        "pids_limit = 512",
+        "pids_limit = 512\n\n[loadgen]\ncpus = \"1-\"",
+        1,
+    );
+    assert!(error_of(&text).ends_with("loadgen.cpus: \"1-\" is not a CPU list (write e.g. \"0\" or \"0-1\"; omit it for no pinning)"));
 }
 
 #[test]

@@ -116,7 +116,57 @@ struct RepetitionResult {
     resources: Vec<ResourceRecord>,
 }
 
+/// Pin this process (before any thread is started, so every later thread inherits it)
+/// to the campaign's `loadgen.cpus`.
+#[cfg(target_os = "linux")]
+fn pin_to_cpus(list: &str) -> Result<()> {
+    let cpus = campaign::parse_cpu_list(list).map_err(|e| anyhow!("loadgen.cpus: {e}"))?;
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; CPU_SET writes inside it
+    // (ids < 1024 = CPU_SETSIZE, checked by parse_cpu_list); sched_setaffinity
+    // only reads the set.
+    let rc = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for &c in &cpus {
+            libc::CPU_SET(c, &mut set);
+        }
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+    };
+    if rc != 0 {
+        bail!(
+            "cannot pin pywebbench to CPUs {list} (loadgen.cpus): {}; use CPUs this machine has (nproc)",
+            std::io::Error::last_os_error()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pin_to_cpus(list: &str) -> Result<()> {
+    bail!(
+        "loadgen.cpus = {list:?} is supported on Linux only; remove it and pin pywebbench with the OS (e.g. `start /affinity`)"
+    )
+}
+
+/// The campaign's `loadgen.cpus`, read before the runtime starts.
+fn loadgen_cpus(args: &RunArgs) -> Result<Option<String>> {
+    match &args.resume {
+        Some(path) => {
+            let bytes = std::fs::read(path.join(analysis::schema::MANIFEST_FILE)).with_context(|| {
+                format!("{} has no readable manifest.json: pass the folder of a run started by `pywebbench run`", path.display())
+            })?;
+            let m = analysis::parse_manifest(&bytes)?;
+            Ok(Campaign::from_json(&m.campaign)
+                .map_err(|e| anyhow!(e))?
+                .loadgen_cpus)
+        }
+        None => Ok(load_campaign(args)?.loadgen_cpus),
+    }
+}
+
 pub fn run(args: RunArgs) -> Result<()> {
+    if let Some(cpus) = loadgen_cpus(&args)? {
+        pin_to_cpus(&cpus)?;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
