@@ -52,10 +52,10 @@ reproduce: setup
 web: setup
     bash web/build.sh
 
-# Serve web/dist/ on http://127.0.0.1:PORT (default 8000; static, offline; Ctrl-C stops it).
-serve port="8000":
-    @test -f web/dist/index.html || (echo "serve: web/dist is empty; run \`just web\` first" >&2; exit 1)
-    python3 -m http.server --bind 127.0.0.1 --directory web/dist {{port}}
+# Serve web/dist/ (or DIR) on http://127.0.0.1:PORT (default 8000; static, offline; Ctrl-C stops it).
+serve port="8000" dir="web/dist":
+    @test -f "{{dir}}/index.html" || (echo "serve: {{dir}} has no index.html; run \`just web\` first" >&2; exit 1)
+    python3 -m http.server --bind 127.0.0.1 --directory "{{dir}}" {{port}}
 
 # End-to-end test of the viewer in headless Chromium (screenshots in web/e2e/screenshots/).
 test-web: web

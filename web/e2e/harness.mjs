@@ -46,13 +46,13 @@ async function waitForHttp(url, ms) {
   throw new Error(`the static server did not answer on ${url} within ${ms} ms: ${last?.message}`);
 }
 
-/** Start `just serve PORT` (in its own process group) and Chromium. */
-export async function start() {
-  if (!fs.existsSync(path.join(dist, 'index.html'))) {
-    throw new Error('web/dist/index.html is missing: run `just web` first (just test-web does)');
+/** Start `just serve PORT DIR` (in its own process group) and Chromium. */
+export async function start(dir = dist) {
+  if (!fs.existsSync(path.join(dir, 'index.html'))) {
+    throw new Error(`${dir}/index.html is missing: run \`just web\` first (just test-web does)`);
   }
   const port = await freePort();
-  const server = spawn('just', ['serve', String(port)], {
+  const server = spawn('just', ['serve', String(port), dir], {
     cwd: root, detached: true, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let serverErr = '';

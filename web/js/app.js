@@ -78,7 +78,7 @@ function hashOf(s) {
   if (s.orm !== 'all') p.set('orm', s.orm);
   if (s.metric !== 'paper') p.set('metric', s.metric);
   if (s.fig) p.set('fig', String(s.fig));
-  return `#${p.toString().replace(/%2C/g, ',')}`;
+  return `#${p.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')}`;
 }
 
 function writeHash() {
@@ -420,7 +420,8 @@ function wire() {
 }
 
 async function main() {
-  window.pywebbench = { firstViewMs: null };
+  // For tests and the curious: the first-view time and the current summary.json.
+  window.pywebbench = { firstViewMs: null, current: () => store.runs.get(state.run)?.json ?? null };
   wire();
   try {
     const [index, published, claims] = await Promise.all([

@@ -3,7 +3,10 @@
 //! writers, for the viewer's end-to-end test and demo. The numbers are made up
 //! (shaped like the paper's) and never presented as a measurement.
 //!
-//! Usage: `cargo run -p web --example synthetic_run -- OUT_DIR RUN_ID SEED [SCALE] [REPETITIONS]`
+//! Usage: `cargo run -p web --example synthetic_run -- OUT_DIR RUN_ID SEED [SCALE] [REPETITIONS] [--summary]`
+//!
+//! `--summary` also writes `OUT_DIR/report/summary.json`, analysed natively with
+//! the same call and seed as the page (`web::analyze_native`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,9 +36,13 @@ where
 }
 
 fn run() -> Result<(), String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let with_summary = args.iter().any(|a| a == "--summary");
+    args.retain(|a| a != "--summary");
     if args.len() < 3 {
-        return Err("usage: synthetic_run OUT_DIR RUN_ID SEED [SCALE] [REPETITIONS]".into());
+        return Err(
+            "usage: synthetic_run OUT_DIR RUN_ID SEED [SCALE] [REPETITIONS] [--summary]".into(),
+        );
     }
     let out = PathBuf::from(&args[0]);
     let spec = SyntheticSpec {
@@ -62,6 +69,16 @@ fn run() -> Result<(), String> {
     ] {
         let path = out.join(name);
         std::fs::write(&path, bytes).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    if with_summary {
+        let summary = web::analyze_native(&manifest, &samples, &resources, &paper)
+            .map_err(|e| e.to_string())?;
+        let report = out.join("report");
+        std::fs::create_dir_all(&report)
+            .map_err(|e| format!("creating {}: {e}", report.display()))?;
+        let path = report.join("summary.json");
+        std::fs::write(&path, summary.to_json())
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
     println!(
         "synthetic_run: {} samples, {} resource readings in {}",

@@ -6,6 +6,8 @@
 //! JavaScript `Error` each (see [`to_js`]) and Rust panics routed to the page
 //! (see [`init`]).
 
+mod view;
+
 use std::fmt::Display;
 
 use analysis::schema::Manifest;
@@ -54,7 +56,7 @@ fn paper(published: &str, claims: &str) -> Result<Paper, JsError> {
 }
 
 /// The bootstrap seed `pywebbench analyze` uses for a run: the campaign's seed.
-fn seed_of(manifest: &Manifest) -> u64 {
+pub fn seed_of(manifest: &Manifest) -> u64 {
     manifest
         .campaign
         .get("seed")
@@ -85,13 +87,76 @@ pub fn analyze_run(
         Some(bytes) => analysis::read_resources(&bytes).map_err(to_js)?,
         None => Vec::new(),
     };
-    let summary = analysis::summarize(&manifest, &samples, &resources, &paper, seed_of(&manifest))
-        .map_err(to_js)?;
+    let summary = analyze_native(&manifest, &samples, &resources, &paper).map_err(to_js)?;
     Ok(summary.to_json())
+}
+
+/// The analysis the page runs, callable natively (the e2e fixture uses it to
+/// write the reference `summary.json`): `analysis::summarize` with [`seed_of`].
+pub fn analyze_native(
+    manifest: &Manifest,
+    samples: &analysis::SampleColumns,
+    resources: &[analysis::schema::ResourceRecord],
+    paper: &Paper,
+) -> analysis::Result<Summary> {
+    analysis::summarize(manifest, samples, resources, paper, seed_of(manifest))
 }
 
 /// Validate a `summary.json` written by `pywebbench analyze`; returns it re-serialised.
 #[wasm_bindgen]
 pub fn load_summary(bytes: &[u8]) -> Result<String, JsError> {
     Ok(Summary::from_json(bytes).map_err(to_js)?.to_json())
+}
+
+/// Figure `figure` (1..=7) of a summary as SVG text, drawn by
+/// `analysis::figures` for the page's view (`{"stacks": [...], "metric": "p95"}`).
+/// Must run on the page's main thread: plotters measures text through the DOM.
+#[wasm_bindgen]
+pub fn figure_svg(summary_json: &str, figure: u8, view_json: &str) -> Result<String, JsError> {
+    let summary = Summary::from_json(summary_json.as_bytes()).map_err(to_js)?;
+    let view: view::View = if view_json.is_empty() {
+        view::View::default()
+    } else {
+        serde_json::from_str(view_json).map_err(|e| to_js(format!("bad view {view_json}: {e}")))?
+    };
+    let (summary, relabel) = view::apply(summary, &view, figure).map_err(to_js)?;
+    let svg = analysis::figures::svg(
+        &summary,
+        figure,
+        analysis::figures::WIDTH,
+        analysis::figures::HEIGHT,
+    )
+    .map_err(to_js)?;
+    Ok(view::relabel_svg(&svg, &relabel))
+}
+
+/// The stack's label as the figures print it.
+#[wasm_bindgen]
+pub fn short_label(stack: &str) -> String {
+    analysis::figures::short_label(stack).to_string()
+}
+
+/// `report.md` of a summary, as `pywebbench analyze` writes it.
+#[wasm_bindgen]
+pub fn report_markdown(summary_json: &str) -> Result<String, JsError> {
+    let summary = Summary::from_json(summary_json.as_bytes()).map_err(to_js)?;
+    Ok(analysis::report::markdown(&summary))
+}
+
+/// `report.html` of a summary (self-contained, figures inline), as natively.
+#[wasm_bindgen]
+pub fn report_html(summary_json: &str) -> Result<String, JsError> {
+    let summary = Summary::from_json(summary_json.as_bytes()).map_err(to_js)?;
+    let figures = (1..=7u8)
+        .map(|n| {
+            analysis::figures::svg(
+                &summary,
+                n,
+                analysis::figures::WIDTH,
+                analysis::figures::HEIGHT,
+            )
+        })
+        .collect::<analysis::Result<Vec<String>>>()
+        .map_err(to_js)?;
+    Ok(analysis::report::html(&summary, &figures))
 }

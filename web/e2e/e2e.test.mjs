@@ -1,0 +1,312 @@
+// End-to-end test of the viewer in a real browser: Debian's headless Chromium,
+// driven by playwright-core, loading web/dist from `just serve`.
+//
+// Fixture: two small synthetic runs written by the analysis crate's own writers
+// (web/wasm/examples/synthetic_run.rs), each with the native summary.json of the
+// same files; the page must show exactly those numbers.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { dist, openPage, root, screenshots, sh, start } from './harness.mjs';
+
+const RUNS = { a: ['e2e-run-a', 11], b: ['e2e-run-b', 12] };
+let env;
+let work;
+let site;
+const runs = {};
+
+function fixture() {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'pywebbench-e2e-'));
+  sh('cargo', ['build', '-q', '-p', 'web', '--example', 'synthetic_run']);
+  for (const [key, [id, seed]] of Object.entries(RUNS)) {
+    const dir = path.join(work, id);
+    sh('cargo', ['run', '-q', '-p', 'web', '--example', 'synthetic_run', '--', dir, id, String(seed), '0.005', '2', '--summary']);
+    runs[key] = {
+      id, dir,
+      files: ['samples.parquet', 'resources.parquet', 'manifest.json'].map((f) => path.join(dir, f)),
+      summary: JSON.parse(fs.readFileSync(path.join(dir, 'report', 'summary.json'), 'utf8')),
+    };
+  }
+  // Bad inputs, each named as the run file it pretends to be.
+  const bad = (name, file, bytes) => {
+    const dir = path.join(work, name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, file), bytes);
+    return path.join(dir, file);
+  };
+  // The site as built, plus run A published beside the project's own run(s),
+  // with its native summary.json, as `just web` publishes a run.
+  site = path.join(work, 'site');
+  fs.cpSync(dist, site, { recursive: true });
+  const index = JSON.parse(fs.readFileSync(path.join(site, 'data', 'index.json'), 'utf8'));
+  const files = {};
+  for (const f of ['samples.parquet', 'resources.parquet', 'manifest.json', 'report/summary.json']) {
+    fs.mkdirSync(path.dirname(path.join(site, 'data', runs.a.id, f)), { recursive: true });
+    fs.copyFileSync(path.join(runs.a.dir, f), path.join(site, 'data', runs.a.id, f));
+    files[path.basename(f).split('.')[0]] = `data/${runs.a.id}/${f}`;
+  }
+  index.runs.push({ id: runs.a.id, source: 'e2e fixture', files });
+  fs.writeFileSync(path.join(site, 'data', 'index.json'), JSON.stringify(index));
+  const samples = fs.readFileSync(runs.a.files[0]);
+  runs.bad = {
+    notParquet: bad('not-parquet', 'samples.parquet', 'stack,repetition\nflask,1\n'),
+    truncated: bad('truncated', 'samples.parquet', samples.subarray(0, Math.floor(samples.length / 2))),
+    empty: bad('empty', 'samples.parquet', Buffer.alloc(0)),
+    wrongColumns: bad('wrong-columns', 'samples.parquet', fs.readFileSync(runs.a.files[1])),
+    badManifest: bad('bad-manifest', 'manifest.json', '{"hello": "world"}'),
+  };
+}
+
+const ready = (page) => page.waitForFunction(() => document.body.dataset.state === 'ready'
+  && document.getElementById('loading').hidden, null, { timeout: 30_000 });
+
+/** A viewport screenshot, scrolled to `selector` (the page is long: full-page shots are unreadable). */
+async function shot(page, name, selector) {
+  if (selector) await page.locator(selector).first().evaluate((e) => e.scrollIntoView());
+  else await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+}
+
+/** Every figure's <text> content, by figure number. */
+function figureTexts(page) {
+  return page.$$eval('figure[data-figure]', (figs) => Object.fromEntries(figs.map((f) => [
+    f.dataset.figure, [...f.querySelectorAll('svg')].map((s) => [...s.querySelectorAll('text')].map((t) => t.textContent).join(' | ')),
+  ])));
+}
+
+/** The stacks' labels as the figures print them (analysis::figures::short_label). */
+function shortLabels(page, stacks) {
+  return page.evaluate(async (list) => {
+    const { call } = await import('/js/wasm.js');
+    return Object.fromEntries(await Promise.all(list.map(async (s) => [s, await call('short_label', s)])));
+  }, stacks);
+}
+
+async function openRun(page, run) {
+  await page.setInputFiles('#files', run.files);
+  await page.waitForFunction((id) => document.querySelector('#run-a option:checked')?.textContent.includes(id)
+    && document.body.dataset.state === 'ready', run.id, { timeout: 60_000 });
+}
+
+/** Every number and verdict the tables show equals the native summary.json's. */
+async function assertNativeNumbers(page, native) {
+    const shown = await page.$$eval('[data-key]', (tds) => Object.fromEntries(tds.map((t) => [t.dataset.key, { value: t.dataset.value, text: t.textContent }])));
+    let checked = 0;
+    for (const c of native.cells) {
+      const key = `value:${c.stack}:${c.scenario}:paper`;
+      assert.ok(shown[key], `no table cell for ${key}`);
+      const v = Number(shown[key].value);
+      assert.ok(Math.abs(v - c.estimate.value) <= 1e-9 * Math.abs(c.estimate.value), `${key}: page ${v}, native ${c.estimate.value}`);
+      const unit = c.metric === 'req_per_s' ? 0 : 2;
+      assert.equal(shown[key].text, c.estimate.value.toFixed(unit), key);
+      if (c.estimate.ci) {
+        const ci = shown[`ci:${c.stack}:${c.scenario}:paper`].text;
+        assert.equal(ci, `[${c.estimate.ci.low.toFixed(unit)}, ${c.estimate.ci.high.toFixed(unit)}]`, `CI of ${key}`);
+      }
+      checked += 1;
+    }
+    for (const o of native.orm_overhead) {
+      const key = `overhead:${o.framework}:${o.scenario}`;
+      assert.ok(Math.abs(Number(shown[key].value) - o.overhead_percent) <= 1e-9 * Math.max(1, Math.abs(o.overhead_percent)), key);
+      checked += 1;
+    }
+    for (const cl of native.claims) {
+      const text = shown[`claim-run:${cl.id}`].text;
+      assert.ok(text.includes(cl.run_verdict.replaceAll('_', ' ')), `claim ${cl.id}: page "${text}", native ${cl.run_verdict}`);
+      checked += 1;
+    }
+  return checked;
+}
+
+before(async () => {
+  fixture();
+  env = await start(site);
+});
+
+after(async () => {
+  await env?.stop();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('the viewer', () => {
+  test('first view: the paper / published run, seven figures with every stack, tables', async () => {
+    const page = await openPage(env, '');
+    await ready(page);
+    const firstView = await page.evaluate(() => window.pywebbench.firstViewMs);
+    const wasm = fs.statSync(path.join(root, 'web', 'dist', 'pkg', 'web_bg.wasm')).size;
+    console.log(`# first view: ${firstView.toFixed(0)} ms; wasm: ${wasm} bytes (${(wasm / 1048576).toFixed(2)} MiB)`);
+    assert.equal(await page.locator('#error').isHidden(), true, await page.locator('#error').textContent());
+    const figs = await figureTexts(page);
+    assert.deepEqual(Object.keys(figs).map(Number), [1, 2, 3, 4, 5, 6, 7]);
+    const summary = await page.evaluate(() => JSON.parse(window.pywebbench.current()));
+    const labels = await shortLabels(page, summary.stacks);
+    assert.equal(summary.stacks.length, 5);
+    for (const [n, [text]] of Object.entries(figs)) {
+      for (const label of Object.values(labels)) {
+        assert.ok(text.includes(label), `figure ${n} lacks stack ${label}: ${text.slice(0, 300)}`);
+      }
+    }
+    // Tables: reproduced vs published for each scenario, and the claims.
+    assert.equal(await page.locator('table.results').count(), 7);
+    assert.ok(await page.locator('[data-key^="claim-paper:"]').count() > 10);
+    await shot(page, '01-first-view');
+    await shot(page, '01b-first-view-figures', '#figures');
+    await shot(page, '01c-first-view-tables', '#tables');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px at phone width`);
+    await page.screenshot({ path: path.join(screenshots, '02-phone.png') });
+    await shot(page, '02b-phone-figure', '#figure-1');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // The paper alone (no run): still seven figures.
+    await page.goto(`${env.base}#run=paper`);
+    await ready(page);
+    assert.equal(await page.locator('figure[data-figure] svg').count(), 7);
+    assert.match(await page.locator('#figure-1 svg').textContent(), /published values/);
+    await shot(page, '07-paper-only', '#figures');
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  test('an opened run shows the numbers of the native summary.json', async () => {
+    const page = await openPage(env, '');
+    await ready(page);
+    await openRun(page, runs.a);
+    const native = runs.a.summary;
+    const checked = await assertNativeNumbers(page, native);
+    console.log(`# ${checked} numbers and verdicts equal the native summary.json`);
+    // The downloaded summary is the page's own analysis: same cells as native.
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-json')]);
+    const json = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+    assert.equal(json.cells.length, native.cells.length);
+    assert.deepEqual(json.claims.map((c) => c.run_verdict), native.claims.map((c) => c.run_verdict));
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#dl-csv')]);
+    const lines = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
+    assert.equal(lines.length, native.cells.length + 1);
+    await shot(page, '03-opened-run', '#figures');
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  test('a published run, re-analysed in the page, equals its native summary.json', async () => {
+    const page = await openPage(env, `#run=ref:${runs.a.id}`);
+    await ready(page);
+    assert.match(await page.locator('#run-info').textContent(), /summary\.json/);
+    await assertNativeNumbers(page, runs.a.summary);
+    await page.click('#reanalyse');
+    await page.waitForFunction(() => document.getElementById('run-info').textContent.includes('analysed in this page'));
+    await ready(page);
+    const checked = await assertNativeNumbers(page, runs.a.summary);
+    console.log(`# re-analysed in the page: ${checked} numbers and verdicts equal the native summary.json`);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  test('figures download as SVG and PNG', async () => {
+    const page = await openPage(env, '');
+    await ready(page);
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.click('#figure-3 button[data-download=svg]')]);
+    const text = fs.readFileSync(await svg.path(), 'utf8');
+    assert.match(text, /^<\?xml[^>]*>\s*<svg/);
+    assert.ok(svg.suggestedFilename().endsWith('.svg'));
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click('#figure-3 button[data-download=png]')]);
+    const bytes = fs.readFileSync(await png.path());
+    assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.ok(bytes.length > 5000, `PNG is only ${bytes.length} bytes`);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  test('bad input gives a clear message, and the page keeps working', async () => {
+    const page = await openPage(env, '');
+    await ready(page);
+    const cases = [
+      [[runs.bad.notParquet, runs.a.files[2]], /samples\.parquet is not a Parquet file/],
+      [[runs.bad.truncated, runs.a.files[2]], /samples\.parquet is truncated or corrupt/],
+      [[runs.bad.empty, runs.a.files[2]], /samples\.parquet is not a Parquet file/],
+      [[runs.bad.wrongColumns, runs.a.files[2]], /samples\.parquet has no column `(scenario|latency_ns|ttfb_ns|error|vu|iteration)`/],
+      [[runs.a.files[0], runs.b.files[2]], /manifest\.json (is from another run|to run)|belongs to run `e2e-run-a` but manifest\.json to run `e2e-run-b`/],
+      [[runs.a.files[0], runs.bad.badManifest], /manifest\.json is not a pywebbench manifest/],
+      [[runs.a.files[0]], /manifest\.json is missing/],
+      [[runs.a.files[2]], /samples\.parquet is missing/],
+    ];
+    for (const [files, expected] of cases) {
+      await page.setInputFiles('#files', files);
+      await page.waitForFunction(() => !document.getElementById('error').hidden, null, { timeout: 30_000 });
+      const message = await page.locator('#error').textContent();
+      assert.match(message, expected, `files ${files.map((f) => path.basename(path.dirname(f)) + '/' + path.basename(f))}`);
+      assert.ok(!/panic|unreachable|RuntimeError/i.test(message), `a panic reached the page: ${message}`);
+      if (expected.source.includes('truncated')) await shot(page, '04-error-truncated');
+      // The page still works: the figures are there and a good run opens.
+      assert.equal(await page.locator('figure[data-figure] svg').count(), 7);
+      await page.evaluate(() => { document.getElementById('error').hidden = true; });
+    }
+    await openRun(page, runs.a);
+    assert.equal(await page.locator('#error').isHidden(), true);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  test('two runs side by side', async () => {
+    const page = await openPage(env, '');
+    await ready(page);
+    await openRun(page, runs.a);
+    await openRun(page, runs.b);
+    await page.selectOption('#run-b', 'local:1');
+    await ready(page);
+    assert.equal(await page.locator('figure[data-figure].compare').count(), 7);
+    assert.equal(await page.locator('figure[data-figure] svg').count(), 14);
+    assert.ok(await page.locator('#compare table tbody tr').count() >= 35);
+    await shot(page, '05-compare', '#figures');
+    await shot(page, '05b-compare-table', '#compare');
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  test('filters and a permalink reopen the same view', async () => {
+    const page = await openPage(env, `#run=ref:${runs.a.id}`);
+    await ready(page);
+    const stacks = await page.$$eval('input[name=stack]', (is) => is.map((i) => i.value));
+    assert.equal(stacks.length, 5);
+    await page.uncheck(`input[name=stack][value="${stacks[4]}"]`);
+    await ready(page);
+    await page.check('input[name=orm][value=orm]');
+    await ready(page);
+    await page.uncheck('input[name=scenario][value=delete]');
+    await ready(page);
+    await page.selectOption('#metric', 'p95');
+    await ready(page);
+    const href = await page.getAttribute('#permalink', 'href');
+    assert.match(href, new RegExp(`run=ref:${runs.a.id}`));
+    assert.match(href, /orm=orm/);
+    assert.match(href, /metric=p95/);
+    const texts = await figureTexts(page);
+    await page.close();
+
+    const again = await openPage(env, href.replace(/^#/, '#'));
+    await ready(again);
+    assert.equal(await again.inputValue('#metric'), 'p95');
+    assert.equal(await again.isChecked('input[name=orm][value=orm]'), true);
+    assert.equal(await again.isChecked(`input[name=stack][value="${stacks[4]}"]`), false);
+    assert.equal(await again.locator('figure[data-figure]').count(), 6);
+    assert.deepEqual(await figureTexts(again), texts);
+    // Only the chosen ORM stacks are drawn, in the chosen metric.
+    const labels = await shortLabels(again, stacks);
+    for (const [n, [text]] of Object.entries(await figureTexts(again))) {
+      for (const s of stacks.filter((s) => s.endsWith('sqlite3') || s === stacks[4])) {
+        assert.ok(!text.includes(labels[s]), `figure ${n} still shows the stack ${s}`);
+      }
+      assert.ok(text.includes('95th percentile response time (ms)'), `figure ${n} is not relabelled for p95: ${text.slice(0, 300)}`);
+    }
+    await shot(again, '06-permalink-filtered', '#filters');
+    assert.deepEqual(again.problems, []);
+    await again.close();
+  });
+
+  test('the page fetches nothing but its own files', () => {
+    assert.deepEqual(env.offsite, []);
+  });
+});
