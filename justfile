@@ -42,6 +42,11 @@ run *args: setup images
 clean *args:
     cargo run --release -p runner -- clean {{args}}
 
+# The native load generator vs wrk, hey and k6 against nginx on core 0, each on core 1: req/s, CPU µs/request, p50/p99.
+bench-loadgen seconds="10" connections="50": setup
+    cargo build --release -p runner
+    python3 runner/bench/loadgen.py --seconds {{seconds}} --connections {{connections}}
+
 # The main job: reproduce the paper end to end.
 reproduce: setup
     @echo "just reproduce is filled in by issue 6" && exit 1
