@@ -262,3 +262,44 @@ fn json_bodies_are_sent_with_their_content_type() {
         Some(("application/json".to_string(), r#"{"a":1}"#.to_string()))
     );
 }
+
+#[test]
+fn sigint_stops_the_load_promptly_and_keeps_what_was_done() {
+    let server = Server::start(Behaviour::Ok {
+        delay: Duration::from_millis(5),
+    });
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pywebbench"))
+        .args([
+            "load",
+            &server.url("/hello"),
+            "--vus",
+            "2",
+            "--duration",
+            "30s",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start pywebbench load");
+    std::thread::sleep(Duration::from_millis(800));
+    let started = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait for pywebbench load");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(out.status.success(), "{}", out.status);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    let requests = summary["requests"].as_u64().unwrap_or(0);
+    assert!(requests > 10, "{summary}");
+    assert!(
+        summary["active_s"].as_f64().unwrap_or(99.0) < 3.0,
+        "{summary}"
+    );
+}

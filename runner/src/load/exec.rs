@@ -393,7 +393,7 @@ pub(super) async fn run(
                 if due > Instant::now() {
                     tokio::select! {
                         () = tokio::time::sleep_until(due.into()) => {}
-                        _ = stop.wait_for(|s| *s) => break,
+                        () = super::stopped(&mut stop) => break,
                     }
                 }
                 while let Ok(vu) = idle_rx.try_recv() {

@@ -240,7 +240,7 @@ pub async fn run_scenario_k6(
     let mut stopped = false;
     let status = tokio::select! {
         status = child.wait() => status.map_err(io("wait"))?,
-        _ = stop.wait_for(|s| *s) => {
+        () = super::stopped(&mut stop) => {
             stopped = true;
             let _ = child.start_kill();
             child.wait().await.map_err(io("wait"))?

@@ -408,6 +408,13 @@ pub async fn run_scenario_with(
 
 pub use k6::run_scenario_k6;
 
+/// Resolves when `stop` turns true; never, if its sender is gone without stopping.
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// Parse a k6-style duration: `500ms`, `10s`, `1.5s`, `2m`, `1h`, `1m30s`, `250us`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let s = text.trim();
@@ -484,6 +491,18 @@ mod tests {
             .validate()
             .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn stop_fires_on_true_and_never_on_a_dropped_sender() {
+        let (tx, mut rx) = watch::channel(false);
+        drop(tx);
+        let waited = tokio::time::timeout(Duration::from_millis(50), stopped(&mut rx)).await;
+        assert!(waited.is_err(), "a dropped sender must not stop the load");
+        let (tx, mut rx) = watch::channel(false);
+        let _ = tx.send(true);
+        let waited = tokio::time::timeout(Duration::from_millis(50), stopped(&mut rx)).await;
+        assert!(waited.is_ok());
     }
 
     #[test]
