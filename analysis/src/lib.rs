@@ -4,6 +4,7 @@
 //! structs, so the same code builds for wasm32 (the viewer) and natively (the runner).
 
 pub mod columns;
+pub mod compare;
 pub mod error;
 pub mod figures;
 mod jsonf64;
@@ -18,11 +19,13 @@ pub mod synthetic;
 pub mod write;
 
 pub use columns::{SampleColumns, is_warmup};
+pub use compare::{Comparison, compare};
 pub use error::{AnalysisError, Result};
 pub use paper::{Paper, Verdict};
 pub use read::{parse_manifest, read_resources, read_samples, read_samples_for_analysis};
 pub use summary::{
-    SUMMARY_SCHEMA_VERSION, Settings, Summary, summarize, summarize_paper, summarize_with,
+    SUMMARY_SCHEMA_VERSION, Settings, Summary, default_seed, summarize, summarize_paper,
+    summarize_with,
 };
 #[cfg(feature = "write")]
 pub use write::{write_resources, write_sample_columns, write_samples, write_samples_for_run};

@@ -211,6 +211,47 @@ pub fn welch_from_moments(a: Moments, b: Moments, confidence: f64) -> Welch {
     }
 }
 
+/// One-sample t test of `mean(x) − mu` (scipy `ttest_1samp`), reported in the
+/// [`Welch`] shape (diff, se, t, df = n − 1, p, CI of the difference). `None` when n < 2.
+/// Zero variance: as [`welch_from_moments`].
+pub fn one_sample_t(x: &[f64], mu: f64, confidence: f64) -> Option<Welch> {
+    let n = x.len();
+    if n < 2 {
+        return None;
+    }
+    let diff = mean(x) - mu;
+    let se = sd(x) / (n as f64).sqrt();
+    let df = (n - 1) as f64;
+    if se == 0.0 {
+        let equal = diff == 0.0;
+        return Some(Welch {
+            diff,
+            se,
+            t: if equal {
+                0.0
+            } else {
+                diff.signum() * f64::INFINITY
+            },
+            df,
+            p: if equal { 1.0 } else { 0.0 },
+            ci: Interval::point(diff),
+        });
+    }
+    let t = diff / se;
+    let tq = t_quantile(df, 0.5 + confidence / 2.0);
+    Some(Welch {
+        diff,
+        se,
+        t,
+        df,
+        p: (2.0 * t_sf(df, t.abs())).min(1.0),
+        ci: Interval {
+            low: diff - tq * se,
+            high: diff + tq * se,
+        },
+    })
+}
+
 /// Hedges' g: the standardised mean difference (a − b) / pooled sd with the small-sample
 /// correction J = 1 − 3/(4(n_a + n_b) − 9). `None` when a group has < 2 values or the
 /// pooled sd is 0.

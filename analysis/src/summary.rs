@@ -610,6 +610,16 @@ fn fnv1a(s: &str) -> u64 {
     h
 }
 
+/// The bootstrap seed used when the caller gives none: the campaign's `seed`
+/// (0 when absent), so `pywebbench analyze` and the viewer agree on the same run.
+pub fn default_seed(manifest: &Manifest) -> u64 {
+    manifest
+        .campaign
+        .get("seed")
+        .and_then(|s| s.as_u64())
+        .unwrap_or(0)
+}
+
 /// Summarise a run: per stack × scenario × repetition, across repetitions, ORM
 /// overhead, pairwise tests, outliers, resources and claim verdicts.
 ///

@@ -269,3 +269,44 @@ fn mismatched_manifest_is_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn compare_two_runs_and_a_run_with_the_paper() {
+    let paper = Paper::builtin().unwrap();
+    let (m1, c1, r1) = synthetic_run(&SyntheticSpec { seed: 1, ..spec() }, &paper);
+    let (m2, c2, r2) = synthetic_run(&SyntheticSpec { seed: 2, ..spec() }, &paper);
+    let a = summarize_with(&m1, &c1, &r1, &paper, 1, light()).unwrap();
+    let b = summarize_with(&m2, &c2, &r2, &paper, 1, light()).unwrap();
+    let cmp = analysis::compare(&a, &b);
+    assert_eq!(cmp.rows.len(), 35);
+    assert!(cmp.rows.iter().all(|r| r.test == "welch" && r.p.is_some()));
+    // Same generator, different seeds: mostly no significant change.
+    let sig = cmp
+        .rows
+        .iter()
+        .filter(|r| r.significant == Some(true))
+        .count();
+    assert!(
+        sig <= 8,
+        "{sig} of 35 significant between two draws of the same model"
+    );
+    let table = cmp.table();
+    assert!(
+        table.contains("~") && table.contains("FastAPI+sqlite3"),
+        "{table}"
+    );
+    // A run against the paper alone: one-sample t against the published value.
+    let p = summarize_paper(&paper);
+    let cmp = analysis::compare(&p, &a);
+    assert!(cmp.rows.iter().all(|r| r.test == "one_sample"));
+    let self_cmp = analysis::compare(&a, &a);
+    assert!(
+        self_cmp
+            .rows
+            .iter()
+            .all(|r| r.delta_percent == Some(0.0) && r.significant == Some(false))
+    );
+    let json = serde_json::to_string(&cmp).unwrap();
+    let back: analysis::Comparison = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.rows.len(), 35);
+}

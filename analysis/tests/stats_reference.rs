@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use analysis::stats::{
-    hedges_g, mann_whitney_sorted, mean, percentile_sorted, t_interval, tukey_outliers, variance,
-    welch,
+    hedges_g, mann_whitney_sorted, mean, one_sample_t, percentile_sorted, t_interval,
+    tukey_outliers, variance, welch,
 };
 use serde::Deserialize;
 
@@ -15,6 +15,18 @@ struct Reference {
     describe: BTreeMap<String, Describe>,
     welch: Vec<WelchRef>,
     mann_whitney: Vec<MwuRef>,
+    one_sample: Vec<OneSampleRef>,
+}
+
+#[derive(Deserialize)]
+struct OneSampleRef {
+    x: String,
+    mu: f64,
+    t: f64,
+    p: f64,
+    df: f64,
+    ci_low: f64,
+    ci_high: f64,
 }
 
 #[derive(Deserialize)]
@@ -126,5 +138,20 @@ fn mann_whitney_matches_scipy() {
         let what = format!("mwu {} vs {}", m.a, m.b);
         close(&format!("{what} U"), got.u, m.u);
         close(&format!("{what} p"), got.p, m.p);
+    }
+}
+
+#[test]
+fn one_sample_t_matches_scipy() {
+    let r = reference();
+    assert_eq!(r.one_sample.len(), 3);
+    for o in &r.one_sample {
+        let got = one_sample_t(&r.datasets[&o.x], o.mu, 0.95).unwrap();
+        let what = format!("1-sample {} vs {}", o.x, o.mu);
+        close(&format!("{what} t"), got.t, o.t);
+        close(&format!("{what} p"), got.p, o.p);
+        close(&format!("{what} df"), got.df, o.df);
+        close(&format!("{what} ci low"), got.ci.low, o.ci_low);
+        close(&format!("{what} ci high"), got.ci.high, o.ci_high);
     }
 }

@@ -29,6 +29,10 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Remove every container (and with --images, image and network) labelled `pywebbench`.
     Clean(commands::clean::CleanArgs),
+    /// Analyse a run folder: summary.json, report.md, report.html, Figures 1–7 (SVG + PNG).
+    Analyze(commands::analyze::AnalyzeArgs),
+    /// Compare two runs (or a run and `paper`) per scenario and stack, like benchstat.
+    Compare(commands::compare::CompareArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,5 +40,7 @@ fn main() -> anyhow::Result<()> {
         Command::Load(args) => commands::load::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Clean(args) => commands::clean::run(args),
+        Command::Analyze(args) => commands::analyze::run(args),
+        Command::Compare(args) => commands::compare::run(args),
     }
 }

@@ -1,5 +1,7 @@
 //! One module per clap subcommand.
 
+pub mod analyze;
 pub mod clean;
+pub mod compare;
 pub mod load;
 pub mod run;

@@ -1,0 +1,249 @@
+//! Two summaries side by side, like benchstat: per scenario × stack the change from A
+//! to B with its confidence interval and significance ("~" when not significant).
+//! A or B may be a paper-only summary: the run's repetitions are then tested against
+//! the published value (one-sample t).
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::figures::short_label;
+use crate::paper::Metric;
+use crate::stats::{Interval, Welch, one_sample_t, welch};
+use crate::summary::{CellSummary, Source, Summary};
+
+/// One scenario × stack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonRow {
+    pub scenario: String,
+    pub stack: String,
+    pub metric: Metric,
+    #[serde(with = "crate::jsonf64::opt")]
+    pub a: Option<f64>,
+    #[serde(with = "crate::jsonf64::opt")]
+    pub b: Option<f64>,
+    /// Repetitions behind each value (0 for a published value).
+    pub n_a: u32,
+    pub n_b: u32,
+    /// (b − a) / a, percent.
+    #[serde(with = "crate::jsonf64::opt")]
+    pub delta_percent: Option<f64>,
+    /// CI of the change, percent of a.
+    pub delta_ci_percent: Option<Interval>,
+    pub p: Option<f64>,
+    /// `welch`, `one_sample` or `none`.
+    pub test: String,
+    pub significant: Option<bool>,
+    /// B is better than A (higher req/s, lower ms), when the change is significant.
+    pub b_better: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub a: String,
+    pub b: String,
+    pub confidence: f64,
+    pub alpha: f64,
+    pub rows: Vec<ComparisonRow>,
+}
+
+fn name(s: &Summary) -> String {
+    match (&s.manifest, s.source) {
+        (Some(m), Source::Run) => m.run_id.clone(),
+        _ => format!("paper ({} {})", s.paper.authors, s.paper.year),
+    }
+}
+
+/// Repetition values of the cell's metric; empty for a published value.
+fn values(c: &CellSummary) -> Vec<f64> {
+    let Some(d) = &c.detail else {
+        return Vec::new();
+    };
+    let a = match c.metric {
+        Metric::ReqPerS => &d.req_per_s,
+        Metric::MeanLatencyMs => &d.mean_ms,
+    };
+    a.as_ref().map(|a| a.values.clone()).unwrap_or_default()
+}
+
+/// Compare `a` (the baseline) with `b`.
+pub fn compare(a: &Summary, b: &Summary) -> Comparison {
+    let confidence = a.settings.confidence;
+    let alpha = a.settings.alpha;
+    let mut stacks = a.stacks.clone();
+    for s in &b.stacks {
+        if !stacks.contains(s) {
+            stacks.push(s.clone());
+        }
+    }
+    let mut scenarios = a.scenarios.clone();
+    for s in &b.scenarios {
+        if !scenarios.contains(s) {
+            scenarios.push(s.clone());
+        }
+    }
+    let mut rows = Vec::new();
+    for sc in &scenarios {
+        for st in &stacks {
+            let (ca, cb) = (a.cell(st, sc), b.cell(st, sc));
+            if ca.is_none() && cb.is_none() {
+                continue;
+            }
+            let metric = ca
+                .or(cb)
+                .map(|c| c.metric)
+                .unwrap_or(Metric::of_scenario(sc));
+            let va = ca.map(|c| c.estimate.value).filter(|v| v.is_finite());
+            let vb = cb.map(|c| c.estimate.value).filter(|v| v.is_finite());
+            let (xa, xb) = (
+                ca.map(values).unwrap_or_default(),
+                cb.map(values).unwrap_or_default(),
+            );
+            // The test of b − a.
+            let (test, kind): (Option<Welch>, &str) = match (xa.len() >= 2, xb.len() >= 2) {
+                (true, true) => (welch(&xb, &xa, confidence), "welch"),
+                (false, true) if ca.is_some_and(|c| c.detail.is_none()) => (
+                    va.and_then(|v| one_sample_t(&xb, v, confidence)),
+                    "one_sample",
+                ),
+                (true, false) if cb.is_some_and(|c| c.detail.is_none()) => (
+                    vb.and_then(|v| one_sample_t(&xa, v, confidence))
+                        .map(|w| Welch {
+                            diff: -w.diff,
+                            t: -w.t,
+                            ci: Interval {
+                                low: -w.ci.high,
+                                high: -w.ci.low,
+                            },
+                            ..w
+                        }),
+                    "one_sample",
+                ),
+                _ => (None, "none"),
+            };
+            let delta = match (va, vb) {
+                (Some(x), Some(y)) if x != 0.0 => Some((y / x - 1.0) * 100.0),
+                _ => None,
+            };
+            let delta_ci = match (test, va) {
+                (Some(w), Some(x)) if x != 0.0 => Some(Interval {
+                    low: w.ci.low / x * 100.0,
+                    high: w.ci.high / x * 100.0,
+                }),
+                _ => None,
+            };
+            let significant = test.map(|w| w.p < alpha);
+            let b_better = match (significant, va, vb) {
+                (Some(true), Some(x), Some(y)) => Some(if metric.higher_is_better() {
+                    y > x
+                } else {
+                    y < x
+                }),
+                _ => None,
+            };
+            rows.push(ComparisonRow {
+                scenario: sc.clone(),
+                stack: st.clone(),
+                metric,
+                a: va,
+                b: vb,
+                n_a: xa.len() as u32,
+                n_b: xb.len() as u32,
+                delta_percent: delta,
+                delta_ci_percent: delta_ci,
+                p: test.map(|w| w.p),
+                test: kind.to_string(),
+                significant,
+                b_better,
+            });
+        }
+    }
+    Comparison {
+        a: name(a),
+        b: name(b),
+        confidence,
+        alpha,
+        rows,
+    }
+}
+
+fn value(v: Option<f64>, metric: Metric) -> String {
+    match v {
+        None => "–".into(),
+        Some(v) => match metric {
+            Metric::ReqPerS => format!("{v:.0} req/s"),
+            Metric::MeanLatencyMs => format!("{v:.2} ms"),
+        },
+    }
+}
+
+impl Comparison {
+    /// A benchstat-like text table.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "A: {}\nB: {}\n", self.a, self.b);
+        let head = [
+            "scenario",
+            "stack",
+            "A",
+            "B",
+            "delta",
+            "95% CI of delta",
+            "p",
+            "n",
+            "",
+        ];
+        let mut rows: Vec<[String; 9]> = vec![head.map(String::from)];
+        for r in &self.rows {
+            let delta = match (r.delta_percent, r.significant) {
+                (Some(d), Some(true)) => format!("{d:+.2}%"),
+                (Some(_), Some(false)) => "~".into(),
+                (Some(d), None) => format!("{d:+.2}% ?"),
+                (None, _) => "–".into(),
+            };
+            let ci = r
+                .delta_ci_percent
+                .map(|i| format!("[{:+.2}%, {:+.2}%]", i.low, i.high))
+                .unwrap_or_else(|| "–".into());
+            let p = match r.p {
+                Some(p) if p < 1e-4 => format!("p={p:.1e}"),
+                Some(p) => format!("p={p:.3}"),
+                None => "–".into(),
+            };
+            let n = format!("n={}+{}", r.n_a, r.n_b);
+            let mark = match r.b_better {
+                Some(true) => "better",
+                Some(false) => "worse",
+                None => "",
+            };
+            rows.push([
+                r.scenario.clone(),
+                short_label(&r.stack).to_string(),
+                value(r.a, r.metric),
+                value(r.b, r.metric),
+                delta,
+                ci,
+                p,
+                n,
+                mark.to_string(),
+            ]);
+        }
+        let widths: Vec<usize> = (0..9)
+            .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+            .collect();
+        for r in &rows {
+            let line: Vec<String> = r
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+                .collect();
+            let _ = writeln!(out, "{}", line.join("  ").trim_end());
+        }
+        let _ = writeln!(
+            out,
+            "\n~: no significant difference (p ≥ {}). ?: cannot be tested (fewer than two repetitions). Welch's t on repetition values; one-sample t against a published value.",
+            self.alpha
+        );
+        out
+    }
+}
