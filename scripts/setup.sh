@@ -31,6 +31,10 @@ need_pkg docker.io dockerd
 need_pkg mmdebstrap mmdebstrap
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_missing+=(python3-venv)
 # (later issues: add Debian packages they need here, e.g. `need_pkg chromium chromium`)
+# `just bench-loadgen`: the fixed target and the reference generators (issue 3)
+need_pkg nginx-light nginx
+need_pkg wrk wrk
+need_pkg hey hey
 
 if [[ ${#apt_missing[@]} -gt 0 ]]; then
   [[ $(id -u) -eq 0 ]] || die "missing Debian packages (${apt_missing[*]}); run 'sudo apt-get install ${apt_missing[*]}' or run setup as root"
