@@ -2,8 +2,8 @@
 // driven by playwright-core, loading web/dist from `just serve`.
 //
 // Fixture: two small synthetic runs written by the analysis crate's own writers
-// (web/wasm/examples/synthetic_run.rs), each with the native summary.json of the
-// same files; the page must show exactly those numbers.
+// (web/wasm/examples/synthetic_run.rs), each analysed natively by
+// `pywebbench analyze`; the page must show exactly the numbers of its summary.json.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -20,9 +20,12 @@ const runs = {};
 function fixture() {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'pywebbench-e2e-'));
   sh('cargo', ['build', '-q', '-p', 'web', '--example', 'synthetic_run']);
+  sh('cargo', ['build', '-q', '-p', 'runner', '--bin', 'pywebbench']);
   for (const [key, [id, seed]] of Object.entries(RUNS)) {
     const dir = path.join(work, id);
-    sh('cargo', ['run', '-q', '-p', 'web', '--example', 'synthetic_run', '--', dir, id, String(seed), '0.005', '2', '--summary']);
+    sh('cargo', ['run', '-q', '-p', 'web', '--example', 'synthetic_run', '--', dir, id, String(seed), '0.005', '2']);
+    // The native analysis: report/summary.json as `pywebbench analyze` writes it.
+    sh('cargo', ['run', '-q', '-p', 'runner', '--bin', 'pywebbench', '--', 'analyze', dir]);
     runs[key] = {
       id, dir,
       files: ['samples.parquet', 'resources.parquet', 'manifest.json'].map((f) => path.join(dir, f)),

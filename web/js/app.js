@@ -195,6 +195,10 @@ function fillFilters(runs) {
   const labels = Object.assign({}, ...runs.map((r) => r.summary.stack_labels || {}));
   checkboxes('f-stacks', 'stack', stacks, state.stacks, (s) => `${labels[s] || s}${isRaw(s) ? ' (raw SQL)' : ' (ORM)'}`);
   checkboxes('f-scenarios', 'scenario', scenarios, state.scenarios, (s) => s);
+  // The data-access filter greys out the stacks it hides (their own tick is kept).
+  for (const i of document.querySelectorAll('input[name=stack]')) {
+    i.disabled = state.orm !== 'all' && (state.orm === 'raw') !== isRaw(i.value);
+  }
   for (const r of document.querySelectorAll('input[name=orm]')) r.checked = r.value === state.orm;
   $('metric').value = state.metric;
   return { stacks, scenarios };

@@ -12,7 +12,7 @@ const ALLOWED_ELEMENTS = new Set([
 ]);
 
 const ALLOWED_ATTRIBUTES = new Set([
-  'width', 'height', 'viewBox', 'x', 'y', 'x1', 'y1', 'x2', 'y2', 'cx', 'cy',
+  'width', 'height', 'viewBox', 'x', 'y', 'dx', 'dy', 'x1', 'y1', 'x2', 'y2', 'cx', 'cy',
   'r', 'rx', 'ry', 'd', 'points', 'fill', 'fill-opacity', 'stroke',
   'stroke-width', 'stroke-opacity', 'stroke-dasharray', 'stroke-linecap',
   'stroke-linejoin', 'opacity', 'transform', 'font-family', 'font-size',

@@ -200,3 +200,28 @@ export function summaryCsv(summary) {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Two runs side by side (analysis::compare): the change from A to B per cell. */
+export function compareTable(cmp, a, b, view) {
+  const rows = (cmp.rows || [])
+    .filter((r) => view.scenarios.has(r.scenario) && view.stacks.has(r.stack))
+    .map((r) => {
+      const unit = unitOf(r.metric);
+      const key = `${r.scenario}:${r.stack}`;
+      const better = r.significant === true ? (r.b_better ? 'B better' : 'A better') : r.significant === false ? '~ (no significant change)' : '—';
+      return [
+        r.scenario,
+        el('td', { class: 'text', text: label(a.summary, r.stack) }),
+        num(typeof r.a === 'number' ? r.a : null, unit, `cmp-a:${key}`),
+        num(typeof r.b === 'number' ? r.b : null, unit, `cmp-b:${key}`),
+        num(typeof r.delta_percent === 'number' ? r.delta_percent : null, '%', `cmp-delta:${key}`),
+        el('td', { text: r.delta_ci_percent ? `[${fmt(r.delta_ci_percent.low, '%')}, ${fmt(r.delta_ci_percent.high, '%')}]` : '—' }),
+        num(r.p ?? null, 'p', `cmp-p:${key}`),
+        el('td', { class: 'text', text: r.test }),
+        el('td', { class: 'verdict', 'data-key': `cmp-verdict:${key}`, text: better }),
+      ];
+    });
+  return section(`Comparison: A = ${a.label}, B = ${b.label}`, 'compare',
+    el('p', { class: 'note', text: `Change = (B − A) / A. Welch's t-test over repetitions (one-sample t against a published value); α = ${cmp.alpha}; "~" = no significant change. Values in each figure's metric (req/s for hello and echo, mean ms otherwise).` }),
+    table('A vs B', ['Scenario', 'Stack', 'A', 'B', 'Change', `${Math.round(cmp.confidence * 100)} % CI of change`, 'p', 'Test', 'Verdict'], rows));
+}

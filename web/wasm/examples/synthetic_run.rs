@@ -3,10 +3,10 @@
 //! writers, for the viewer's end-to-end test and demo. The numbers are made up
 //! (shaped like the paper's) and never presented as a measurement.
 //!
-//! Usage: `cargo run -p web --example synthetic_run -- OUT_DIR RUN_ID SEED [SCALE] [REPETITIONS] [--summary]`
+//! The run id is recorded in the Parquet files, so the page can tell a manifest
+//! from another run. Analyse it natively with `pywebbench analyze OUT_DIR`.
 //!
-//! `--summary` also writes `OUT_DIR/report/summary.json`, analysed natively with
-//! the same call and seed as the page (`web::analyze_native`).
+//! Usage: `cargo run -p web --example synthetic_run -- OUT_DIR RUN_ID SEED [SCALE] [REPETITIONS]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,13 +36,9 @@ where
 }
 
 fn run() -> Result<(), String> {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let with_summary = args.iter().any(|a| a == "--summary");
-    args.retain(|a| a != "--summary");
+    let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 3 {
-        return Err(
-            "usage: synthetic_run OUT_DIR RUN_ID SEED [SCALE] [REPETITIONS] [--summary]".into(),
-        );
+        return Err("usage: synthetic_run OUT_DIR RUN_ID SEED [SCALE] [REPETITIONS]".into());
     }
     let out = PathBuf::from(&args[0]);
     let spec = SyntheticSpec {
@@ -69,16 +65,6 @@ fn run() -> Result<(), String> {
     ] {
         let path = out.join(name);
         std::fs::write(&path, bytes).map_err(|e| format!("writing {}: {e}", path.display()))?;
-    }
-    if with_summary {
-        let summary = web::analyze_native(&manifest, &samples, &resources, &paper)
-            .map_err(|e| e.to_string())?;
-        let report = out.join("report");
-        std::fs::create_dir_all(&report)
-            .map_err(|e| format!("creating {}: {e}", report.display()))?;
-        let path = report.join("summary.json");
-        std::fs::write(&path, summary.to_json())
-            .map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
     println!(
         "synthetic_run: {} samples, {} resource readings in {}",

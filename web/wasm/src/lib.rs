@@ -55,13 +55,9 @@ fn paper(published: &str, claims: &str) -> Result<Paper, JsError> {
     }
 }
 
-/// The bootstrap seed `pywebbench analyze` uses for a run: the campaign's seed.
-pub fn seed_of(manifest: &Manifest) -> u64 {
-    manifest
-        .campaign
-        .get("seed")
-        .and_then(|s| s.as_u64())
-        .unwrap_or(0)
+/// The bootstrap seed `pywebbench analyze` uses for a run (the campaign's seed).
+fn seed_of(manifest: &Manifest) -> u64 {
+    analysis::default_seed(manifest)
 }
 
 /// `summary.json` of the paper alone (no run loaded).
@@ -87,19 +83,9 @@ pub fn analyze_run(
         Some(bytes) => analysis::read_resources(&bytes).map_err(to_js)?,
         None => Vec::new(),
     };
-    let summary = analyze_native(&manifest, &samples, &resources, &paper).map_err(to_js)?;
+    let summary = analysis::summarize(&manifest, &samples, &resources, &paper, seed_of(&manifest))
+        .map_err(to_js)?;
     Ok(summary.to_json())
-}
-
-/// The analysis the page runs, callable natively (the e2e fixture uses it to
-/// write the reference `summary.json`): `analysis::summarize` with [`seed_of`].
-pub fn analyze_native(
-    manifest: &Manifest,
-    samples: &analysis::SampleColumns,
-    resources: &[analysis::schema::ResourceRecord],
-    paper: &Paper,
-) -> analysis::Result<Summary> {
-    analysis::summarize(manifest, samples, resources, paper, seed_of(manifest))
 }
 
 /// Validate a `summary.json` written by `pywebbench analyze`; returns it re-serialised.
@@ -159,4 +145,12 @@ pub fn report_html(summary_json: &str) -> Result<String, JsError> {
         .collect::<analysis::Result<Vec<String>>>()
         .map_err(to_js)?;
     Ok(analysis::report::html(&summary, &figures))
+}
+
+/// Two summaries side by side (`analysis::compare`, A the baseline); returns JSON.
+#[wasm_bindgen]
+pub fn compare(a_json: &str, b_json: &str) -> Result<String, JsError> {
+    let a = Summary::from_json(a_json.as_bytes()).map_err(to_js)?;
+    let b = Summary::from_json(b_json.as_bytes()).map_err(to_js)?;
+    serde_json::to_string(&analysis::compare(&a, &b)).map_err(to_js)
 }
