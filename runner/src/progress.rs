@@ -28,6 +28,10 @@ struct Phase {
     iterations: Option<u64>,
     /// Live counters apply (a load phase, not a sleep).
     load: bool,
+    /// The last rate measurement: when, and the request count then.
+    mark: (Instant, u64),
+    /// Requests per second over the last ~second.
+    rate: f64,
 }
 
 /// The progress display. Cheap to clone.
@@ -66,6 +70,8 @@ impl Progress {
                 length: None,
                 iterations: None,
                 load: false,
+                mark: (Instant::now(), 0),
+                rate: 0.0,
             })),
             live: Arc::new(Live::default()),
         }
@@ -112,6 +118,8 @@ impl Progress {
                 length,
                 iterations,
                 load,
+                mark: (Instant::now(), 0),
+                rate: 0.0,
             };
         }
         self.refresh();
@@ -120,7 +128,7 @@ impl Progress {
     /// Redraw from the live counters (called by [`Progress::spawn_ticker`]).
     fn refresh(&self) {
         let Some(bar) = &self.bar else { return };
-        let Ok(p) = self.phase.lock() else { return };
+        let Ok(mut p) = self.phase.lock() else { return };
         let elapsed = p.started.elapsed();
         let done = self.live.requests.load(Ordering::Relaxed);
         let errors = self.live.errors.load(Ordering::Relaxed);
@@ -143,7 +151,13 @@ impl Progress {
         bar.set_position((fraction.clamp(0.0, 1.0) * 1000.0) as u64);
         let left = left.map_or_else(|| "?".into(), |s| format!("{s:.0}s"));
         let msg = if p.load {
-            let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
+            let (at, count) = p.mark;
+            let dt = at.elapsed().as_secs_f64();
+            if dt >= 1.0 {
+                p.rate = done.saturating_sub(count) as f64 / dt;
+                p.mark = (Instant::now(), done);
+            }
+            let rate = p.rate;
             format!("{left} left  {rate:.0} req/s  {done} requests  {errors} errors")
         } else {
             format!("{left} left")

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 
 const SHARED_ITERATIONS: [(&str, u64); 6] = [
-    ("warmup_get_all", 2),
+    ("warmup_get_all", 10),
     ("get_all", 10),
     ("get_one", 100),
     ("create", 100),

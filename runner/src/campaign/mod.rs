@@ -538,15 +538,30 @@ fn scenario(
             vus: small(need(&r.vus, "vus")?, &r.vus, "vus")?,
             duration: need_dur(&r.duration, "duration")?,
         },
-        "shared-iterations" => ExecutorSpec::SharedIterations {
-            vus: small(need(&r.vus, "vus")?, &r.vus, "vus")?,
-            iterations: need(&r.iterations, "iterations")?,
-            // k6's default maxDuration.
-            max_duration: match &r.max_duration {
-                Some(v) => ctx.positive_dur(v, &what("max_duration"))?,
-                None => Dur(Duration::from_secs(600)),
-            },
-        },
+        "shared-iterations" => {
+            let vus = small(need(&r.vus, "vus")?, &r.vus, "vus")?;
+            let iterations = need(&r.iterations, "iterations")?;
+            if iterations < u64::from(vus) {
+                // k6 refuses this configuration; so do we, so both generators run every campaign.
+                let span = r.iterations.as_ref().map_or(raw.span(), |v| v.span());
+                return Err(ctx.err(
+                    &span,
+                    format!(
+                        "{}: {iterations} iterations can't be fewer than the {vus} vus (k6's rule for shared-iterations); raise iterations or lower vus",
+                        what("iterations")
+                    ),
+                ));
+            }
+            ExecutorSpec::SharedIterations {
+                vus,
+                iterations,
+                // k6's default maxDuration.
+                max_duration: match &r.max_duration {
+                    Some(v) => ctx.positive_dur(v, &what("max_duration"))?,
+                    None => Dur(Duration::from_secs(600)),
+                },
+            }
+        }
         _ => {
             let pre = small(
                 need(&r.pre_allocated_vus, "pre_allocated_vus")?,

@@ -132,7 +132,7 @@ fn zero_and_negative_counts_are_rejected() {
     assert_error(
         "iterations = 10\n",
         "iterations = 0\n",
-        "scenario \"get_all\": iterations must be > 0, not 0",
+        "scenario \"warmup_get_all\": iterations must be > 0, not 0",
     );
     assert_error(
         "duration = \"1s\"\n\n[[warmup]]",
@@ -243,6 +243,15 @@ fn cpu_pinning_is_a_campaign_setting() {
         1,
     );
     assert!(error_of(&text).ends_with("loadgen.cpus: \"1-\" is not a CPU list (write e.g. \"0\" or \"0-1\"; omit it for no pinning)"));
+}
+
+#[test]
+fn shared_iterations_follow_k6s_rules() {
+    assert_error(
+        "vus = 10\niterations = 100\n",
+        "vus = 10\niterations = 9\n",
+        "scenario \"get_one\": iterations: 9 iterations can't be fewer than the 10 vus (k6's rule for shared-iterations); raise iterations or lower vus",
+    );
 }
 
 #[test]

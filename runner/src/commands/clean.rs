@@ -9,8 +9,11 @@ use crate::docker;
 pub struct CleanArgs {
     /// Also remove the project's images (pywebbench/*) and networks; rebuild them with
     /// `bash scripts/build-images.sh`.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "run")]
     pub images: bool,
+    /// Only the containers of this run (its folder name, the `pywebbench.run` label).
+    #[arg(long)]
+    pub run: Option<String>,
 }
 
 pub fn run(args: CleanArgs) -> Result<()> {
@@ -19,7 +22,11 @@ pub fn run(args: CleanArgs) -> Result<()> {
         .build()?;
     rt.block_on(async {
         let engine = docker::connect().await?;
-        let done = docker::clean(&engine, docker::LABEL, args.images).await?;
+        let label = match &args.run {
+            Some(id) => format!("{}={id}", docker::LABEL_RUN),
+            None => docker::LABEL.to_string(),
+        };
+        let done = docker::clean(&engine, &label, args.images).await?;
         if args.images {
             println!(
                 "clean: removed {} containers, {} images, {} networks labelled `{}`",
@@ -30,9 +37,8 @@ pub fn run(args: CleanArgs) -> Result<()> {
             );
         } else {
             println!(
-                "clean: removed {} containers labelled `{}`",
-                done.containers,
-                docker::LABEL
+                "clean: removed {} containers labelled `{label}`",
+                done.containers
             );
         }
         Ok(())
