@@ -9,16 +9,7 @@ use common::*;
 
 /// Create (not start) a container labelled as a run's leftover.
 fn leftover(run: &str) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let docker = bollard::Docker::connect_with_defaults()
-            .expect("client")
-            .negotiate_version()
-            .await
-            .expect("engine");
+    with_docker(|docker| async move {
         let body = bollard::models::ContainerCreateBody {
             image: Some("pywebbench/flask-sqlite3:latest".into()),
             labels: Some(HashMap::from([

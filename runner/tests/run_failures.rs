@@ -75,44 +75,17 @@ fn a_health_timeout_fails_the_repetition_and_the_run_goes_on() {
 fn a_container_killed_mid_scenario_fails_its_repetition_and_keeps_its_samples() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = dir.path().join("kill-run");
-    let mut child = pywebbench()
-        .args([
-            "run",
-            "--quick",
-            "--stacks",
-            "flask-sqlite3",
-            "--reps",
-            "2",
-            "--out",
-        ])
-        .arg(&run)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("pywebbench starts");
-    // Kill repetition 1's container half-way through its echo scenario.
-    let (lines, reader) = stderr_lines(&mut child);
-    let mut seen = Vec::new();
-    wait_for_line(
-        &lines,
-        &mut seen,
-        "flask-sqlite3 r1/2 echo (",
-        Duration::from_secs(120),
+    let mut run_proc = Watched::spawn(
+        &["run", "--quick", "--stacks", "flask-sqlite3", "--reps", "2"],
+        &run,
     );
+    // Kill repetition 1's container half-way through its echo scenario.
+    run_proc.wait_for("flask-sqlite3 r1/2 echo (", Duration::from_secs(120));
     std::thread::sleep(Duration::from_millis(700));
     let ids: Vec<String> = containers_with_label("pywebbench.run=kill-run");
     assert_eq!(ids.len(), 1, "one container per repetition: {ids:?}");
     kill_container(&ids[0]);
-    wait_for_line(
-        &lines,
-        &mut seen,
-        "flask-sqlite3 r1/2 echo:",
-        Duration::from_secs(30),
-    );
-    let status = child.wait().expect("pywebbench exits");
-    reader.join().expect("reader thread");
-    seen.extend(lines.try_iter());
-    let text = seen.join("\n");
+    let (status, _, text) = run_proc.finish();
     assert_eq!(status.code(), Some(2), "{text}");
     let m = manifest(&run);
     let r1 = m

@@ -6,45 +6,51 @@
 
 mod common;
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use analysis::schema::RepetitionStatus;
 use common::*;
+
+fn signal(pid: u32, name: &str) {
+    let kill = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+}
+
+#[test]
+fn sigterm_stops_the_run_and_removes_its_container() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("sigterm-run");
+    let mut run_proc = Watched::spawn(&["run", "--quick", "--stacks", "django-drf"], &run);
+    run_proc.wait_for("django-drf r1/1 hello (", Duration::from_secs(120));
+    signal(run_proc.child.id(), "TERM");
+    let (status, stopped_in, log) = run_proc.finish();
+    assert_eq!(status.code(), Some(130), "{log}");
+    assert!(
+        stopped_in < Duration::from_secs(15),
+        "took {stopped_in:?} to stop\n{log}"
+    );
+    assert!(log.contains("SIGTERM: stopping the load"), "{log}");
+    assert_no_container_of("sigterm-run");
+    let m = manifest(&run);
+    assert_eq!(m.repetitions.len(), 1);
+    assert_eq!(m.repetitions[0].status, RepetitionStatus::Interrupted);
+    assert!(!run.join("samples.parquet").exists());
+}
 
 #[test]
 fn sigint_mid_scenario_keeps_finished_work_and_resume_completes_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = dir.path().join("sigint-run");
     let stacks = ["fastapi-sqlite3", "flask-sqlite3"];
-    let mut child = pywebbench()
-        .args(["run", "--quick", "--stacks", &stacks.join(","), "--out"])
-        .arg(&run)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("pywebbench starts");
-    let (lines, reader) = stderr_lines(&mut child);
-    let mut seen = Vec::new();
+    let mut run_proc = Watched::spawn(&["run", "--quick", "--stacks", &stacks.join(",")], &run);
     // The second stack's echo scenario (2 s): interrupt it half-way.
-    wait_for_line(
-        &lines,
-        &mut seen,
-        "flask-sqlite3 r1/1 echo (",
-        Duration::from_secs(120),
-    );
+    run_proc.wait_for("flask-sqlite3 r1/1 echo (", Duration::from_secs(120));
     std::thread::sleep(Duration::from_millis(700));
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
-    let started = Instant::now();
-    let status = child.wait().expect("pywebbench exits");
-    let stopped_in = started.elapsed();
-    reader.join().expect("reader thread");
-    seen.extend(lines.try_iter());
-    let log = seen.join("\n");
+    signal(run_proc.child.id(), "INT");
+    let (status, stopped_in, log) = run_proc.finish();
     assert_eq!(status.code(), Some(130), "exit status after SIGINT\n{log}");
     assert!(
         stopped_in < Duration::from_secs(15),

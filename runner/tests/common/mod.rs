@@ -3,9 +3,10 @@
 
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -65,17 +66,8 @@ pub fn manifest(run: &Path) -> Manifest {
 
 /// Containers (running or not) carrying `label`, asked of the Docker engine.
 pub fn containers_with_label(label: &str) -> Vec<String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
+    with_docker(|docker| async move {
         use bollard::query_parameters::ListContainersOptionsBuilder;
-        let docker = bollard::Docker::connect_with_defaults()
-            .expect("Docker client")
-            .negotiate_version()
-            .await
-            .expect("the Docker engine answers");
         let filters =
             std::collections::HashMap::from([("label".to_string(), vec![label.to_string()])]);
         let opts = ListContainersOptionsBuilder::default()
@@ -166,47 +158,75 @@ pub fn check_complete_run(run: &Path, stacks: &[&str], reps: u32) -> (Manifest, 
     (m, seen)
 }
 
-/// The child's stderr, line by line, through a channel (the thread ends with the child).
-pub fn stderr_lines(child: &mut Child) -> (mpsc::Receiver<String>, JoinHandle<()>) {
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let (tx, rx) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    (rx, reader)
+/// A `pywebbench run` in the background whose stderr is followed line by line.
+pub struct Watched {
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+    reader: JoinHandle<()>,
+    seen: Vec<String>,
 }
 
-/// Wait for a line containing `needle`, collecting everything read into `seen`.
-pub fn wait_for_line(
-    lines: &mpsc::Receiver<String>,
-    seen: &mut Vec<String>,
-    needle: &str,
-    timeout: Duration,
-) {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        match lines.recv_timeout(Duration::from_millis(200)) {
-            Ok(l) => {
-                let hit = l.contains(needle);
-                seen.push(l);
-                if hit {
-                    return;
-                }
+impl Watched {
+    /// Start `pywebbench <args> --out <out>`.
+    pub fn spawn(args: &[&str], out: &Path) -> Watched {
+        let mut child = pywebbench()
+            .args(args)
+            .arg("--out")
+            .arg(out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("pywebbench starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (tx, lines) = mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        });
+        Watched {
+            child,
+            lines,
+            reader,
+            seen: Vec::new(),
         }
     }
-    panic!(
-        "no line with {needle:?} within {timeout:?}; saw:\n{}",
-        seen.join("\n")
-    );
+
+    /// Wait for a stderr line containing `needle`.
+    pub fn wait_for(&mut self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            match self.lines.recv_timeout(Duration::from_millis(200)) {
+                Ok(l) => {
+                    let hit = l.contains(needle);
+                    self.seen.push(l);
+                    if hit {
+                        return;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        panic!(
+            "no line with {needle:?} within {timeout:?}; saw:\n{}",
+            self.seen.join("\n")
+        );
+    }
+
+    /// Wait for the exit; the exit status, how long the wait took, and all of stderr.
+    pub fn finish(mut self) -> (ExitStatus, Duration, String) {
+        let start = Instant::now();
+        let status = self.child.wait().expect("pywebbench exits");
+        let took = start.elapsed();
+        self.reader.join().expect("stderr reader");
+        self.seen.extend(self.lines.try_iter());
+        (status, took, self.seen.join("\n"))
+    }
 }
 
-/// SIGKILL a container through the Docker API.
-pub fn kill_container(id: &str) {
+/// Run `f` with a Docker client on a runtime of its own.
+pub fn with_docker<T, F: Future<Output = T>>(f: impl FnOnce(bollard::Docker) -> F) -> T {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -217,6 +237,13 @@ pub fn kill_container(id: &str) {
             .negotiate_version()
             .await
             .expect("the Docker engine answers");
+        f(docker).await
+    })
+}
+
+/// SIGKILL a container through the Docker API.
+pub fn kill_container(id: &str) {
+    with_docker(|docker| async move {
         docker
             .kill_container(id, None::<bollard::query_parameters::KillContainerOptions>)
             .await
