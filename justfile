@@ -51,6 +51,14 @@ bench-loadgen seconds="10" connections="50": setup
 reproduce: setup
     @echo "just reproduce is filled in by issue 6" && exit 1
 
+# --- analysis (issue 4) ---
+
+# ~3 million synthetic samples analysed by `pywebbench analyze` vs the same statistics in Python (polars + scipy): times and ratio.
+bench-analysis scale="1.15": setup
+    cargo build --release -p runner
+    cargo build --release -p analysis --features write --example gen_samples --example bench_summarize
+    {{venv}}/bin/python analysis/bench/bench.py --scale {{scale}}
+
 # --- web viewer (issue 5) ---
 
 # Build the static viewer into web/dist/ (wasm + page + paper/*.toml + published runs).
