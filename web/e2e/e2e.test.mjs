@@ -309,6 +309,55 @@ describe('the viewer', () => {
     await again.close();
   });
 
+  test('drag and drop opens a run (nothing is uploaded)', async () => {
+    const page = await openPage(env, '#run=paper');
+    await ready(page);
+    const files = runs.b.files.map((f) => ({ name: path.basename(f), b64: fs.readFileSync(f).toString('base64') }));
+    const before = env.requests.length;
+    await page.evaluate((list) => {
+      const dt = new DataTransfer();
+      for (const f of list) {
+        const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], f.name));
+      }
+      const zone = document.getElementById('dropzone');
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, files);
+    await page.waitForFunction((id) => document.querySelector('#run-a option:checked')?.textContent.includes(id)
+      && document.body.dataset.state === 'ready', runs.b.id, { timeout: 60_000 });
+    assert.equal(await page.locator('figure[data-figure] svg').count(), 7);
+    // Analysing the dropped files sent nothing to the server.
+    const sent = env.requests.slice(before).filter((r) => r.method !== 'GET' || r.postData);
+    assert.deepEqual(sent, []);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  test('keyboard: every control is reachable with Tab and works', async () => {
+    const page = await openPage(env, `#run=ref:${runs.a.id}`);
+    await ready(page);
+    const reached = new Set();
+    for (let i = 0; i < 60; i += 1) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate(() => {
+        const a = document.activeElement;
+        return a.id || a.getAttribute('aria-label') || `${a.tagName}:${a.getAttribute('name') || ''}:${a.value || ''}`;
+      }));
+    }
+    for (const id of ['run-a', 'run-b', 'files', 'reanalyse', 'metric', 'permalink', 'Download Figure 1 as SVG', 'Download Figure 1 as PNG']) {
+      assert.ok(reached.has(id), `Tab never reaches ${id}: ${[...reached].join(', ')}`);
+    }
+    assert.ok([...reached].some((r) => r.startsWith('INPUT:stack:')), 'Tab never reaches the stack filters');
+    await page.focus('#metric');
+    await page.keyboard.press('ArrowDown');
+    await ready(page);
+    assert.equal(await page.inputValue('#metric'), 'mean');
+    assert.match(await page.getAttribute('#permalink', 'href'), /metric=mean/);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
   test('the page fetches nothing but its own files', () => {
     assert.deepEqual(env.offsite, []);
   });

@@ -70,15 +70,18 @@ export async function start(dir = dist) {
     viewport: { width: 1280, height: 900 }, acceptDownloads: true,
   });
   const offsite = [];
+  const requests = [];
   await context.route('**/*', (route) => {
-    const url = route.request().url();
+    const req = route.request();
+    requests.push({ url: req.url(), method: req.method(), postData: req.postData() });
+    const url = req.url();
     if (url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
     offsite.push(url);
     return route.abort();
   });
   fs.mkdirSync(screenshots, { recursive: true });
   return {
-    base, context, offsite,
+    base, context, offsite, requests,
     async stop() {
       await context.close().catch(() => {});
       stopServer(server);

@@ -399,9 +399,6 @@ function wire() {
   const input = $('files');
   input.addEventListener('change', () => { if (input.files.length) openFiles([...input.files]); });
   const zone = $('dropzone');
-  zone.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input.click(); }
-  });
   // Dropping anywhere opens the files here (the browser would otherwise navigate to them).
   window.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
   window.addEventListener('dragleave', (e) => { if (!e.relatedTarget) zone.classList.remove('over'); });
