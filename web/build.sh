@@ -49,7 +49,7 @@ cp paper/*.toml "$dist/paper/" 2>/dev/null || true
 
 # Published runs: every tracked run folder under data/ (one with a manifest.json).
 python3 - "$root" "$dist" <<'PY'
-import json, os, shutil, subprocess, sys
+import json, os, re, shutil, subprocess, sys
 root, dist = sys.argv[1], sys.argv[2]
 tracked = subprocess.run(["git", "-C", root, "ls-files", "data"], check=True,
                          capture_output=True, text=True).stdout.split()
@@ -58,15 +58,25 @@ for manifest in sorted(p for p in tracked if p.endswith("/manifest.json")):
     src = os.path.join(root, os.path.dirname(manifest))
     if not os.path.exists(os.path.join(src, "samples.parquet")):
         continue
-    run_id = json.load(open(os.path.join(src, "manifest.json")))["run_id"]
+    run_id = re.sub(r"[^A-Za-z0-9._-]", "_", json.load(open(os.path.join(src, "manifest.json")))["run_id"])
     dst_rel = "data/" + run_id
     dst = os.path.join(dist, dst_rel)
     os.makedirs(dst, exist_ok=True)
+    if not os.path.exists(os.path.join(src, "report", "summary.json")):
+        # The first view reads summary.json (fast); make it natively if the run has none.
+        out = os.path.join(dist, ".analyze", run_id)
+        print(f"web: {manifest} has no report/summary.json; running pywebbench analyze", flush=True)
+        subprocess.run(["cargo", "run", "-q", "-p", "runner", "--bin", "pywebbench", "--",
+                        "analyze", src, "--out", out], check=True, cwd=root)
+        os.makedirs(os.path.join(dst, "report"), exist_ok=True)
+        shutil.copy(os.path.join(out, "summary.json"), os.path.join(dst, "report", "summary.json"))
+        shutil.rmtree(os.path.join(dist, ".analyze"))
     files = {}
     for name in ["samples.parquet", "resources.parquet", "manifest.json", "report/summary.json"]:
         if os.path.exists(os.path.join(src, name)):
             os.makedirs(os.path.dirname(os.path.join(dst, name)), exist_ok=True)
             shutil.copy(os.path.join(src, name), os.path.join(dst, name))
+        if os.path.exists(os.path.join(dst, name)):
             files[name.split("/")[-1].split(".")[0]] = dst_rel + "/" + name
     runs.append({"id": run_id, "source": os.path.dirname(manifest), "files": files})
 papers = sorted(f for f in os.listdir(os.path.join(root, "paper")) if f.endswith(".toml"))

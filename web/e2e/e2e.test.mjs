@@ -358,6 +358,22 @@ describe('the viewer', () => {
     await page.close();
   });
 
+  test('a Rust panic reaches the page as a message, and the module recovers', async () => {
+    const page = await openPage(env, '#run=paper');
+    await ready(page);
+    const result = await page.evaluate(async () => {
+      const { call } = await import('/js/wasm.js');
+      let message = null;
+      try { await call('debug_panic'); } catch (e) { message = e.message; }
+      return { message, after: await call('schema_version') };
+    });
+    assert.match(result.message, /internal error in the analysis module.*debug_panic was called/s);
+    assert.equal(result.after, 1);
+    // Page-level errors from the panic are expected here; nothing else.
+    assert.ok(page.problems.every((p) => /unreachable|debug_panic/.test(p)), page.problems.join('\n'));
+    await page.close();
+  });
+
   test('the page fetches nothing but its own files', () => {
     assert.deepEqual(env.offsite, []);
   });

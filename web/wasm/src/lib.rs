@@ -154,3 +154,10 @@ pub fn compare(a_json: &str, b_json: &str) -> Result<String, JsError> {
     let b = Summary::from_json(b_json.as_bytes()).map_err(to_js)?;
     serde_json::to_string(&analysis::compare(&a, &b)).map_err(to_js)
 }
+
+/// Panics on purpose: the e2e test uses it to check that a Rust panic reaches
+/// the page as a message and that the page then loads a fresh module instance.
+#[wasm_bindgen]
+pub fn debug_panic() {
+    panic!("debug_panic was called (this is the panic hook's test)");
+}
