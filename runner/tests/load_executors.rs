@@ -303,3 +303,16 @@ fn sigint_stops_the_load_promptly_and_keeps_what_was_done() {
         "{summary}"
     );
 }
+
+#[test]
+fn a_connection_closed_while_idle_is_replaced_not_an_error() {
+    let server = Server::start(Behaviour::IdleClose);
+    // 10 requests 100 ms apart: each finds the previous connection closed.
+    let run = load(
+        &server.url("/hello"),
+        &["--rate", "10", "--duration", "1s", "--vus", "1"],
+    );
+    assert_eq!(run.records.len(), 10);
+    assert_eq!(run.f("/errors"), 0.0, "{}", run.summary);
+    assert!(run.records.iter().all(|r| r.connect_ns > 0));
+}

@@ -27,6 +27,7 @@ use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::time::Sleep;
 
 use super::{ErrorKind, RequestSpec};
 
@@ -149,6 +150,8 @@ struct Http1 {
     sender: SendRequest<Body>,
     conn: Pin<Box<Conn>>,
     meter: Arc<Meter>,
+    /// The connection future completed (closed by either side): reconnect.
+    done: bool,
 }
 
 impl Http1 {
@@ -156,11 +159,12 @@ impl Http1 {
     /// no-op waker) so a close by the server is noticed before sending, not as
     /// a failed request.
     fn alive(&mut self) -> bool {
-        let mut cx = Context::from_waker(Waker::noop());
-        if self.conn.as_mut().poll(&mut cx).is_ready() {
+        if self.done || self.sender.is_closed() {
             return false;
         }
-        !self.sender.is_closed()
+        let mut cx = Context::from_waker(Waker::noop());
+        self.done = self.conn.as_mut().poll(&mut cx).is_ready();
+        !self.done
     }
 }
 
@@ -235,21 +239,34 @@ impl Exchange {
     }
 }
 
+/// A connection idle for less than this is reused without looking for a close
+/// by the server first (a back-to-back VU never waits that long).
+const IDLE_CHECK: Duration = Duration::from_millis(1);
+
 /// One VU's client: at most one open connection.
 pub struct Client {
     addr: SocketAddr,
     host: HeaderValue,
     t0: Instant,
     http: Option<Http1>,
+    /// When the last request ended.
+    last_end: Instant,
+    /// The request timeout, armed lazily: it may fire early (then it is re-armed
+    /// to the true deadline), never late. Saves a timer-wheel insert and removal
+    /// per request; see [`race`].
+    timer: Pin<Box<Sleep>>,
 }
 
 impl Client {
+    /// Must be called inside a tokio runtime (the VU's).
     pub fn new(addr: SocketAddr, host: HeaderValue, t0: Instant) -> Self {
         Client {
             addr,
             host,
             t0,
             http: None,
+            last_end: t0,
+            timer: Box::pin(tokio::time::sleep(Duration::from_secs(86_400))),
         }
     }
 
@@ -274,21 +291,33 @@ impl Client {
         let mut ex = Exchange::failed(start, ErrorKind::Io);
         ex.error = None;
         let deadline = tokio::time::Instant::from_std(deadline);
+        if self.timer.deadline() > deadline {
+            self.timer.as_mut().reset(deadline);
+        }
         let mut send_start = start;
-        if !self.http.as_mut().is_some_and(Http1::alive) {
+        let reusable = match self.http.as_mut() {
+            None => false,
+            Some(h) if h.done => false,
+            Some(h) if start.saturating_duration_since(self.last_end) < IDLE_CHECK => {
+                !h.sender.is_closed()
+            }
+            Some(h) => h.alive(),
+        };
+        if !reusable {
             self.http = None;
-            match tokio::time::timeout_at(deadline, connect(self.addr, self.t0)).await {
-                Ok(Ok(http)) => {
+            match race(self.timer.as_mut(), deadline, connect(self.addr, self.t0)).await {
+                Some(Ok(http)) => {
                     self.http = Some(http);
                     send_start = Instant::now();
                     ex.connect_ns = (send_start - start).as_nanos() as i64;
                 }
-                Ok(Err(_)) | Err(_) => {
+                Some(Err(_)) | None => {
                     // A refused, reset or timed-out connect: k6 error codes 1210-1213
                     // (`tcpDial*`); the timeout case is also a connect failure.
                     ex.end = Instant::now();
                     ex.connect_ns = (ex.end - start).as_nanos() as i64;
                     ex.error = Some(ErrorKind::Connect);
+                    self.last_end = ex.end;
                     return ex;
                 }
             }
@@ -311,8 +340,14 @@ impl Client {
             }
             Ok::<u16, hyper::Error>(status)
         };
-        let outcome = tokio::time::timeout_at(deadline, drive(http.conn.as_mut(), exchange)).await;
+        let outcome = race(
+            self.timer.as_mut(),
+            deadline,
+            drive(http.conn.as_mut(), &mut http.done, exchange),
+        )
+        .await;
         ex.end = Instant::now();
+        self.last_end = ex.end;
         ex.latency_ns = (ex.end - send_start).as_nanos() as i64;
         ex.bytes_in = meter.bytes_in.load(Relaxed) - in0;
         ex.bytes_out = meter.bytes_out.load(Relaxed) - out0;
@@ -321,21 +356,21 @@ impl Client {
             ex.ttfb_ns = (first_read - meter.last_write_ns.load(Relaxed)).max(0);
         }
         match outcome {
-            Ok(Ok(Ok(status))) => {
+            Some(Ok(Ok(status))) => {
                 ex.status = status;
                 if status >= 400 {
                     ex.error = Some(ErrorKind::HttpStatus);
                 }
             }
-            Ok(Ok(Err(e))) => {
+            Some(Ok(Err(e))) => {
                 ex.error = Some(classify(&e));
                 self.http = None;
             }
-            Ok(Err(conn_end)) => {
+            Some(Err(conn_end)) => {
                 ex.error = Some(conn_end.map_or(ErrorKind::Io, |e| classify(&e)));
                 self.http = None;
             }
-            Err(_elapsed) => {
+            None => {
                 ex.error = Some(ErrorKind::Timeout);
                 self.http = None;
             }
@@ -360,13 +395,16 @@ async fn connect(addr: SocketAddr, t0: Instant) -> io::Result<Http1> {
         sender,
         conn: Box::pin(conn),
         meter,
+        done: false,
     })
 }
 
-/// Poll `fut` and the connection that serves it in the same task. Returns
-/// `Err(conn result)` when the connection ended before `fut` completed.
+/// Poll `fut` and the connection that serves it in the same task. Sets `done`
+/// when the connection future completes (e.g. after a `Connection: close`
+/// response); returns `Err(conn result)` when it ended before `fut` completed.
 async fn drive<F: Future>(
     mut conn: Pin<&mut Conn>,
+    done: &mut bool,
     fut: F,
 ) -> Result<F::Output, Option<hyper::Error>> {
     let mut fut = pin!(fut);
@@ -374,7 +412,11 @@ async fn drive<F: Future>(
         if let Poll::Ready(out) = fut.as_mut().poll(cx) {
             return Poll::Ready(Ok(out));
         }
+        if *done {
+            return Poll::Ready(Err(None));
+        }
         let ended = conn.as_mut().poll(cx);
+        *done = ended.is_ready();
         // The connection made progress (wrote the request, read the response):
         // the request future may be complete now; look before sleeping.
         if let Poll::Ready(out) = fut.as_mut().poll(cx) {
@@ -384,6 +426,30 @@ async fn drive<F: Future>(
             Poll::Ready(res) => Poll::Ready(Err(res.err())),
             Poll::Pending => Poll::Pending,
         }
+    })
+    .await
+}
+
+/// `fut`, or `None` once `deadline` has passed. `timer` is at or before
+/// `deadline`; when it fires early it is re-armed to `deadline`, so a VU's timer
+/// is touched once per timeout period rather than once per request.
+async fn race<F: Future>(
+    mut timer: Pin<&mut Sleep>,
+    deadline: tokio::time::Instant,
+    fut: F,
+) -> Option<F::Output> {
+    let mut fut = pin!(fut);
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        while timer.as_mut().poll(cx).is_ready() {
+            if tokio::time::Instant::now() >= deadline {
+                return Poll::Ready(None);
+            }
+            timer.as_mut().reset(deadline);
+        }
+        Poll::Pending
     })
     .await
 }

@@ -34,6 +34,9 @@ pub enum Behaviour {
     Hang,
     /// 200 and `Connection: close` (the client must reconnect).
     Close,
+    /// One keep-alive response per connection, then the server closes the idle
+    /// connection 20 ms later without saying so (a keep-alive timeout).
+    IdleClose,
 }
 
 #[derive(Default, Debug)]
@@ -109,6 +112,9 @@ impl Drop for Server {
 }
 
 async fn serve(stream: TcpStream, behaviour: Behaviour, stats: Arc<Stats>) {
+    if let Behaviour::IdleClose = behaviour {
+        return serve_once_then_close(stream, stats).await;
+    }
     let io = TokioIo::new(Counting {
         stream,
         stats: stats.clone(),
@@ -145,7 +151,7 @@ async fn serve(stream: TcpStream, behaviour: Behaviour, stats: Arc<Stats>) {
                     .status(code)
                     .body(json)
                     .expect("response"),
-                Behaviour::Hang => std::future::pending().await,
+                Behaviour::Hang | Behaviour::IdleClose => std::future::pending().await,
                 Behaviour::Close => Response::builder()
                     .header(hyper::header::CONNECTION, "close")
                     .body(json)
@@ -157,6 +163,27 @@ async fn serve(stream: TcpStream, behaviour: Behaviour, stats: Arc<Stats>) {
     let _ = hyper::server::conn::http1::Builder::new()
         .serve_connection(io, service)
         .await;
+}
+
+async fn serve_once_then_close(mut stream: TcpStream, stats: Arc<Stats>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    stats.requests.fetch_add(1, Relaxed);
+    let body = br#"{"message":"Hello, World!"}"#;
+    let resp = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(resp.as_bytes()).await;
+    let _ = stream.write_all(body).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
 }
 
 /// A server-side socket that counts bytes.
