@@ -189,6 +189,11 @@ describe('the viewer', () => {
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#dl-csv')]);
     const lines = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
     assert.equal(lines.length, native.cells.length + 1);
+    // The reports made in the page are the native ones (same generator, same numbers).
+    const [md] = await Promise.all([page.waitForEvent('download'), page.click('#dl-md')]);
+    assert.equal(fs.readFileSync(await md.path(), 'utf8'), fs.readFileSync(path.join(runs.a.dir, 'report', 'report.md'), 'utf8'));
+    const [html] = await Promise.all([page.waitForEvent('download'), page.click('#dl-html')]);
+    assert.match(fs.readFileSync(await html.path(), 'utf8'), /^<!DOCTYPE html>[\s\S]*<svg[\s\S]*<\/html>\s*$/);
     await shot(page, '03-opened-run', '#figures');
     assert.deepEqual(page.problems, []);
     await page.close();
@@ -305,6 +310,15 @@ describe('the viewer', () => {
       assert.ok(text.includes('95th percentile response time (ms)'), `figure ${n} is not relabelled for p95: ${text.slice(0, 300)}`);
     }
     await shot(again, '06-permalink-filtered', '#filters');
+    // A link to one figure opens the same view scrolled to that figure.
+    const figLink = await again.getAttribute('#figure-3 a.figure-link', 'href');
+    assert.match(figLink, /fig=3/);
+    const third = await openPage(env, figLink);
+    await ready(third);
+    const top = await third.evaluate(() => document.getElementById('figure-3').getBoundingClientRect().top);
+    assert.ok(Math.abs(top) < 5, `Figure 3 is not scrolled into view (top ${top})`);
+    assert.equal(await third.inputValue('#metric'), 'p95');
+    await third.close();
     assert.deepEqual(again.problems, []);
     await again.close();
   });

@@ -256,7 +256,8 @@ async function renderFigures(a, b, view) {
       plots.push(plot);
     }
     const title = `Figure ${n}: ${figureTitle(a.summary, n) || figureTitle(b.summary, n)}`;
-    const actions = el('div', { class: 'actions' });
+    const actions = el('div', { class: 'actions' },
+      el('a', { href: hashOf({ ...state, fig: n }), class: 'figure-link', text: `Link to Figure ${n}` }));
     for (const kind of ['SVG', 'PNG']) {
       const btn = el('button', { type: 'button', text: kind, 'aria-label': `Download Figure ${n} as ${kind}`, 'data-download': kind.toLowerCase() });
       btn.addEventListener('click', () => downloadFigure(n, kind.toLowerCase()).catch((e) => showError(e.message)));
@@ -418,6 +419,17 @@ function wire() {
     const run = store.runs.get(state.run);
     if (run) download(new Blob([T.summaryCsv(run.summary)], { type: 'text/csv' }), `${fileSafe(run.summary.manifest?.run_id || run.key)}-summary.csv`);
   });
+  // The reports as `pywebbench analyze` writes them (report.md, report.html), made in the page.
+  for (const [id, fn, ext, type] of [['dl-md', 'report_markdown', 'md', 'text/markdown'], ['dl-html', 'report_html', 'html', 'text/html']]) {
+    $(id).addEventListener('click', async () => {
+      const run = store.runs.get(state.run);
+      if (!run) return;
+      try {
+        const text = await call(fn, run.json);
+        download(new Blob([text], { type }), `${fileSafe(run.summary.manifest?.run_id || run.key)}-report.${ext}`);
+      } catch (e) { showError(e.message); }
+    });
+  }
 }
 
 async function main() {
