@@ -37,11 +37,11 @@ pub const QUICK_FILE: &str = "paper/campaign-quick.toml";
 /// A bad campaign file: one line, `file:line: reason`.
 #[derive(Debug, thiserror::Error)]
 pub enum CampaignError {
-    #[error("cannot read the campaign {file}: {source} (pass an existing file with --campaign)")]
+    // `error` is in the message, so it is not also a `source` (one line, said once).
+    #[error("cannot read the campaign {file}: {error} (pass an existing file with --campaign)")]
     Read {
         file: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{file}:{line}: {reason}")]
     Invalid {
@@ -633,9 +633,9 @@ fn scenario(
 impl Campaign {
     /// Read and validate a campaign file.
     pub fn load(path: &Path) -> Result<Campaign, CampaignError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CampaignError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| CampaignError::Read {
             file: path.to_path_buf(),
-            source,
+            error,
         })?;
         Campaign::parse(&path.display().to_string(), &text)
     }
