@@ -194,3 +194,119 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&apos;")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use analysis::Paper;
+    use analysis::synthetic::{SyntheticSpec, synthetic_run};
+
+    fn run_summary() -> Summary {
+        let paper = Paper::builtin().expect("built-in paper");
+        let spec = SyntheticSpec {
+            repetitions: 2,
+            scale: 0.003,
+            warmup_requests: 100,
+            ..SyntheticSpec::default()
+        };
+        let (manifest, samples, resources) = synthetic_run(&spec, &paper);
+        analysis::summarize(&manifest, &samples, &resources, &paper, 7).expect("summary")
+    }
+
+    fn view(stacks: Option<&[&str]>, metric: &str) -> View {
+        View {
+            stacks: stacks.map(|s| s.iter().map(|x| x.to_string()).collect()),
+            metric: Some(metric.to_string()),
+        }
+    }
+
+    #[test]
+    fn stacks_filter_keeps_only_their_cells_and_the_stack_order() {
+        let s = run_summary();
+        let order = s.stacks.clone();
+        let (v, relabel) =
+            apply(s, &view(Some(&["django-drf", "flask-sqlite3"]), "paper"), 1).unwrap();
+        assert!(relabel.is_empty());
+        assert_eq!(
+            v.stacks, order,
+            "stacks keep their order, hence their colours"
+        );
+        assert!(!v.cells.is_empty());
+        assert!(
+            v.cells
+                .iter()
+                .all(|c| c.stack == "django-drf" || c.stack == "flask-sqlite3")
+        );
+    }
+
+    #[test]
+    fn another_metric_replaces_the_bars_and_drops_the_published_value() {
+        let s = run_summary();
+        let before = s.cell("fastapi-sqlite3", "get_all").unwrap().clone();
+        let hello = s.cell("fastapi-sqlite3", "hello").unwrap().clone();
+        let p95 = before.detail.as_ref().unwrap().p95_ms.clone().unwrap();
+        let (v, relabel) = apply(s, &view(None, "p95"), 3).unwrap();
+        let after = v.cell("fastapi-sqlite3", "get_all").unwrap();
+        assert_eq!(after.estimate.value, p95.mean);
+        assert_eq!(after.estimate.ci, p95.ci);
+        assert_eq!(after.published, None);
+        assert!(before.published.is_some());
+        assert_eq!(
+            relabel[0],
+            (
+                "mean response time (ms)".into(),
+                "95th percentile response time (ms)".into()
+            )
+        );
+        assert_ne!(after.estimate.value, before.estimate.value);
+        // Other figures' cells are untouched.
+        assert_eq!(v.cell("fastapi-sqlite3", "hello").unwrap(), &hello);
+    }
+
+    #[test]
+    fn the_figures_own_metric_changes_nothing() {
+        let s = run_summary();
+        let (v, relabel) = apply(s.clone(), &view(None, "rps"), 1).unwrap();
+        assert!(relabel.is_empty());
+        assert_eq!(v, s);
+        let (v, relabel) = apply(s.clone(), &view(None, "mean"), 4).unwrap();
+        assert!(relabel.is_empty());
+        assert_eq!(v, s);
+    }
+
+    #[test]
+    fn the_paper_alone_has_no_other_metric() {
+        let paper = analysis::summarize_paper(&Paper::builtin().unwrap());
+        let (v, _) = apply(paper, &view(None, "median"), 5).unwrap();
+        assert!(v.cells.iter().all(|c| c.scenario != "create"));
+        assert!(v.cells.iter().any(|c| c.scenario == "hello"));
+    }
+
+    #[test]
+    fn unknown_metric_is_refused_with_the_choices() {
+        let err = apply(run_summary(), &view(None, "p42"), 1).unwrap_err();
+        assert!(err.contains("p42") && err.contains("p95"), "{err}");
+    }
+
+    #[test]
+    fn relabelled_figure_names_the_shown_metric() {
+        let (v, relabel) = apply(run_summary(), &view(None, "p99"), 6).unwrap();
+        let svg = analysis::figures::svg(&v, 6, 960, 600).unwrap();
+        assert!(svg.contains("mean response time (ms)"));
+        let out = relabel_svg(&svg, &relabel);
+        assert!(out.contains("99th percentile response time (ms)"));
+        assert!(!out.contains("mean response time (ms)"));
+        assert!(!out.contains("Mean of k6 http_req_duration"));
+        assert!(out.contains("the paper reports only req/s or means"));
+    }
+
+    #[test]
+    fn relabel_escapes_and_leaves_other_text_alone() {
+        let svg = "<svg><text x=\"1\">keep &amp; me</text><text y=\"2\">old label</text></svg>";
+        let out = relabel_svg(svg, &[("old label".into(), "a < b & 'c'".into())]);
+        assert_eq!(
+            out,
+            "<svg><text x=\"1\">keep &amp; me</text><text y=\"2\">a &lt; b &amp; &apos;c&apos;</text></svg>"
+        );
+    }
+}
