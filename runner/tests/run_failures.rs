@@ -128,3 +128,35 @@ fn a_container_killed_mid_scenario_fails_its_repetition_and_keeps_its_samples() 
     );
     assert_no_container_of("kill-run");
 }
+
+#[test]
+fn bad_input_is_refused_in_one_line_before_any_container_starts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let campaign = campaign_file(dir.path(), "repetitions = 1", "repetitions = 0");
+    let cases: [(&[&str], String); 3] = [
+        (
+            &["run", "--campaign", campaign.to_str().expect("utf-8")],
+            format!("error: {}:7: repetitions must be > 0, not 0\n", campaign.display()),
+        ),
+        (
+            &["run", "--quick", "--stacks", "rails"],
+            "error: unknown stack \"rails\" in --stacks; use some of fastapi-sqlalchemy, fastapi-sqlite3, flask-sqlalchemy, flask-sqlite3, django-drf\n".into(),
+        ),
+        (
+            &["run", "--resume", dir.path().to_str().expect("utf-8")],
+            format!(
+                "error: {} has no readable manifest.json: pass the folder of a run started by `pywebbench run`: No such file or directory (os error 2)\n",
+                dir.path().display()
+            ),
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = pywebbench()
+            .args(args)
+            .env("RUST_BACKTRACE", "1")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), expected, "{args:?}");
+    }
+}
