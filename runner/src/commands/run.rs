@@ -249,6 +249,10 @@ fn spawn_signal_watch(tx: watch::Sender<bool>, progress: Progress) {
 
 async fn run_async(args: RunArgs) -> Result<Ended> {
     let progress = Progress::new(args.quiet);
+    // From here on Ctrl-C / SIGTERM only set `stop`: whatever is under way finishes
+    // cleanly (no container is left half-made) and the loop below stops.
+    let (stop_tx, stop) = watch::channel(false);
+    spawn_signal_watch(stop_tx, progress.clone());
     let engine = docker::connect().await?;
     let engine_version = docker::engine_version(&engine).await?;
 
@@ -328,8 +332,6 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
     // Leftovers of an earlier attempt at this run (a crash, a kill -9).
     docker::clean(&engine, &format!("{}={}", docker::LABEL_RUN, run_id), false).await?;
 
-    let (stop_tx, stop) = watch::channel(false);
-    spawn_signal_watch(stop_tx, progress.clone());
     let ticker = progress.spawn_ticker();
     let target_host = args
         .target_host
