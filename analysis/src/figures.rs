@@ -229,13 +229,19 @@ pub fn draw_figure<DB: DrawingBackend>(
         if let Some(ci) = c.estimate.ci.filter(|ci| ci.high > ci.low) {
             let cap = (bar_r - bar_l) * 0.25;
             let style = INK.stroke_width(2);
-            chart
-                .draw_series([
-                    PathElement::new(vec![(mid, ci.low), (mid, ci.high)], style),
-                    PathElement::new(vec![(mid - cap, ci.low), (mid + cap, ci.low)], style),
-                    PathElement::new(vec![(mid - cap, ci.high), (mid + cap, ci.high)], style),
-                ])
-                .map_err(&e)?;
+            // A whisker below zero (a wide t interval) stops at the axis, without a cap.
+            let low = ci.low.max(0.0);
+            let mut whisker = vec![
+                PathElement::new(vec![(mid, low), (mid, ci.high)], style),
+                PathElement::new(vec![(mid - cap, ci.high), (mid + cap, ci.high)], style),
+            ];
+            if ci.low > 0.0 {
+                whisker.push(PathElement::new(
+                    vec![(mid - cap, low), (mid + cap, low)],
+                    style,
+                ));
+            }
+            chart.draw_series(whisker).map_err(&e)?;
             label_top = label_top.max(ci.high);
         }
         let prefix = if c.published_approximate && !is_run {
