@@ -42,10 +42,10 @@ run *args: setup images
 clean *args:
     cargo run --release -p runner -- clean {{args}}
 
-# The native load generator vs wrk, hey and k6 against nginx on core 0, each on core 1: req/s, CPU µs/request, p50/p99.
-bench-loadgen seconds="10" connections="50": setup
+# The native load generator vs wrk, hey and k6 against nginx on core 0, each on core 1 (best of ROUNDS interleaved): req/s, CPU µs/request, p50/p99.
+bench-loadgen seconds="10" connections="50" rounds="3": setup
     cargo build --release -p runner
-    python3 runner/bench/loadgen.py --seconds {{seconds}} --connections {{connections}}
+    python3 runner/bench/loadgen.py --seconds {{seconds}} --connections {{connections}} --rounds {{rounds}}
 
 # The main job: reproduce the paper end to end.
 reproduce: setup
@@ -69,6 +69,10 @@ web: setup
 serve port="8000" dir="web/dist":
     @test -f "{{dir}}/index.html" || (echo "serve: {{dir}} has no index.html; run \`just web\` first" >&2; exit 1)
     python3 -m http.server --bind 127.0.0.1 --directory "{{dir}}" {{port}}
+
+# The viewer's performance goals: first view with a full-campaign-sized run (< 2 s), page vs native analysis.
+bench-web scale="1.0" reps="5": web
+    cd web/e2e && node bench.mjs {{scale}} {{reps}}
 
 # End-to-end test of the viewer in headless Chromium (screenshots in web/e2e/screenshots/).
 test-web: web
