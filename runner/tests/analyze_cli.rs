@@ -1,0 +1,142 @@
+//! `pywebbench analyze` and `pywebbench compare` on a run folder written with the
+//! analysis crate's writer (a synthetic, paper-shaped run; no Docker needed).
+
+use std::path::Path;
+use std::process::Command;
+
+use analysis::schema::{MANIFEST_FILE, RESOURCES_FILE, SAMPLES_FILE};
+use analysis::synthetic::{SyntheticSpec, synthetic_run};
+
+fn write_run(dir: &Path, run_id: &str, seed: u64) {
+    let paper = analysis::Paper::builtin().unwrap();
+    let spec = SyntheticSpec {
+        run_id: run_id.into(),
+        scale: 0.005,
+        repetitions: 3,
+        seed,
+        failed: Some(("flask-sqlite3".into(), 2)),
+        ..SyntheticSpec::default()
+    };
+    let (manifest, cols, resources) = synthetic_run(&spec, &paper);
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join(SAMPLES_FILE),
+        analysis::write_sample_columns(&cols, None).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(RESOURCES_FILE),
+        analysis::write_resources(&resources).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(MANIFEST_FILE),
+        serde_json::to_vec(&manifest).unwrap(),
+    )
+    .unwrap();
+}
+
+fn pywebbench(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pywebbench"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn analyze_writes_the_report_and_compare_prints_the_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("run-a");
+    let b = tmp.path().join("run-b");
+    write_run(&a, "run-a", 1);
+    write_run(&b, "run-b", 2);
+    let out = pywebbench(&["analyze", a.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("flask-sqlite3 repetition 2"), "{stdout}");
+    let report = a.join("report");
+    for fig in 1..=7 {
+        let png = std::fs::read(report.join(format!("fig{fig}.png"))).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        let svg = std::fs::read_to_string(report.join(format!("fig{fig}.svg"))).unwrap();
+        assert!(svg.contains(&format!("Figure {fig}")));
+    }
+    let summary =
+        analysis::Summary::from_json(&std::fs::read(report.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary.cells.len(), 35);
+    assert!(
+        std::fs::read_to_string(report.join("report.md"))
+            .unwrap()
+            .contains("## Figure 7")
+    );
+    assert!(
+        std::fs::read_to_string(report.join("report.html"))
+            .unwrap()
+            .contains("<svg")
+    );
+    assert!(
+        std::fs::read_dir(&report).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp"))
+    );
+
+    // A folder, a summary.json and the paper can be compared; JSON on request.
+    let json = tmp.path().join("cmp.json");
+    let summary_json = report.join("summary.json");
+    let out = pywebbench(&[
+        "compare",
+        summary_json.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("FastAPI+sqlite3") && table.contains("n=3+3"),
+        "{table}"
+    );
+    let cmp: analysis::Comparison = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(cmp.rows.len(), 35);
+    let out = pywebbench(&["compare", "paper", a.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn analyze_errors_name_the_cause() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = pywebbench(&["analyze", tmp.path().join("nope").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a run folder"));
+    // The manifest of another run beside the samples.
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    write_run(&a, "run-a", 1);
+    write_run(&b, "run-b", 1);
+    std::fs::copy(b.join(MANIFEST_FILE), a.join(MANIFEST_FILE)).unwrap();
+    let out = pywebbench(&["analyze", a.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("belongs to run `run-a`") && err.contains("run-b"),
+        "{err}"
+    );
+    // Not Parquet.
+    std::fs::write(a.join(SAMPLES_FILE), b"stack,repetition\n").unwrap();
+    let out = pywebbench(&["analyze", a.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a Parquet file"));
+}
