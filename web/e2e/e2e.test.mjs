@@ -255,8 +255,10 @@ describe('the viewer', () => {
       assert.equal(await page.locator('figure[data-figure] svg').count(), 7);
       await page.evaluate(() => { document.getElementById('error').hidden = true; });
     }
-    await openRun(page, runs.a);
+    // resources.parquet is optional: samples + manifest are a run.
+    await openRun(page, { ...runs.a, files: [runs.a.files[0], runs.a.files[2]] });
     assert.equal(await page.locator('#error').isHidden(), true);
+    assert.equal(await page.locator('figure[data-figure] svg').count(), 7);
     assert.deepEqual(page.problems, []);
     await page.close();
   });
