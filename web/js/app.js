@@ -146,7 +146,7 @@ async function openFiles(files) {
     store.localCount += 1;
     const key = `local:${store.localCount}`;
     const run = addRun(key, '', json, 'files you opened, analysed in this page');
-    run.label = `Your run ${run.summary.manifest?.run_id ?? ''} (opened file ${store.localCount})`;
+    run.label = `Your run ${run.summary.manifest?.run_id ?? ''} (from your files, #${store.localCount})`;
     state.run = key;
     await render();
   } catch (e) {
