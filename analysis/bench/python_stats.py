@@ -2,6 +2,7 @@
 the same run folder: the Python side of `just bench-analysis`.
 
     python3 analysis/bench/python_stats.py RUN_DIR [SUMMARY_JSON]
+    python3 analysis/bench/python_stats.py RUN_DIR --emit EXPECTED_JSON
 
 Prints one JSON line with the timings; with SUMMARY_JSON (written by pywebbench
 analyze) it also checks that both sides agree (per-repetition req/s, mean, median,
@@ -17,7 +18,8 @@ import polars as pl
 from scipy import stats
 
 run_dir = sys.argv[1]
-summary_path = sys.argv[2] if len(sys.argv) > 2 else None
+emit_path = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--emit" else None
+summary_path = sys.argv[2] if len(sys.argv) > 2 and not emit_path else None
 CONF, RESAMPLES, MAX_M = 0.95, 1000, 2000
 
 t0 = time.perf_counter()
@@ -103,6 +105,21 @@ for sc in scenarios:
             r = stats.ttest_ind(across[(orm_stack, sc)][0], across[(raw_stack, sc)][0], equal_var=False)
             orm[(orm_stack, sc)] = (r.pvalue, r.confidence_interval(CONF))
 t_stats = time.perf_counter() - t1
+
+if emit_path:
+    # The reference values for analysis/tests/pipeline_reference.rs.
+    expected = {
+        "generator": "analysis/bench/python_stats.py --emit (polars + scipy)",
+        "repetitions": [{k: r[k] for k in ("stack", "scenario", "repetition", "requests", "errors", "req_per_s",
+                                           "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "ttfb_ms",
+                                           "included")} for r in per],
+        "cells": [{"stack": k[0], "scenario": k[1], "mean": m, "ci": list(ci) if ci is not None else None,
+                   "outliers": list(outliers[k])} for k, (v, m, ci) in across.items()],
+        "pairs": [{"scenario": k[0], "a": k[1], "b": k[2], "welch_p": v[0], "mwu_p": v[1]} for k, v in pairs.items()],
+        "orm": [{"orm_stack": k[0], "scenario": k[1], "p": v[0], "ci": [v[1].low, v[1].high]} for k, v in orm.items()],
+    }
+    with open(emit_path, "w") as f:
+        json.dump(expected, f, indent=1)
 
 result = {"rows": df.height, "read_s": round(t_read, 4), "stats_s": round(t_stats, 4),
           "total_s": round(t_read + t_stats, 4)}

@@ -2,7 +2,7 @@
 //! shaped like the paper's campaign, for `just bench-analysis` and for trying
 //! `pywebbench analyze` without Docker. Generated data, never a measurement.
 //!
-//!   cargo run --release -p analysis --features write --example gen_samples -- OUT_DIR [SCALE] [SEED]
+//!   cargo run --release -p analysis --features write --example gen_samples -- OUT_DIR [SCALE] [SEED] [REPETITIONS]
 //!
 //! SCALE 1.0 ≈ a full paper campaign (5 stacks × 5 repetitions, ~3 million samples
 //! with warm-up); the default 0.05 is a quick run.
@@ -16,16 +16,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let out = PathBuf::from(
         args.next()
-            .ok_or("usage: gen_samples OUT_DIR [SCALE] [SEED]")?,
+            .ok_or("usage: gen_samples OUT_DIR [SCALE] [SEED] [REPETITIONS]")?,
     );
     let scale: f64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(0.05);
     let seed: u64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(1);
+    let repetitions: u32 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(5);
     let paper = analysis::Paper::builtin()?;
     let spec = SyntheticSpec {
         run_id: format!("synthetic-scale{scale}-seed{seed}"),
         scale,
         seed,
-        failed: Some(("django-drf".into(), 4)),
+        repetitions,
+        failed: Some(("django-drf".into(), repetitions.min(4))),
         ..SyntheticSpec::default()
     };
     let (mut manifest, cols, resources) = synthetic_run(&spec, &paper);
