@@ -60,14 +60,24 @@ fn all_seven_figures_and_reports_from_a_written_run() {
             && md.contains("flask-sqlalchemy repetition 2")
     );
     let html = report::html(&s, &svgs);
-    assert!(
-        html.contains("<svg") && !html.contains("http://")
-            || html.contains("xmlns=\"http://www.w3.org/2000/svg\"")
+    assert_eq!(
+        html.matches("<figure><svg").count(),
+        7,
+        "all seven figures inline"
     );
-    assert!(
-        !html.contains("<script src") && !html.contains("<link"),
-        "report.html must be self-contained"
-    );
+    for external in [
+        "<script",
+        "<link",
+        "src=\"http",
+        "href=\"http",
+        "url(http",
+        "@import",
+    ] {
+        assert!(
+            !html.contains(external),
+            "report.html must be self-contained: found {external}"
+        );
+    }
     if let Some(dir) = &keep {
         std::fs::write(dir.join("report.md"), &md).unwrap();
         std::fs::write(dir.join("report.html"), &html).unwrap();
