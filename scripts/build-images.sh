@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the project's Docker images with no registry:
 #   pywebbench/base:bookworm-py311  minbase Debian bookworm + python3.11 (mmdebstrap/debootstrap, docker import)
-#   pywebbench/<stack>:latest       one per stack, FROM the base (stacks/<stack>/Dockerfile)
+#   pywebbench/<stack>:latest       one per stack, FROM the base (stacks/Dockerfile + stacks/<stack>/image.conf)
 # Usage: scripts/build-images.sh [STACK...]   (default: all five)
 # Env:   PYWEBBENCH_REBUILD_BASE=1 rebuilds the base image even when it exists.
 # Idempotent: the base is skipped when present, the stack builds reuse Docker's layer cache.
@@ -23,7 +23,7 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 stacks=("$@")
 [[ ${#stacks[@]} -gt 0 ]] || stacks=("${ALL_STACKS[@]}")
 for s in "${stacks[@]}"; do
-  [[ -f "stacks/$s/Dockerfile" ]] || die "unknown stack '$s'; choose from: ${ALL_STACKS[*]}"
+  [[ -f "stacks/$s/image.conf" ]] || die "unknown stack '$s'; choose from: ${ALL_STACKS[*]}"
 done
 
 docker info >/dev/null 2>&1 || die "Docker does not answer on its socket; run 'just setup' (it starts dockerd)"
@@ -80,7 +80,11 @@ echo "images: pip inside the builds trusts $ca"
 declare -A took
 for s in "${stacks[@]}"; do
   start=$(now)
-  if ! docker build --tag "pywebbench/$s:latest" --file "stacks/$s/Dockerfile" stacks >"$LOG_DIR/$s.log" 2>&1; then
+  args=(--build-arg "STACK=$s")
+  while IFS= read -r line; do
+    [[ -z "$line" || "$line" == \#* ]] || args+=(--build-arg "$line")
+  done <"stacks/$s/image.conf"
+  if ! docker build --tag "pywebbench/$s:latest" "${args[@]}" --file stacks/Dockerfile stacks >"$LOG_DIR/$s.log" 2>&1; then
     tail -n 40 "$LOG_DIR/$s.log" >&2
     die "building pywebbench/$s:latest failed (full log: $LOG_DIR/$s.log)"
   fi
