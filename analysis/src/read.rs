@@ -447,10 +447,60 @@ pub fn read_samples_for_analysis(bytes: &[u8]) -> Result<SampleColumns> {
 
 /// The run id stored in a samples/resources file's metadata, if the writer set one.
 pub fn parquet_run_id(bytes: &[u8], file: &'static str) -> Result<Option<String>> {
-    Ok(ParquetFile::open(file, bytes)?.meta_value(META_RUN_ID))
+    decoder_guard(file, || {
+        Ok(ParquetFile::open(file, bytes)?.meta_value(META_RUN_ID))
+    })
+}
+
+/// The `parquet` crate panics on some corrupt pages instead of returning an error
+/// (found by `analysis/fuzz`: parquet 60.1 `bit_util.rs` "assertion failed: size <=
+/// src.len()" on a dictionary page shorter than its value lengths say). Natively
+/// such a panic is caught, kept off stderr, and reported as a corrupt file. On wasm32
+/// panics abort, so the viewer's panic hook reports it instead.
+#[cfg(not(target_arch = "wasm32"))]
+fn decoder_guard<T>(file: &'static str, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    use std::cell::Cell;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::sync::Once;
+
+    thread_local! {
+        static QUIET: Cell<u32> = const { Cell::new(0) };
+    }
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.with(Cell::get) == 0 {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(q.get() + 1));
+    let result = catch_unwind(AssertUnwindSafe(read));
+    QUIET.with(|q| q.set(q.get() - 1));
+    result.unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        Err(AnalysisError::Corrupt {
+            file,
+            detail: format!("the Parquet decoder failed: {}", what.replace('\n', " ")),
+        })
+    })
+}
+
+#[cfg(target_arch = "wasm32")]
+fn decoder_guard<T>(_file: &'static str, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    read()
 }
 
 fn read_samples_inner(bytes: &[u8], which: Columns) -> Result<SampleColumns> {
+    decoder_guard(SAMPLES_FILE, || read_samples_unguarded(bytes, which))
+}
+
+fn read_samples_unguarded(bytes: &[u8], which: Columns) -> Result<SampleColumns> {
     let f = ParquetFile::open(SAMPLES_FILE, bytes)?;
     if f.num_rows() == 0 {
         return Err(AnalysisError::Empty { file: SAMPLES_FILE });
@@ -551,6 +601,10 @@ pub const RESOURCE_COLUMNS: [&str; 7] = [
 
 /// Read `resources.parquet`. An empty file is allowed (no Docker stats were taken).
 pub fn read_resources(bytes: &[u8]) -> Result<Vec<ResourceRecord>> {
+    decoder_guard(RESOURCES_FILE, || read_resources_unguarded(bytes))
+}
+
+fn read_resources_unguarded(bytes: &[u8]) -> Result<Vec<ResourceRecord>> {
     let f = ParquetFile::open(RESOURCES_FILE, bytes)?;
     for col in RESOURCE_COLUMNS {
         f.column_index(col)?;

@@ -198,13 +198,17 @@ impl RunDir {
                 path.display()
             );
         }
-        std::fs::create_dir_all(path.join("parts"))
-            .with_context(|| format!("creating {}", path.display()))?;
+        std::fs::create_dir_all(path.join("parts")).with_context(|| {
+            format!(
+                "cannot create the run folder {} (pass --out a writable folder)",
+                path.display()
+            )
+        })?;
         let dir = RunDir {
             path: path.to_path_buf(),
             manifest,
         };
-        dir.save_manifest()?;
+        dir.save_manifest().map_err(|e| dir.write_error(e))?;
         Ok(dir)
     }
 
@@ -233,6 +237,14 @@ impl RunDir {
         })
     }
 
+    /// A failed write to the run folder (disk full, read-only): say how to go on.
+    fn write_error(&self, e: anyhow::Error) -> anyhow::Error {
+        e.context(format!(
+            "cannot write to the run folder {p} (free space on its disk or make it writable, then `pywebbench run --resume {p}`)",
+            p = self.path.display()
+        ))
+    }
+
     fn part(&self, stack: &str, repetition: u32, kind: &str) -> PathBuf {
         self.path
             .join("parts")
@@ -251,6 +263,16 @@ impl RunDir {
     /// Keep a finished repetition: its parts first, then the manifest entry.
     /// Empty parts are not written (a repetition that failed before any request).
     pub fn record(
+        &mut self,
+        summary: RepetitionSummary,
+        samples: &SampleColumns,
+        resources: &[ResourceRecord],
+    ) -> Result<()> {
+        self.record_parts(summary, samples, resources)
+            .map_err(|e| self.write_error(e))
+    }
+
+    fn record_parts(
         &mut self,
         summary: RepetitionSummary,
         samples: &SampleColumns,
@@ -300,10 +322,17 @@ impl RunDir {
                 parts.push(rp);
             }
         }
-        write_samples_file(&self.path.join(SAMPLES_FILE), &samples, &run_id)?;
-        write_resources_file(&self.path.join(RESOURCES_FILE), &resources, &run_id)?;
+        write_samples_file(&self.path.join(SAMPLES_FILE), &samples, &run_id)
+            .map_err(|e| self.write_error(e))?;
+        write_resources_file(&self.path.join(RESOURCES_FILE), &resources, &run_id)
+            .map_err(|e| self.write_error(e))?;
         self.manifest.ended_at = Some(ended_at);
-        self.save_manifest()?;
+        if let Err(e) = self.save_manifest() {
+            self.manifest.ended_at = None;
+            let _ = std::fs::remove_file(self.path.join(SAMPLES_FILE));
+            let _ = std::fs::remove_file(self.path.join(RESOURCES_FILE));
+            return Err(self.write_error(e));
+        }
         for p in parts {
             std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
         }

@@ -835,3 +835,6 @@ impl Campaign {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fault_fuzz;
