@@ -117,7 +117,7 @@ async function getRun(key) {
       setStatus(`Loading the published run ${ref.id}…`);
       const json = await call('load_summary', await fetchBytes(ref.files.summary));
       return addRun(key, `Published run ${ref.id}`, json,
-        'its summary.json, computed by `pywebbench analyze` from the same samples (use “Re-analyse in this page” to recompute it here)');
+        'its summary.json, computed by pywebbench analyze from the same samples (use “Re-analyse in this page” to recompute it here)');
     }
     return analyseReference(ref);
   }
