@@ -47,9 +47,15 @@ bench-loadgen seconds="10" connections="50" rounds="3": setup
     cargo build --release -p runner
     python3 runner/bench/loadgen.py --seconds {{seconds}} --connections {{connections}} --rounds {{rounds}}
 
-# The main job: reproduce the paper end to end.
-reproduce: setup
-    @echo "just reproduce is filled in by issue 6" && exit 1
+# --- reproduce and publish (issue 6) ---
+
+# The paper end to end: setup, images, run (resumes an unfinished run of the same campaign), analyze, publish to data/published/, viewer. E.g. `just reproduce --quick`, `just reproduce --loadgen k6`, `--fresh`.
+reproduce *args:
+    cargo run --release -p runner -- reproduce {{args}}
+
+# README's results section from published runs: `just readme-results data/published/<native run> [data/published/<k6 run>]`.
+readme-results run k6="":
+    cargo run --release -p runner -- readme {{run}} {{ if k6 == "" { "" } else { "--k6 " + k6 } }}
 
 # --- analysis (issue 4) ---
 

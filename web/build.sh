@@ -47,14 +47,22 @@ cp web/index.html web/style.css "$dist/"
 cp web/js/*.js "$dist/js/"
 cp paper/*.toml "$dist/paper/" 2>/dev/null || true
 
-# Published runs: every tracked run folder under data/ (one with a manifest.json).
+# Published runs: those in data/published/index.json (written by `pywebbench reproduce`;
+# its default run first, so the page opens on it), then every other tracked run folder
+# under data/ (one with a manifest.json).
 python3 - "$root" "$dist" <<'PY'
 import json, os, re, shutil, subprocess, sys
 root, dist = sys.argv[1], sys.argv[2]
 tracked = subprocess.run(["git", "-C", root, "ls-files", "data"], check=True,
                          capture_output=True, text=True).stdout.split()
+index_path = os.path.join(root, "data", "published", "index.json")
+published = json.load(open(index_path))["runs"] if os.path.exists(index_path) else []
+published.sort(key=lambda r: not r.get("default", False))
+listed = [os.path.relpath(os.path.join(root, r["path"], "manifest.json"), root) for r in published]
+defaults = {l for l, r in zip(listed, published) if r.get("default")}
+candidates = listed + sorted(p for p in tracked if p.endswith("/manifest.json") and p not in listed)
 runs = []
-for manifest in sorted(p for p in tracked if p.endswith("/manifest.json")):
+for manifest in candidates:
     src = os.path.join(root, os.path.dirname(manifest))
     if not os.path.exists(os.path.join(src, "samples.parquet")):
         continue
@@ -78,7 +86,8 @@ for manifest in sorted(p for p in tracked if p.endswith("/manifest.json")):
             shutil.copy(os.path.join(src, name), os.path.join(dst, name))
         if os.path.exists(os.path.join(dst, name)):
             files[name.split("/")[-1].split(".")[0]] = dst_rel + "/" + name
-    runs.append({"id": run_id, "source": os.path.dirname(manifest), "files": files})
+    runs.append({"id": run_id, "source": os.path.dirname(manifest), "files": files,
+                 "default": manifest in defaults})
 papers = sorted(f for f in os.listdir(os.path.join(root, "paper")) if f.endswith(".toml"))
 json.dump({"runs": runs, "paper": ["paper/" + f for f in papers]},
           open(os.path.join(dist, "data", "index.json"), "w"), indent=1)

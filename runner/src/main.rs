@@ -33,6 +33,10 @@ enum Command {
     Analyze(commands::analyze::AnalyzeArgs),
     /// Compare two runs (or a run and `paper`) per scenario and stack, like benchstat.
     Compare(commands::compare::CompareArgs),
+    /// The paper end to end: setup, images, run (resumed if unfinished), analyze, publish, viewer.
+    Reproduce(commands::reproduce::ReproduceArgs),
+    /// Write the README's results section (between its markers) from published runs.
+    Readme(commands::readme::ReadmeArgs),
 }
 
 /// Errors are one line (`error: what: why`), with no backtrace even when
@@ -54,5 +58,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Clean(args) => commands::clean::run(args),
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Compare(args) => commands::compare::run(args),
+        Command::Reproduce(args) => commands::reproduce::run(args),
+        Command::Readme(args) => commands::readme::run(args),
     }
 }

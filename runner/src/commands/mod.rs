@@ -4,4 +4,6 @@ pub mod analyze;
 pub mod clean;
 pub mod compare;
 pub mod load;
+pub mod readme;
+pub mod reproduce;
 pub mod run;

@@ -200,7 +200,7 @@ fn sanitize(id: &str) -> String {
         .collect()
 }
 
-fn load_campaign(args: &RunArgs) -> Result<Campaign> {
+pub(crate) fn load_campaign(args: &RunArgs) -> Result<Campaign> {
     let path = match (&args.campaign, args.quick) {
         (Some(p), _) => p.clone(),
         (None, true) => PathBuf::from(campaign::QUICK_FILE),

@@ -1,0 +1,703 @@
+//! `pywebbench reproduce`: the paper end to end — setup → images → run → analyze →
+//! publish → viewer, each phase timed, resumable.
+//!
+//! The run phase picks its folder under `data/runs/` (`--runs-dir`) by the campaign
+//! as it would be run (the campaign file after `--stacks`/`--reps`) and the load
+//! generator: the newest folder recorded with exactly that campaign and generator is
+//! resumed when unfinished (`pywebbench run --resume`) or reused when finished (only
+//! analysed and published again); `--fresh` always starts a new run. The run itself is
+//! a child `pywebbench run` (its own signal handling, CPU pinning and progress display);
+//! Ctrl-C stops it cleanly and a second `reproduce` continues where it stopped.
+//!
+//! Publishing copies the run (raw samples, resources, manifest, report with figures)
+//! to `data/published/<run id>/` (committed to git) and rewrites
+//! `data/published/index.json`, whose `default` run is the one the viewer opens on.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use analysis::schema::{MANIFEST_FILE, Manifest, RESOURCES_FILE, SAMPLES_FILE};
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+
+use super::analyze::AnalyzeArgs;
+use super::load::Loadgen;
+use super::run::{EXIT_FAILED_REPETITIONS, EXIT_INTERRUPTED, RunArgs, load_campaign};
+use crate::manifest::{hostname, now_compact};
+
+/// The published runs' index, read by `web/build.sh` and the README generator.
+pub const INDEX_FILE: &str = "index.json";
+/// Files of a report copied when publishing (besides the whole `report/` folder).
+const RUN_FILES: [&str; 3] = [MANIFEST_FILE, SAMPLES_FILE, RESOURCES_FILE];
+
+#[derive(clap::Args, Debug)]
+pub struct ReproduceArgs {
+    /// Campaign file [default: paper/campaign.toml].
+    #[arg(long, conflicts_with = "quick")]
+    pub campaign: Option<PathBuf>,
+    /// The scaled-down campaign (paper/campaign-quick.toml): a test of the pipeline.
+    #[arg(long)]
+    pub quick: bool,
+    /// Only these stacks (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub stacks: Option<Vec<String>>,
+    /// Repetitions per stack (overrides the campaign's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub reps: Option<u32>,
+    /// Load generator: pywebbench's own, or the k6 binary.
+    #[arg(long, value_enum, default_value = "native")]
+    pub loadgen: Loadgen,
+    /// The k6 binary for --loadgen k6.
+    #[arg(long)]
+    pub k6: Option<PathBuf>,
+    /// Start a new run even when a finished or unfinished one of this campaign exists.
+    #[arg(long, conflicts_with = "resume")]
+    pub fresh: bool,
+    /// Resume (or re-publish) this run folder instead of looking for one.
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+    /// Where runs are written and looked for.
+    #[arg(long, default_value = "data/runs")]
+    pub runs_dir: PathBuf,
+    /// Where the run is published (with `index.json`); `--no-publish` skips it.
+    #[arg(long, default_value = "data/published")]
+    pub publish_dir: PathBuf,
+    /// Do not publish the run (nor rebuild the viewer).
+    #[arg(long)]
+    pub no_publish: bool,
+    /// Skip `scripts/setup.sh` (already done).
+    #[arg(long)]
+    pub no_setup: bool,
+    /// Do not rebuild the viewer (web/dist) at the end.
+    #[arg(long)]
+    pub no_web: bool,
+}
+
+/// One entry of `data/published/index.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PublishedRun {
+    pub id: String,
+    /// The folder, relative to the repository root (`data/published/<id>`).
+    pub path: String,
+    pub loadgen: String,
+    pub campaign: String,
+    pub stacks: usize,
+    pub repetitions: u32,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub samples_bytes: u64,
+    /// The run the viewer opens on (exactly one run has it).
+    pub default: bool,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PublishedIndex {
+    pub runs: Vec<PublishedRun>,
+}
+
+impl PublishedIndex {
+    pub fn read(dir: &Path) -> Result<PublishedIndex> {
+        let path = dir.join(INDEX_FILE);
+        if !path.exists() {
+            return Ok(PublishedIndex::default());
+        }
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "{} is not a published-runs index; fix or delete it and publish again",
+                path.display()
+            )
+        })
+    }
+
+    /// The default: the newest native run of the paper's campaign, else the newest
+    /// native run, else the newest run.
+    fn choose_default(&mut self) {
+        let newest = |f: &dyn Fn(&PublishedRun) -> bool| {
+            self.runs
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| f(r))
+                .max_by(|(_, a), (_, b)| a.started_at.cmp(&b.started_at))
+                .map(|(i, _)| i)
+        };
+        let pick = newest(&|r| r.loadgen == "native" && r.campaign == "paper")
+            .or_else(|| newest(&|r| r.loadgen == "native"))
+            .or_else(|| newest(&|_| true));
+        for (i, r) in self.runs.iter_mut().enumerate() {
+            r.default = Some(i) == pick;
+        }
+    }
+}
+
+/// A phase and how long it took.
+struct Phases {
+    done: Vec<(&'static str, Duration, String)>,
+    started: Instant,
+}
+
+impl Phases {
+    fn begin(&self, name: &str, what: &str) -> Instant {
+        eprintln!(
+            "\n== reproduce: {name} — {what} (at {:.0} s)",
+            self.started.elapsed().as_secs_f64()
+        );
+        Instant::now()
+    }
+    fn end(&mut self, name: &'static str, t: Instant, note: impl Into<String>) {
+        let took = t.elapsed();
+        let note = note.into();
+        eprintln!(
+            "== reproduce: {name} done in {}{}",
+            fmt_duration(took),
+            if note.is_empty() {
+                String::new()
+            } else {
+                format!(" ({note})")
+            }
+        );
+        self.done.push((name, took, note));
+    }
+    fn print(&self) {
+        eprintln!("\nreproduce: phases");
+        for (name, took, note) in &self.done {
+            eprintln!("  {name:<8} {:>10}  {note}", fmt_duration(*took));
+        }
+        eprintln!(
+            "  {:<8} {:>10}",
+            "total",
+            fmt_duration(self.started.elapsed())
+        );
+    }
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 60.0 {
+        format!("{s:.1} s")
+    } else {
+        format!("{}m{:02.0}s", (s / 60.0) as u64, s % 60.0)
+    }
+}
+
+/// Ctrl-C / SIGTERM seen, and the pid of the child to forward SIGTERM to.
+#[derive(Default)]
+struct Signals {
+    stop: AtomicBool,
+    child: AtomicU32,
+}
+
+fn spawn_signal_watch(signals: Arc<Signals>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        loop {
+            #[cfg(unix)]
+            let term_fut = async {
+                match term.as_mut() {
+                    Some(t) => {
+                        t.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let term_fut = std::future::pending::<()>();
+            let forward = tokio::select! {
+                r = tokio::signal::ctrl_c() => { if r.is_err() { return; } false }
+                () = term_fut => true,
+            };
+            signals.stop.store(true, Ordering::SeqCst);
+            // Ctrl-C reaches the child through the terminal's process group; SIGTERM
+            // is sent to this process only, so pass it on.
+            let pid = signals.child.load(Ordering::SeqCst);
+            if forward && pid != 0 {
+                forward_term(pid);
+            }
+            eprintln!("reproduce: stopping after the current step cleans up…");
+        }
+    });
+}
+
+#[cfg(target_os = "linux")]
+fn forward_term(pid: u32) {
+    // SAFETY: kill only sends a signal to the child we spawned (and are waiting for).
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGTERM);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn forward_term(_pid: u32) {}
+
+/// Run a child to its end (its output goes to the terminal); signals stay with it.
+async fn child(signals: &Signals, program: &Path, args: &[String]) -> Result<ExitStatus> {
+    let mut c = tokio::process::Command::new(program)
+        .args(args)
+        .kill_on_drop(false)
+        .spawn()
+        .with_context(|| format!("cannot start {}", program.display()))?;
+    signals.child.store(c.id().unwrap_or(0), Ordering::SeqCst);
+    let status = c.wait().await;
+    signals.child.store(0, Ordering::SeqCst);
+    status.with_context(|| format!("waiting for {}", program.display()))
+}
+
+async fn script(signals: &Signals, path: &str, args: &[String], what: &str) -> Result<()> {
+    let mut all = vec![path.to_string()];
+    all.extend_from_slice(args);
+    let status = child(signals, Path::new("bash"), &all).await?;
+    if signals.stop.load(Ordering::SeqCst) {
+        interrupted(what);
+    }
+    if !status.success() {
+        bail!(
+            "{what} failed ({path} exited with {status}); fix what it reported above and run `just reproduce` again"
+        );
+    }
+    Ok(())
+}
+
+fn interrupted(what: &str) -> ! {
+    eprintln!(
+        "reproduce: interrupted during {what}; run `just reproduce` (with the same options) again to continue where it stopped"
+    );
+    std::process::exit(EXIT_INTERRUPTED)
+}
+
+/// A run folder found under the runs directory.
+struct Found {
+    path: PathBuf,
+    manifest: Manifest,
+}
+
+impl Found {
+    fn finished(&self) -> bool {
+        self.manifest.ended_at.is_some() && self.path.join(SAMPLES_FILE).exists()
+    }
+    fn missing(&self) -> usize {
+        let c = &self.manifest.campaign;
+        let stacks = c["stacks"].as_array().map_or(0, |a| a.len());
+        let reps = c["repetitions"].as_u64().unwrap_or(0) as usize;
+        let done = self
+            .manifest
+            .repetitions
+            .iter()
+            .filter(|r| r.status != analysis::schema::RepetitionStatus::Interrupted)
+            .count();
+        (stacks * reps).saturating_sub(done)
+    }
+}
+
+/// Every readable run folder in `dir` (unreadable ones are skipped with a note).
+fn runs_in(dir: &Path) -> Result<Vec<Found>> {
+    let mut found = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(found),
+        Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
+    };
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .path();
+        let Ok(bytes) = std::fs::read(path.join(MANIFEST_FILE)) else {
+            continue;
+        };
+        match analysis::parse_manifest(&bytes) {
+            Ok(manifest) => found.push(Found { path, manifest }),
+            Err(e) => eprintln!("reproduce: skipping {}: {e}", path.display()),
+        }
+    }
+    Ok(found)
+}
+
+fn loadgen_name(l: Loadgen) -> &'static str {
+    match l {
+        Loadgen::Native => "native",
+        Loadgen::K6 => "k6",
+    }
+}
+
+/// What the run phase does.
+enum Plan {
+    New(PathBuf),
+    Resume(PathBuf),
+    Reuse(PathBuf),
+}
+
+/// The campaign a new run would run (the file after `--stacks`/`--reps`).
+fn wanted_campaign(args: &ReproduceArgs) -> Result<crate::campaign::Campaign> {
+    load_campaign(&RunArgs {
+        campaign: args.campaign.clone(),
+        quick: args.quick,
+        stacks: args.stacks.clone(),
+        reps: args.reps,
+        out: None,
+        loadgen: args.loadgen,
+        k6: None,
+        resume: None,
+        quiet: false,
+        publish_ip: String::new(),
+        target_host: None,
+    })
+}
+
+fn plan(args: &ReproduceArgs) -> Result<Plan> {
+    if let Some(dir) = &args.resume {
+        let bytes = std::fs::read(dir.join(MANIFEST_FILE)).with_context(|| {
+            format!(
+                "{} has no readable manifest.json: pass the folder of a run started by `pywebbench run`",
+                dir.display()
+            )
+        })?;
+        let m = analysis::parse_manifest(&bytes)?;
+        let f = Found {
+            path: dir.clone(),
+            manifest: m,
+        };
+        return Ok(if f.finished() {
+            Plan::Reuse(f.path)
+        } else {
+            Plan::Resume(f.path)
+        });
+    }
+    let want = wanted_campaign(args)?.to_json();
+    // A k6 run says so in its id, which the viewer's run list shows.
+    let suffix = match args.loadgen {
+        Loadgen::Native => "",
+        Loadgen::K6 => "-k6",
+    };
+    let new = || {
+        Plan::New(
+            args.runs_dir
+                .join(format!("{}-{}{suffix}", now_compact(), hostname())),
+        )
+    };
+    if args.fresh {
+        return Ok(new());
+    }
+    let newest = runs_in(&args.runs_dir)?
+        .into_iter()
+        .filter(|f| f.manifest.campaign == want && f.manifest.loadgen == loadgen_name(args.loadgen))
+        .max_by(|a, b| a.manifest.started_at.cmp(&b.manifest.started_at));
+    Ok(match newest {
+        Some(f) if f.finished() => {
+            eprintln!(
+                "reproduce: {} is a finished run of this campaign ({}); analysing and publishing it again (`--fresh` runs anew)",
+                f.path.display(),
+                f.manifest.ended_at.as_deref().unwrap_or("")
+            );
+            Plan::Reuse(f.path)
+        }
+        Some(f) => {
+            eprintln!(
+                "reproduce: {} is an unfinished run of this campaign (started {}, {} repetition(s) to go); resuming it (`--fresh` starts over)",
+                f.path.display(),
+                f.manifest.started_at,
+                f.missing()
+            );
+            Plan::Resume(f.path)
+        }
+        None => new(),
+    })
+}
+
+/// The run phase: a child `pywebbench run`. Returns the run folder and whether some
+/// repetitions failed.
+async fn run_phase(
+    args: &ReproduceArgs,
+    signals: &Signals,
+    plan: &Plan,
+) -> Result<(PathBuf, bool)> {
+    let exe = std::env::current_exe().context("cannot find the pywebbench executable")?;
+    let mut a: Vec<String> = vec!["run".into()];
+    let dir = match plan {
+        Plan::Reuse(dir) => return Ok((dir.clone(), false)),
+        Plan::Resume(dir) => {
+            a.extend(["--resume".into(), dir.display().to_string()]);
+            dir.clone()
+        }
+        Plan::New(dir) => {
+            if let Some(c) = &args.campaign {
+                a.extend(["--campaign".into(), c.display().to_string()]);
+            }
+            if args.quick {
+                a.push("--quick".into());
+            }
+            if let Some(s) = &args.stacks {
+                a.extend(["--stacks".into(), s.join(",")]);
+            }
+            if let Some(r) = args.reps {
+                a.extend(["--reps".into(), r.to_string()]);
+            }
+            a.extend([
+                "--loadgen".into(),
+                loadgen_name(args.loadgen).into(),
+                "--out".into(),
+                dir.display().to_string(),
+            ]);
+            dir.clone()
+        }
+    };
+    if let Some(k6) = &args.k6 {
+        a.extend(["--k6".into(), k6.display().to_string()]);
+    }
+    eprintln!("reproduce: {} {}", exe.display(), a.join(" "));
+    let status = child(signals, &exe, &a).await?;
+    match status.code() {
+        Some(0) => Ok((dir, false)),
+        Some(EXIT_FAILED_REPETITIONS) => Ok((dir, true)),
+        _ if signals.stop.load(Ordering::SeqCst) || status.code() == Some(EXIT_INTERRUPTED) => {
+            interrupted("the run")
+        }
+        _ => bail!(
+            "pywebbench run exited with {status}; fix what it reported above, then `just reproduce` resumes {}",
+            dir.display()
+        ),
+    }
+}
+
+fn copy(src: &Path, dst: &Path) -> Result<u64> {
+    std::fs::copy(src, dst)
+        .with_context(|| format!("cannot copy {} to {}", src.display(), dst.display()))
+}
+
+/// Copy the run and its report into `publish_dir/<run id>/` and update the index.
+pub fn publish(run_dir: &Path, publish_dir: &Path) -> Result<PathBuf> {
+    let bytes = std::fs::read(run_dir.join(MANIFEST_FILE))
+        .with_context(|| format!("cannot read {}/manifest.json", run_dir.display()))?;
+    let m = analysis::parse_manifest(&bytes)?;
+    let report = run_dir.join("report");
+    if !report.join("summary.json").exists() {
+        bail!(
+            "{} has no report/summary.json; run `pywebbench analyze {}` first",
+            run_dir.display(),
+            run_dir.display()
+        );
+    }
+    let id: String = m
+        .run_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let dst = publish_dir.join(&id);
+    // Write into a temporary folder, then swap it in: never half a published run.
+    let tmp = publish_dir.join(format!(".{id}.tmp"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(tmp.join("report"))
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    let mut samples_bytes = 0;
+    for name in RUN_FILES {
+        let src = run_dir.join(name);
+        if src.exists() {
+            let n = copy(&src, &tmp.join(name))?;
+            if name == SAMPLES_FILE {
+                samples_bytes = n;
+            }
+        }
+    }
+    for entry in
+        std::fs::read_dir(&report).with_context(|| format!("cannot list {}", report.display()))?
+    {
+        let src = entry
+            .with_context(|| format!("cannot list {}", report.display()))?
+            .path();
+        let name = src
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if src.is_file() && !name.starts_with('.') {
+            copy(&src, &tmp.join("report").join(&name))?;
+        }
+    }
+    if dst.exists() {
+        std::fs::remove_dir_all(&dst)
+            .with_context(|| format!("cannot replace {}", dst.display()))?;
+    }
+    std::fs::rename(&tmp, &dst)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), dst.display()))?;
+
+    let mut index = PublishedIndex::read(publish_dir)?;
+    index.runs.retain(|r| r.id != id);
+    index.runs.push(PublishedRun {
+        id: id.clone(),
+        path: dst.display().to_string(),
+        loadgen: m.loadgen.clone(),
+        campaign: m.campaign["name"].as_str().unwrap_or("").to_string(),
+        stacks: m.campaign["stacks"].as_array().map_or(0, |a| a.len()),
+        repetitions: m.campaign["repetitions"].as_u64().unwrap_or(0) as u32,
+        started_at: m.started_at.clone(),
+        ended_at: m.ended_at.clone(),
+        samples_bytes,
+        default: false,
+    });
+    // Runs whose folder was deleted by hand leave the index.
+    index
+        .runs
+        .retain(|r| publish_dir.join(&r.id).join(MANIFEST_FILE).exists());
+    index.runs.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    index.choose_default();
+    let json = serde_json::to_string_pretty(&index).context("serialising index.json")?;
+    super::analyze::write_atomic(publish_dir, INDEX_FILE, format!("{json}\n").as_bytes())?;
+    Ok(dst)
+}
+
+pub fn run(args: ReproduceArgs) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    rt.block_on(reproduce(args))
+}
+
+async fn reproduce(args: ReproduceArgs) -> Result<()> {
+    if !Path::new("paper/campaign.toml").exists() {
+        bail!(
+            "paper/campaign.toml not found: run `just reproduce` (or pywebbench reproduce) from the repository root"
+        );
+    }
+    let signals = Arc::new(Signals::default());
+    spawn_signal_watch(Arc::clone(&signals));
+    let mut phases = Phases {
+        done: Vec::new(),
+        started: Instant::now(),
+    };
+    let stop = |what: &str| {
+        if signals.stop.load(Ordering::SeqCst) {
+            interrupted(what);
+        }
+    };
+
+    if !args.no_setup {
+        let t = phases.begin("setup", "scripts/setup.sh (installs what is missing)");
+        script(&signals, "scripts/setup.sh", &[], "setup").await?;
+        phases.end("setup", t, "");
+    }
+
+    let plan = plan(&args)?;
+    let stacks: Vec<String> = match &plan {
+        Plan::New(_) => wanted_campaign(&args)?.stacks,
+        Plan::Resume(d) | Plan::Reuse(d) => {
+            let m = analysis::parse_manifest(
+                &std::fs::read(d.join(MANIFEST_FILE))
+                    .with_context(|| format!("cannot read {}/manifest.json", d.display()))?,
+            )?;
+            m.campaign["stacks"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+    };
+
+    if !matches!(plan, Plan::Reuse(_)) {
+        let t = phases.begin(
+            "images",
+            &format!("base image + {} stack image(s), cached", stacks.len()),
+        );
+        script(
+            &signals,
+            "scripts/build-images.sh",
+            &stacks,
+            "the image build",
+        )
+        .await?;
+        phases.end("images", t, stacks.join(", "));
+    }
+
+    let what = match &plan {
+        Plan::New(d) => format!("a new run in {}", d.display()),
+        Plan::Resume(d) => format!("resuming {}", d.display()),
+        Plan::Reuse(d) => format!("{} is finished already; not run again", d.display()),
+    };
+    let t = phases.begin("run", &what);
+    let (run_dir, failures) = run_phase(&args, &signals, &plan).await?;
+    phases.end(
+        "run",
+        t,
+        if failures {
+            "some repetitions failed: see the report's Repetitions table"
+        } else {
+            ""
+        },
+    );
+    stop("the run");
+
+    let t = phases.begin(
+        "analyze",
+        &format!("pywebbench analyze {}", run_dir.display()),
+    );
+    super::analyze::run(AnalyzeArgs {
+        run_dir: run_dir.clone(),
+        out: None,
+        seed: None,
+    })?;
+    phases.end("analyze", t, "");
+    stop("the analysis");
+
+    let mut report = run_dir.join("report");
+    if !args.no_publish {
+        let t = phases.begin("publish", &format!("into {}", args.publish_dir.display()));
+        let dst = publish(&run_dir, &args.publish_dir)?;
+        let size = std::fs::metadata(dst.join(SAMPLES_FILE))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        phases.end(
+            "publish",
+            t,
+            format!(
+                "{} (samples.parquet {:.1} MiB)",
+                dst.display(),
+                size as f64 / 1048576.0
+            ),
+        );
+        report = dst.join("report");
+        stop("publishing");
+        if !args.no_web {
+            let t = phases.begin("web", "web/build.sh (viewer with the published runs)");
+            script(&signals, "web/build.sh", &[], "the viewer build").await?;
+            phases.end("web", t, "web/dist (`just serve` shows it)");
+        }
+    }
+    phases.print();
+    println!("report: {}", report.join("report.html").display());
+    println!("        {}", report.join("report.md").display());
+    if !args.no_publish {
+        let default = PublishedIndex::read(&args.publish_dir)?
+            .runs
+            .into_iter()
+            .find(|r| r.default)
+            .map(|r| r.id)
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}/index.json names no default run",
+                    args.publish_dir.display()
+                )
+            })?;
+        println!(
+            "published: {} (viewer default: {default}); README results: `just readme-results {}`",
+            report.parent().unwrap_or(&report).display(),
+            report.parent().unwrap_or(&report).display()
+        );
+    }
+    if failures {
+        std::process::exit(EXIT_FAILED_REPETITIONS);
+    }
+    Ok(())
+}
