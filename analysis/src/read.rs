@@ -7,9 +7,10 @@
 
 use bytes::Bytes;
 use parquet::basic::{Compression, Type as PhysicalType};
+use parquet::column::page::Page;
 use parquet::column::reader::ColumnReader;
 use parquet::data_type::ByteArray;
-use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
 
 use crate::columns::SampleColumns;
 use crate::error::{AnalysisError, Result};
@@ -105,6 +106,12 @@ impl ParquetFile {
         self.reader.metadata().file_metadata().num_rows().max(0) as usize
     }
 
+    /// Capacity to reserve for a column: the footer's row count, but not more than
+    /// 16 M up front (a corrupt footer may claim any count; vectors grow past it).
+    fn capacity(&self) -> usize {
+        self.num_rows().min(1 << 24)
+    }
+
     fn column_index(&self, column: &'static str) -> Result<usize> {
         let schema = self.reader.metadata().file_metadata().schema_descr();
         (0..schema.num_columns())
@@ -151,6 +158,30 @@ impl ParquetFile {
         }
     }
 
+    /// The `parquet` crate sizes a dictionary by the count in its page header, so a
+    /// few corrupt bytes could make it allocate gigabytes (found by `analysis/fuzz`:
+    /// a 5 KB file asking for 14 GB). Every dictionary entry takes at least one byte,
+    /// so a count above the page's size is refused before the column is decoded.
+    fn check_dictionary_page(&self, group: &dyn RowGroupReader, idx: usize) -> Result<()> {
+        let mut pages = group
+            .get_column_page_reader(idx)
+            .map_err(|e| corrupt(self.file, e))?;
+        if let Some(Page::DictionaryPage {
+            buf, num_values, ..
+        }) = pages.get_next_page().map_err(|e| corrupt(self.file, e))?
+            && num_values as usize > buf.len()
+        {
+            return Err(corrupt_msg(
+                self.file,
+                &format!(
+                    "a dictionary page claims {num_values} values in {} bytes",
+                    buf.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Iterate the column's chunks (one per row group).
     fn chunks(&self, idx: usize) -> Result<Vec<ColumnReader>> {
         let mut out = Vec::with_capacity(self.reader.num_row_groups());
@@ -159,6 +190,7 @@ impl ParquetFile {
                 .reader
                 .get_row_group(rg)
                 .map_err(|e| corrupt(self.file, e))?;
+            self.check_dictionary_page(group.as_ref(), idx)?;
             out.push(
                 group
                     .get_column_reader(idx)
@@ -171,7 +203,7 @@ impl ParquetFile {
     /// A non-null integer column (INT32 or INT64) as i64.
     fn ints(&self, column: &'static str) -> Result<Vec<i64>> {
         let idx = self.column_index(column)?;
-        let mut out: Vec<i64> = Vec::with_capacity(self.num_rows());
+        let mut out: Vec<i64> = Vec::with_capacity(self.capacity());
         let mut defs: Vec<i16> = Vec::new();
         let mut buf32: Vec<i32> = Vec::new();
         for chunk in self.chunks(idx)? {
@@ -276,7 +308,7 @@ impl ParquetFile {
 
     fn f64s(&self, column: &'static str) -> Result<Vec<f64>> {
         let idx = self.column_index(column)?;
-        let mut out: Vec<f64> = Vec::with_capacity(self.num_rows());
+        let mut out: Vec<f64> = Vec::with_capacity(self.capacity());
         let mut defs: Vec<i16> = Vec::new();
         let mut buf32: Vec<f32> = Vec::new();
         for chunk in self.chunks(idx)? {
@@ -335,7 +367,7 @@ impl ParquetFile {
             .schema_descr()
             .column(idx)
             .max_def_level();
-        let mut out: Vec<Option<u16>> = Vec::with_capacity(self.num_rows());
+        let mut out: Vec<Option<u16>> = Vec::with_capacity(self.capacity());
         let mut defs: Vec<i16> = Vec::new();
         let mut vals: Vec<ByteArray> = Vec::new();
         let mut last: Option<(ByteArray, u16)> = None;

@@ -71,3 +71,20 @@ fn fault_fuzz_crash_1fa82b59_corrupt_dictionary_page_is_a_corrupt_file_error() {
         "the fix is named: {msg}"
     );
 }
+
+#[test]
+fn fault_fuzz_oom_7dc415cf_huge_dictionary_count_is_refused_before_allocating() {
+    // libFuzzer input whose INT64 dictionary page header claims so many values that
+    // parquet 60.1 would allocate ~14 GB (decoding.rs set_dict) for a 5 KB file.
+    let bytes = std::fs::read(
+        fuzz_dir().join("regressions/read_samples/oom-7dc415cf3e37db0866b368b3a3612f95ae15ec0b"),
+    )
+    .expect("regression input");
+    let err = analysis::read_samples(&bytes).expect_err("a corrupt file");
+    let msg = err.to_string();
+    assert!(
+        matches!(err, AnalysisError::Corrupt { .. }),
+        "not reported as corrupt: {msg}"
+    );
+    assert!(msg.contains("dictionary page claims"), "{msg}");
+}
