@@ -20,6 +20,7 @@ test: setup images
     cargo test --workspace
     cargo test -p runner --test run_quick -- --ignored
     cargo check -p runner --target x86_64-pc-windows-gnu
+    just test-web
     {{venv}}/bin/pytest stacks/contract
 
 # --- stacks, images, contract (issue 2) ---
