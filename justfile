@@ -91,7 +91,7 @@ test-web: web
 test-faults: setup images
     cargo test -p analysis --all-features --test fault_fuzz_regressions --test fault_analysis --test read_errors
     cargo test -p runner --bins fault_fuzz
-    cargo test -p runner --test fault_env --test fault_signal --test fault_misbehave --test fault_image_missing --test fault_security --test run_signal --test run_failures --test analyze_cli -- --test-threads=1
+    cargo test -p runner --test fault_env --test fault_signal --test fault_misbehave --test fault_image_missing --test fault_bad_data --test fault_security --test run_signal --test run_failures --test analyze_cli -- --test-threads=1
 
 # Fuzz the sample reader, the resources/manifest reader (cargo fuzz) and the campaign parser (proptest) for SECONDS each. Not in CI: CI replays analysis/fuzz/regressions.
 fuzz seconds="600": setup

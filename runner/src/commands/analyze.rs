@@ -21,7 +21,12 @@ pub struct AnalyzeArgs {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    std::fs::read(path).with_context(|| {
+        format!(
+            "cannot read {} (a run folder holds manifest.json and samples.parquet as `pywebbench run` wrote them)",
+            path.display()
+        )
+    })
 }
 
 /// Read a run folder and summarise it.
