@@ -265,7 +265,7 @@ async fn script(signals: &Signals, path: &str, args: &[String], what: &str) -> R
 
 fn interrupted(what: &str) -> ! {
     eprintln!(
-        "reproduce: interrupted during {what}; run `just reproduce` (with the same options) again to continue where it stopped"
+        "reproduce: interrupted during {what}; run `just reproduce` again with the same options (without --fresh) to continue where it stopped"
     );
     std::process::exit(EXIT_INTERRUPTED)
 }
@@ -333,19 +333,35 @@ enum Plan {
 
 /// The campaign a new run would run (the file after `--stacks`/`--reps`).
 fn wanted_campaign(args: &ReproduceArgs) -> Result<crate::campaign::Campaign> {
-    load_campaign(&RunArgs {
-        campaign: args.campaign.clone(),
-        quick: args.quick,
-        stacks: args.stacks.clone(),
-        reps: args.reps,
-        out: None,
-        loadgen: args.loadgen,
-        k6: None,
-        resume: None,
-        quiet: false,
-        publish_ip: String::new(),
-        target_host: None,
-    })
+    // Parsed as `pywebbench run` would parse them, so the campaign is the one it runs.
+    #[derive(clap::Parser)]
+    struct Run {
+        #[command(flatten)]
+        run: RunArgs,
+    }
+    let argv = std::iter::once("run".to_string()).chain(campaign_argv(args));
+    let run = <Run as clap::Parser>::try_parse_from(argv)
+        .map_err(|e| anyhow!("the options for `pywebbench run`: {e}"))?;
+    load_campaign(&run.run)
+}
+
+/// The options that choose the campaign of a new run, as `pywebbench run` takes them.
+fn campaign_argv(args: &ReproduceArgs) -> Vec<String> {
+    let mut a = Vec::new();
+    if let Some(c) = &args.campaign {
+        a.extend(["--campaign".into(), c.display().to_string()]);
+    }
+    if args.quick {
+        a.push("--quick".into());
+    }
+    if let Some(s) = &args.stacks {
+        a.extend(["--stacks".into(), s.join(",")]);
+    }
+    if let Some(r) = args.reps {
+        a.extend(["--reps".into(), r.to_string()]);
+    }
+    a.extend(["--loadgen".into(), loadgen_name(args.loadgen).into()]);
+    a
 }
 
 fn plan(args: &ReproduceArgs) -> Result<Plan> {
@@ -424,24 +440,8 @@ async fn run_phase(
             dir.clone()
         }
         Plan::New(dir) => {
-            if let Some(c) = &args.campaign {
-                a.extend(["--campaign".into(), c.display().to_string()]);
-            }
-            if args.quick {
-                a.push("--quick".into());
-            }
-            if let Some(s) = &args.stacks {
-                a.extend(["--stacks".into(), s.join(",")]);
-            }
-            if let Some(r) = args.reps {
-                a.extend(["--reps".into(), r.to_string()]);
-            }
-            a.extend([
-                "--loadgen".into(),
-                loadgen_name(args.loadgen).into(),
-                "--out".into(),
-                dir.display().to_string(),
-            ]);
+            a.extend(campaign_argv(args));
+            a.extend(["--out".into(), dir.display().to_string()]);
             dir.clone()
         }
     };
@@ -454,7 +454,7 @@ async fn run_phase(
         Some(0) => Ok((dir, false)),
         Some(EXIT_FAILED_REPETITIONS) => Ok((dir, true)),
         _ if signals.stop.load(Ordering::SeqCst) || status.code() == Some(EXIT_INTERRUPTED) => {
-            interrupted("the run")
+            interrupted(&format!("the run ({} resumes it)", dir.display()))
         }
         _ => bail!(
             "pywebbench run exited with {status}; fix what it reported above, then `just reproduce` resumes {}",
