@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use analysis::figures::{figure_title, short_label};
 use analysis::paper::{Metric, SCENARIOS};
+use analysis::summary::CiMethod;
 use analysis::{Summary, Verdict};
 use anyhow::{Context, Result, bail};
 
@@ -143,7 +144,7 @@ pub fn section(
     let _ = writeln!(o, "### This run beside the paper\n");
     let _ = writeln!(
         o,
-        "Ours = mean over the repetitions with its 95 % Student-t interval (n = repetitions included); paper = the published value (~ = read off a figure); ratio = ours ÷ paper (req/s: > 1 is faster here; ms: > 1 is slower here).\n"
+        "Ours = mean over the repetitions with its 95 % Student-t interval (bootstrap over the pooled requests when a latency cell has one repetition; n = repetitions included); paper = the published value (~ = read off a figure); ratio = ours ÷ paper (req/s: > 1 is faster here; ms: > 1 is slower here).\n"
     );
     let _ = writeln!(o, "| Figure | Stack | Ours | 95 % CI | n | Paper | Ratio |");
     let _ = writeln!(o, "|---|---|---:|---|---:|---:|---:|");
@@ -154,7 +155,13 @@ pub fn section(
             let ci = c
                 .estimate
                 .ci
-                .map(|i| format!("[{}, {}]", num(i.low, metric), num(i.high, metric)))
+                .map(|i| {
+                    let how = match c.ci_method {
+                        CiMethod::Bootstrap => " (bootstrap)",
+                        _ => "",
+                    };
+                    format!("[{}, {}]{how}", num(i.low, metric), num(i.high, metric))
+                })
                 .unwrap_or_else(|| "–".into());
             let n = c
                 .detail
@@ -236,25 +243,31 @@ pub fn section(
             );
         }
         let cmp = analysis::compare(run_s, k6_s);
-        let (mut faster, mut slower, mut same) = (0, 0, 0);
+        let (mut faster, mut slower, mut same, mut untested) = (0, 0, 0, 0);
         for r in &cmp.rows {
             match (r.significant, r.b_better) {
                 (Some(true), Some(true)) => faster += 1,
                 (Some(true), Some(false)) => slower += 1,
-                _ => same += 1,
+                (Some(_), _) => same += 1,
+                (None, _) => untested += 1,
             }
         }
         let _ = writeln!(o, "\n### The paper's instrument: native generator vs k6\n");
         let _ = writeln!(
             o,
-            "The same campaign run with `--loadgen k6` (run `{}`, {} → {}): the change from the native generator (A) to k6 (B) per scenario and stack, by `pywebbench compare {} {}`. With k6 the stacks measured significantly better in {faster}, worse in {slower} and not significantly different in {same} of {} cells (Welch's t on the repetition values, α = {}).\n",
+            "The same campaign run with `--loadgen k6` (run `{}`, {} → {}): the change from the native generator (A) to k6 (B) per scenario and stack, by `pywebbench compare {} {}`. With k6 the stacks measured significantly better (more req/s, fewer ms) in {faster}, worse in {slower} and not significantly different in {same} of {} cells (Welch's t on the repetition values, α = {}){}.\n",
             km.run_id,
             km.started_at,
             km.ended_at.as_deref().unwrap_or("(unfinished)"),
             link(readme, run),
             link(readme, k6_path),
             cmp.rows.len(),
-            cmp.alpha
+            cmp.alpha,
+            if untested > 0 {
+                format!("; {untested} not tested (fewer than two repetitions on a side)")
+            } else {
+                String::new()
+            }
         );
         let _ = writeln!(o, "```text\n{}```", cmp.table());
     }

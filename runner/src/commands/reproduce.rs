@@ -679,21 +679,24 @@ async fn reproduce(args: ReproduceArgs) -> Result<()> {
     println!("report: {}", report.join("report.html").display());
     println!("        {}", report.join("report.md").display());
     if !args.no_publish {
-        let default = PublishedIndex::read(&args.publish_dir)?
+        let index = PublishedIndex::read(&args.publish_dir)?;
+        let default = index.runs.iter().find(|r| r.default).ok_or_else(|| {
+            anyhow!(
+                "{}/index.json names no default run",
+                args.publish_dir.display()
+            )
+        })?;
+        let this = report.parent().unwrap_or(&report).display().to_string();
+        let k6 = index
             .runs
-            .into_iter()
-            .find(|r| r.default)
-            .map(|r| r.id)
-            .ok_or_else(|| {
-                anyhow!(
-                    "{}/index.json names no default run",
-                    args.publish_dir.display()
-                )
-            })?;
+            .iter()
+            .filter(|r| r.loadgen == "k6")
+            .max_by(|a, b| a.started_at.cmp(&b.started_at))
+            .map(|r| format!(" {}", r.path))
+            .unwrap_or_default();
         println!(
-            "published: {} (viewer default: {default}); README results: `just readme-results {}`",
-            report.parent().unwrap_or(&report).display(),
-            report.parent().unwrap_or(&report).display()
+            "published: {this} (viewer default: {}); README results: `just readme-results {}{k6}`",
+            default.id, default.path
         );
     }
     if failures {
