@@ -704,3 +704,207 @@ async fn reproduce(args: ReproduceArgs) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::host_info;
+    use analysis::schema::SCHEMA_VERSION;
+
+    fn quick_args(runs_dir: &Path) -> ReproduceArgs {
+        ReproduceArgs {
+            campaign: Some(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../paper/campaign-quick.toml"),
+            ),
+            quick: false,
+            stacks: None,
+            reps: None,
+            loadgen: Loadgen::Native,
+            k6: None,
+            fresh: false,
+            resume: None,
+            runs_dir: runs_dir.to_path_buf(),
+            publish_dir: runs_dir.join("published"),
+            no_publish: false,
+            no_setup: true,
+            no_web: true,
+        }
+    }
+
+    /// A run folder holding only a manifest (and samples.parquet when finished).
+    fn write_run(
+        runs: &Path,
+        id: &str,
+        args: &ReproduceArgs,
+        loadgen: &str,
+        started: &str,
+        finished: bool,
+    ) -> PathBuf {
+        let dir = runs.join(id);
+        std::fs::create_dir_all(&dir).expect("run folder");
+        let m = Manifest {
+            schema_version: SCHEMA_VERSION,
+            run_id: id.into(),
+            loadgen: loadgen.into(),
+            host: host_info("test".into()),
+            git_commit: None,
+            pywebbench_version: "0".into(),
+            started_at: started.into(),
+            ended_at: finished.then(|| started.to_string()),
+            campaign: wanted_campaign(args).expect("quick campaign").to_json(),
+            packages: Default::default(),
+            repetitions: Vec::new(),
+        };
+        std::fs::write(
+            dir.join(MANIFEST_FILE),
+            serde_json::to_vec(&m).expect("json"),
+        )
+        .expect("manifest");
+        if finished {
+            std::fs::write(dir.join(SAMPLES_FILE), b"not read here").expect("samples");
+        }
+        dir
+    }
+
+    fn chosen(p: Plan) -> (&'static str, PathBuf) {
+        match p {
+            Plan::New(d) => ("new", d),
+            Plan::Resume(d) => ("resume", d),
+            Plan::Reuse(d) => ("reuse", d),
+        }
+    }
+
+    #[test]
+    fn the_newest_run_of_the_same_campaign_and_loadgen_is_resumed_or_reused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let runs = tmp.path();
+        let mut args = quick_args(runs);
+        assert_eq!(chosen(plan(&args).expect("plan")).0, "new", "no runs yet");
+
+        let old = write_run(runs, "a", &args, "native", "2026-11-25T08:00:00Z", true);
+        assert_eq!(chosen(plan(&args).expect("plan")), ("reuse", old.clone()));
+
+        let unfinished = write_run(runs, "b", &args, "native", "2026-11-25T09:00:00Z", false);
+        assert_eq!(
+            chosen(plan(&args).expect("plan")),
+            ("resume", unfinished.clone())
+        );
+
+        // Another generator's or another campaign's runs are not candidates.
+        write_run(runs, "c", &args, "k6", "2026-11-25T10:00:00Z", false);
+        assert_eq!(chosen(plan(&args).expect("plan")), ("resume", unfinished));
+        args.reps = Some(3);
+        assert_eq!(
+            chosen(plan(&args).expect("plan")).0,
+            "new",
+            "--reps 3 is another campaign"
+        );
+        args.reps = None;
+        args.loadgen = Loadgen::K6;
+        let (what, dir) = chosen(plan(&args).expect("plan"));
+        assert_eq!(
+            (what, dir.file_name().and_then(|n| n.to_str())),
+            ("resume", Some("c"))
+        );
+
+        args.fresh = true;
+        let (what, dir) = chosen(plan(&args).expect("plan"));
+        assert_eq!(what, "new");
+        assert!(dir.to_string_lossy().ends_with("-k6"), "{}", dir.display());
+    }
+
+    #[test]
+    fn publish_copies_the_run_and_the_index_defaults_to_the_native_paper_run() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let args = quick_args(tmp.path());
+        let publish_dir = tmp.path().join("published");
+        let native = write_run(
+            tmp.path(),
+            "native",
+            &args,
+            "native",
+            "2026-11-25T08:00:00Z",
+            true,
+        );
+        let k6 = write_run(tmp.path(), "k6", &args, "k6", "2026-11-25T09:00:00Z", true);
+        assert!(
+            publish(&native, &publish_dir).is_err(),
+            "no report yet: refused"
+        );
+        for dir in [&native, &k6] {
+            std::fs::create_dir_all(dir.join("report")).expect("report");
+            std::fs::write(dir.join("report/summary.json"), b"{}").expect("summary");
+            std::fs::write(dir.join("report/fig1.png"), b"png").expect("png");
+        }
+        let dst = publish(&native, &publish_dir).expect("publish native");
+        publish(&k6, &publish_dir).expect("publish k6");
+        for f in [
+            MANIFEST_FILE,
+            SAMPLES_FILE,
+            "report/summary.json",
+            "report/fig1.png",
+        ] {
+            assert!(dst.join(f).is_file(), "{f} published");
+        }
+        let index = PublishedIndex::read(&publish_dir).expect("index");
+        let ids: Vec<(&str, bool)> = index
+            .runs
+            .iter()
+            .map(|r| (r.id.as_str(), r.default))
+            .collect();
+        // The newer k6 run is listed but the native one stays the default.
+        assert_eq!(ids, vec![("native", true), ("k6", false)]);
+        // Publishing again replaces, never duplicates.
+        publish(&native, &publish_dir).expect("again");
+        assert_eq!(
+            PublishedIndex::read(&publish_dir)
+                .expect("index")
+                .runs
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn default_prefers_the_paper_campaign_then_native_then_newest() {
+        let run = |id: &str, loadgen: &str, campaign: &str, started: &str| PublishedRun {
+            id: id.into(),
+            path: id.into(),
+            loadgen: loadgen.into(),
+            campaign: campaign.into(),
+            stacks: 5,
+            repetitions: 5,
+            started_at: started.into(),
+            ended_at: None,
+            samples_bytes: 0,
+            default: false,
+        };
+        let mut index = PublishedIndex {
+            runs: vec![
+                run("paper-old", "native", "paper", "1"),
+                run("paper-new", "native", "paper", "2"),
+                run("quick", "native", "quick", "3"),
+                run("k6", "k6", "paper", "4"),
+            ],
+        };
+        index.choose_default();
+        let default: Vec<&str> = index
+            .runs
+            .iter()
+            .filter(|r| r.default)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(default, ["paper-new"]);
+        index
+            .runs
+            .retain(|r| r.campaign != "paper" || r.loadgen == "k6");
+        index.choose_default();
+        let default: Vec<&str> = index
+            .runs
+            .iter()
+            .filter(|r| r.default)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(default, ["quick"]);
+    }
+}
