@@ -30,6 +30,8 @@ use crate::manifest::{hostname, now_compact};
 
 /// The published runs' index, read by `web/build.sh` and the README generator.
 pub const INDEX_FILE: &str = "index.json";
+/// Above this a published samples.parquet gets a warning (GitHub's own warning size).
+const GIT_HOST_WARN_BYTES: u64 = 50_000_000;
 /// Files of a report copied when publishing (besides the whole `report/` folder).
 const RUN_FILES: [&str; 3] = [MANIFEST_FILE, SAMPLES_FILE, RESOURCES_FILE];
 
@@ -667,6 +669,13 @@ async fn reproduce(args: ReproduceArgs) -> Result<()> {
                 size as f64 / 1048576.0
             ),
         );
+        if size > GIT_HOST_WARN_BYTES {
+            eprintln!(
+                "reproduce: warning: {} is {:.0} MB; GitHub warns above 50 MB and refuses files above 100 MB (use Git LFS for it there)",
+                dst.join(SAMPLES_FILE).display(),
+                size as f64 / 1e6
+            );
+        }
         report = dst.join("report");
         stop("publishing");
         if !args.no_web {
