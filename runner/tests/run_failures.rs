@@ -72,6 +72,69 @@ fn a_health_timeout_fails_the_repetition_and_the_run_goes_on() {
 }
 
 #[test]
+fn fail_fast_stops_at_the_first_failed_repetition_and_resume_runs_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let campaign = campaign_file(
+        dir.path(),
+        "health_timeout = \"60s\"",
+        "health_timeout = \"1ms\"",
+    );
+    let run = dir.path().join("fail-fast-run");
+    let out = pywebbench()
+        .args([
+            "run",
+            "--stacks",
+            "flask-sqlite3",
+            "--reps",
+            "2",
+            "--fail-fast",
+            "--campaign",
+        ])
+        .arg(&campaign)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .expect("pywebbench runs");
+    let text = output_text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a failed repetition → exit 2\n{text}"
+    );
+    assert!(
+        text.contains("--fail-fast: stopped after flask-sqlite3 r1 failed"),
+        "{text}"
+    );
+    let m = manifest(&run);
+    assert_eq!(
+        m.repetitions.len(),
+        1,
+        "the second repetition never started\n{text}"
+    );
+    assert_eq!(m.repetitions[0].status, RepetitionStatus::Failed);
+    assert!(m.ended_at.is_none(), "the run is not finished");
+    assert!(!run.join("samples.parquet").exists());
+    assert_no_container_of("fail-fast-run");
+
+    let out = pywebbench()
+        .arg("run")
+        .arg("--resume")
+        .arg(&run)
+        .output()
+        .expect("resume");
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    let m = manifest(&run);
+    assert_eq!(
+        m.repetitions.len(),
+        2,
+        "resume ran the repetition left\n{text}"
+    );
+    assert!(m.ended_at.is_some());
+    assert_no_container_of("fail-fast-run");
+}
+
+#[test]
 fn a_container_killed_mid_scenario_fails_its_repetition_and_keeps_its_samples() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = dir.path().join("kill-run");

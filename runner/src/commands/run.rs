@@ -78,6 +78,10 @@ pub struct RunArgs {
     /// No progress display, only warnings and errors.
     #[arg(long)]
     pub quiet: bool,
+    /// Stop the run at the first failed repetition (kept, with its cause) instead of going
+    /// on; `--resume` later runs the repetitions that are left.
+    #[arg(long)]
+    pub fail_fast: bool,
     /// Host address Docker publishes the server's port on. Use the engine host's
     /// address (or 0.0.0.0) when DOCKER_HOST points at another machine.
     #[arg(long, env = "PYWEBBENCH_PUBLISH_IP", default_value = "127.0.0.1")]
@@ -363,6 +367,7 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
     ));
     let started = Instant::now();
     let mut interrupted = false;
+    let mut failed_fast = None;
     'stacks: for stack in &campaign.stacks {
         for rep in 1..=campaign.repetitions {
             if *stop.borrow() {
@@ -387,6 +392,10 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
             }
             dir.record(result.summary, &result.samples, &result.resources)?;
             if interrupted {
+                break 'stacks;
+            }
+            if args.fail_fast && status == RepetitionStatus::Failed {
+                failed_fast = Some(format!("{stack} r{rep}"));
                 break 'stacks;
             }
         }
@@ -419,6 +428,14 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
             dir.path.display()
         );
         return Ok(Ended::Interrupted);
+    }
+    if let Some(which) = failed_fast {
+        eprintln!(
+            "--fail-fast: stopped after {which} failed (cause in {}/manifest.json); run the repetitions left with `pywebbench run --resume {}`",
+            dir.path.display(),
+            dir.path.display()
+        );
+        return Ok(Ended::WithFailures);
     }
     let merged = dir.finish(now_rfc3339())?;
     if !args.quiet {
