@@ -140,6 +140,11 @@ pub struct ScenarioSummary {
     pub errors: u64,
     /// True when a `shared-iterations` scenario hit its maximum duration.
     pub timed_out: bool,
+    /// `constant-arrival-rate` iterations not started because every VU was busy
+    /// (k6's `dropped_iterations`); 0 for the closed-model executors. Absent in
+    /// manifests written before it existed, read as 0.
+    #[serde(default)]
+    pub dropped_iterations: u64,
 }
 
 /// One stack × repetition in the manifest.

@@ -151,6 +151,7 @@ pub fn synthetic_run(
                         requests: n,
                         errors,
                         timed_out: false,
+                        dropped_iterations: 0,
                     });
                 }
                 phases.push((scenario, active_ns));

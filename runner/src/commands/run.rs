@@ -806,6 +806,7 @@ impl Session {
             requests: outcome.requests,
             errors: outcome.errors,
             timed_out: outcome.timed_out,
+            dropped_iterations: outcome.dropped_iterations,
         });
         let secs = outcome.active_ns as f64 / 1e9;
         self.progress.line(&format!(
