@@ -8,8 +8,8 @@
 use bytes::Bytes;
 use parquet::basic::{Compression, Type as PhysicalType};
 use parquet::column::page::Page;
-use parquet::column::reader::ColumnReader;
-use parquet::data_type::ByteArray;
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::{ByteArray, DataType};
 use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
 
 use crate::columns::SampleColumns;
@@ -200,6 +200,28 @@ impl ParquetFile {
         Ok(out)
     }
 
+    /// Reads the next batch of a required (non-null) column, appending its values to
+    /// `out`; the number of records read, 0 at the end of the column chunk.
+    fn required_batch<T: DataType>(
+        &self,
+        r: &mut ColumnReaderImpl<T>,
+        column: &'static str,
+        defs: &mut Vec<i16>,
+        out: &mut Vec<T::T>,
+    ) -> Result<usize> {
+        defs.clear();
+        let (recs, vals, _) = r
+            .read_records(BATCH, Some(defs), None, out)
+            .map_err(|e| corrupt(self.file, e))?;
+        if vals != recs {
+            return Err(AnalysisError::NullValue {
+                file: self.file,
+                column,
+            });
+        }
+        Ok(recs)
+    }
+
     /// A non-null integer column (INT32 or INT64) as i64.
     fn ints(&self, column: &'static str) -> Result<Vec<i64>> {
         let idx = self.column_index(column)?;
@@ -209,32 +231,14 @@ impl ParquetFile {
         for chunk in self.chunks(idx)? {
             match chunk {
                 ColumnReader::Int64ColumnReader(mut r) => loop {
-                    defs.clear();
-                    let (recs, vals, _) = r
-                        .read_records(BATCH, Some(&mut defs), None, &mut out)
-                        .map_err(|e| corrupt(self.file, e))?;
-                    if vals != recs {
-                        return Err(AnalysisError::NullValue {
-                            file: self.file,
-                            column,
-                        });
-                    }
+                    let recs = self.required_batch(&mut r, column, &mut defs, &mut out)?;
                     if recs == 0 {
                         break;
                     }
                 },
                 ColumnReader::Int32ColumnReader(mut r) => loop {
-                    defs.clear();
                     buf32.clear();
-                    let (recs, vals, _) = r
-                        .read_records(BATCH, Some(&mut defs), None, &mut buf32)
-                        .map_err(|e| corrupt(self.file, e))?;
-                    if vals != recs {
-                        return Err(AnalysisError::NullValue {
-                            file: self.file,
-                            column,
-                        });
-                    }
+                    let recs = self.required_batch(&mut r, column, &mut defs, &mut buf32)?;
                     if recs == 0 {
                         break;
                     }
@@ -314,32 +318,14 @@ impl ParquetFile {
         for chunk in self.chunks(idx)? {
             match chunk {
                 ColumnReader::DoubleColumnReader(mut r) => loop {
-                    defs.clear();
-                    let (recs, vals, _) = r
-                        .read_records(BATCH, Some(&mut defs), None, &mut out)
-                        .map_err(|e| corrupt(self.file, e))?;
-                    if vals != recs {
-                        return Err(AnalysisError::NullValue {
-                            file: self.file,
-                            column,
-                        });
-                    }
+                    let recs = self.required_batch(&mut r, column, &mut defs, &mut out)?;
                     if recs == 0 {
                         break;
                     }
                 },
                 ColumnReader::FloatColumnReader(mut r) => loop {
-                    defs.clear();
                     buf32.clear();
-                    let (recs, vals, _) = r
-                        .read_records(BATCH, Some(&mut defs), None, &mut buf32)
-                        .map_err(|e| corrupt(self.file, e))?;
-                    if vals != recs {
-                        return Err(AnalysisError::NullValue {
-                            file: self.file,
-                            column,
-                        });
-                    }
+                    let recs = self.required_batch(&mut r, column, &mut defs, &mut buf32)?;
                     if recs == 0 {
                         break;
                     }
