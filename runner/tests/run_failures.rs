@@ -18,15 +18,15 @@ fn campaign_file(dir: &Path, from: &str, to: &str) -> std::path::PathBuf {
     path
 }
 
+/// The quick campaign, but nothing answers /hello within 1 ms of the container's start.
+fn health_timeout_campaign(dir: &Path) -> std::path::PathBuf {
+    campaign_file(dir, "health_timeout = \"60s\"", "health_timeout = \"1ms\"")
+}
+
 #[test]
 fn a_health_timeout_fails_the_repetition_and_the_run_goes_on() {
     let dir = tempfile::tempdir().expect("tempdir");
-    // Nothing answers /hello within 1 ms of the container's start.
-    let campaign = campaign_file(
-        dir.path(),
-        "health_timeout = \"60s\"",
-        "health_timeout = \"1ms\"",
-    );
+    let campaign = health_timeout_campaign(dir.path());
     let run = dir.path().join("health-run");
     let out = pywebbench()
         .args([
@@ -74,11 +74,7 @@ fn a_health_timeout_fails_the_repetition_and_the_run_goes_on() {
 #[test]
 fn fail_fast_stops_at_the_first_failed_repetition_and_resume_runs_the_rest() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let campaign = campaign_file(
-        dir.path(),
-        "health_timeout = \"60s\"",
-        "health_timeout = \"1ms\"",
-    );
+    let campaign = health_timeout_campaign(dir.path());
     let run = dir.path().join("fail-fast-run");
     let out = pywebbench()
         .args([
