@@ -270,9 +270,54 @@ pub fn section(
             }
         );
         let _ = writeln!(o, "```text\n{}```", cmp.table());
+        generators_beside_paper(&mut o, run_s, k6_s);
     }
     o.push('\n');
     Ok(o)
+}
+
+/// The throughput figures (1–2, where the generator shares the CPUs with the server) of
+/// both runs beside the paper: does the paper's own instrument, on this host, land near
+/// the paper's numbers?
+fn generators_beside_paper(o: &mut String, native: &Summary, k6: &Summary) {
+    let _ = writeln!(
+        o,
+        "\nThroughput (Figures 1–2) of both runs beside the paper: mean over the repetitions; ratio = run ÷ paper.\n"
+    );
+    let _ = writeln!(
+        o,
+        "| Figure | Stack | Native | k6 | Paper | Native ÷ paper | k6 ÷ paper |"
+    );
+    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|");
+    let ratio = |r: Option<f64>| {
+        r.filter(|r| r.is_finite())
+            .map(|r| format!("{r:.2}"))
+            .unwrap_or_else(|| "–".into())
+    };
+    for (i, scenario) in SCENARIOS.iter().enumerate() {
+        for c in native.cells_of(scenario) {
+            if c.metric != Metric::ReqPerS {
+                continue;
+            }
+            let k = k6.cell(&c.stack, scenario);
+            let paper = match c.published {
+                Some(p) if c.published_approximate => format!("~{}", num(p, c.metric)),
+                Some(p) => num(p, c.metric),
+                None => "–".into(),
+            };
+            let _ = writeln!(
+                o,
+                "| {}. {scenario} | {} | {} | {} | {paper} | {} | {} |",
+                i + 1,
+                short_label(&c.stack),
+                num(c.estimate.value, c.metric),
+                k.map(|k| num(k.estimate.value, k.metric))
+                    .unwrap_or_else(|| "–".into()),
+                ratio(c.ratio_to_published),
+                ratio(k.and_then(|k| k.ratio_to_published)),
+            );
+        }
+    }
 }
 
 /// `text` with the part between the markers replaced by `body`.
@@ -350,6 +395,52 @@ mod tests {
             splice(&out, "new\n", Path::new("R.md")).expect("markers"),
             out
         );
+    }
+
+    /// The published runs (data/published/index.json): the default native one and the
+    /// newest k6 one of the paper's campaign.
+    fn published_runs() -> (PathBuf, PathBuf) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let index: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(root.join("data/published/index.json")).expect("index.json"),
+        )
+        .expect("index.json is JSON");
+        let runs = index["runs"].as_array().expect("runs");
+        let native = runs
+            .iter()
+            .find(|r| r["default"] == true)
+            .expect("a default run");
+        let k6 = runs
+            .iter()
+            .rev()
+            .find(|r| r["loadgen"] == "k6" && r["campaign"] == "paper")
+            .expect("a published k6 run of the paper's campaign");
+        let path = |r: &serde_json::Value| root.join(r["path"].as_str().expect("path"));
+        (path(native), path(k6))
+    }
+
+    #[test]
+    fn section_of_the_published_runs_puts_both_generators_beside_the_paper() {
+        let (native, k6) = published_runs();
+        let (ns, ks) = (load(&native).expect("native"), load(&k6).expect("k6"));
+        let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+        let text = section(&native, &ns, Some((&k6, &ks)), &readme).expect("section");
+        // One row per stack for each throughput figure, with the two runs' own means.
+        for scenario in ["hello", "echo"] {
+            for c in ns.cells_of(scenario) {
+                let k = ks.cell(&c.stack, scenario).expect("k6 cell");
+                let row = format!(
+                    "| {} | {} | {} |",
+                    short_label(&c.stack),
+                    num(c.estimate.value, c.metric),
+                    num(k.estimate.value, k.metric)
+                );
+                assert!(text.contains(&row), "missing {row} in\n{text}");
+            }
+        }
+        // The k6 slot refuses a native run.
+        let e = section(&native, &ns, Some((&native, &ns)), &readme).expect_err("not k6");
+        assert!(e.to_string().contains("not k6"), "{e}");
     }
 
     #[test]
