@@ -155,7 +155,7 @@ describe('the viewer', () => {
     }
     console.log(`# first view shows ${summary.manifest?.run_id ?? 'the paper'} (${summary.stacks.length} stacks)`);
     // It is the run data/published/index.json names as default (the viewer's own index keeps the flag).
-    const builtIndex = JSON.parse(fs.readFileSync(path.join(root, 'web', 'dist', 'data', 'index.json'), 'utf8'));
+    const builtIndex = JSON.parse(fs.readFileSync(path.join(dist, 'data', 'index.json'), 'utf8'));
     const def = builtIndex.runs.find((r) => r.default);
     if (def) assert.equal(summary.manifest?.run_id, def.id, 'the first view is not the default published run');
     // Tables: reproduced vs published for each scenario, and the claims.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use analysis::figures::{figure_title, short_label};
 use analysis::paper::{Metric, SCENARIOS};
-use analysis::summary::CiMethod;
+use analysis::summary::{CellSummary, CiMethod};
 use analysis::{Summary, Verdict};
 use anyhow::{Context, Result, bail};
 
@@ -50,6 +50,22 @@ fn num(v: f64, m: Metric) -> String {
         (true, Metric::ReqPerS) => format!("{v:.0}"),
         (true, Metric::MeanLatencyMs) => format!("{v:.1}"),
     }
+}
+
+/// A cell's published value ("~" when read off a figure), "–" when the paper has none.
+fn paper_value(c: &CellSummary) -> String {
+    match c.published {
+        Some(p) if c.published_approximate => format!("~{}", num(p, c.metric)),
+        Some(p) => num(p, c.metric),
+        None => "–".into(),
+    }
+}
+
+/// A ratio to the paper's value, "–" when there is none.
+fn ratio_text(r: Option<f64>) -> String {
+    r.filter(|r| r.is_finite())
+        .map(|r| format!("{r:.2}"))
+        .unwrap_or_else(|| "–".into())
 }
 
 fn verdict(v: Option<Verdict>) -> &'static str {
@@ -168,16 +184,8 @@ pub fn section(
                 .as_ref()
                 .map(|d| d.included_repetitions.to_string())
                 .unwrap_or_else(|| "–".into());
-            let paper = match c.published {
-                Some(p) if c.published_approximate => format!("~{}", num(p, metric)),
-                Some(p) => num(p, metric),
-                None => "–".into(),
-            };
-            let ratio = c
-                .ratio_to_published
-                .filter(|r| r.is_finite())
-                .map(|r| format!("{r:.2}"))
-                .unwrap_or_else(|| "–".into());
+            let paper = paper_value(c);
+            let ratio = ratio_text(c.ratio_to_published);
             let _ = writeln!(
                 o,
                 "| {fig}. {scenario} ({}) | {} | {} | {ci} | {n} | {paper} | {ratio} |",
@@ -289,22 +297,13 @@ fn generators_beside_paper(o: &mut String, native: &Summary, k6: &Summary) {
         "| Figure | Stack | Native | k6 | Paper | Native ÷ paper | k6 ÷ paper |"
     );
     let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|");
-    let ratio = |r: Option<f64>| {
-        r.filter(|r| r.is_finite())
-            .map(|r| format!("{r:.2}"))
-            .unwrap_or_else(|| "–".into())
-    };
     for (i, scenario) in SCENARIOS.iter().enumerate() {
         for c in native.cells_of(scenario) {
             if c.metric != Metric::ReqPerS {
                 continue;
             }
             let k = k6.cell(&c.stack, scenario);
-            let paper = match c.published {
-                Some(p) if c.published_approximate => format!("~{}", num(p, c.metric)),
-                Some(p) => num(p, c.metric),
-                None => "–".into(),
-            };
+            let paper = paper_value(c);
             let _ = writeln!(
                 o,
                 "| {}. {scenario} | {} | {} | {} | {paper} | {} | {} |",
@@ -313,8 +312,8 @@ fn generators_beside_paper(o: &mut String, native: &Summary, k6: &Summary) {
                 num(c.estimate.value, c.metric),
                 k.map(|k| num(k.estimate.value, k.metric))
                     .unwrap_or_else(|| "–".into()),
-                ratio(c.ratio_to_published),
-                ratio(k.and_then(|k| k.ratio_to_published)),
+                ratio_text(c.ratio_to_published),
+                ratio_text(k.and_then(|k| k.ratio_to_published)),
             );
         }
     }
@@ -401,22 +400,20 @@ mod tests {
     /// newest k6 one of the paper's campaign.
     fn published_runs() -> (PathBuf, PathBuf) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let index: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(root.join("data/published/index.json")).expect("index.json"),
-        )
-        .expect("index.json is JSON");
-        let runs = index["runs"].as_array().expect("runs");
-        let native = runs
+        let index = crate::commands::reproduce::PublishedIndex::read(&root.join("data/published"))
+            .expect("data/published/index.json");
+        let native = index
+            .runs
             .iter()
-            .find(|r| r["default"] == true)
+            .find(|r| r.default)
             .expect("a default run");
-        let k6 = runs
+        let k6 = index
+            .runs
             .iter()
             .rev()
-            .find(|r| r["loadgen"] == "k6" && r["campaign"] == "paper")
+            .find(|r| r.loadgen == "k6" && r.campaign == "paper")
             .expect("a published k6 run of the paper's campaign");
-        let path = |r: &serde_json::Value| root.join(r["path"].as_str().expect("path"));
-        (path(native), path(k6))
+        (root.join(&native.path), root.join(&k6.path))
     }
 
     #[test]
