@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::columns::{SampleColumns, is_warmup};
 use crate::error::{AnalysisError, Result};
+use crate::paired::{PairedRatio, paired_ratio};
 use crate::paper::{
     Estimate, Estimates, Metric, ORM_PAIRS, Paper, PublishedValue, SCENARIOS, Verdict, figure_of,
 };
@@ -258,6 +259,10 @@ pub struct PairwiseSummary {
     pub significant: Option<bool>,
     /// The better stack, or `~` when not significant (as benchstat prints), `?` untested.
     pub verdict: String,
+    /// The within-round ratio a/b (the round as a block, [`crate::paired`]); only
+    /// for runs made in interleaved rounds (`Manifest::rounds`), absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired: Option<PairedRatio>,
 }
 
 /// Server resource use in one phase.
@@ -996,6 +1001,25 @@ fn summarize_cell(
     (cell, pooled_ms)
 }
 
+/// The metric's value of each included repetition of a cell, with its repetition
+/// number (= its round in a run made in rounds).
+fn rep_values_by_round(c: &CellSummary) -> Vec<(u32, f64)> {
+    let Some(d) = &c.detail else {
+        return Vec::new();
+    };
+    d.repetitions
+        .iter()
+        .filter(|r| r.included)
+        .filter_map(|r| {
+            let v = match c.metric {
+                Metric::ReqPerS => r.req_per_s,
+                Metric::MeanLatencyMs => r.latency.as_ref().map(|l| l.mean_ms),
+            }?;
+            Some((r.repetition, v))
+        })
+        .collect()
+}
+
 /// The metric's per-repetition values of a cell (included repetitions).
 fn rep_values(c: &CellSummary) -> Vec<f64> {
     let Some(d) = &c.detail else {
@@ -1086,6 +1110,7 @@ fn pairwise(
     pooled: &HashMap<(String, String), Vec<f64>>,
     settings: Settings,
 ) -> Vec<PairwiseSummary> {
+    let blocked = s.manifest.as_ref().is_some_and(|m| !m.rounds.is_empty());
     let mut out = Vec::new();
     for sc in &s.scenarios {
         let cells = s.cells_of(sc);
@@ -1125,6 +1150,15 @@ fn pairwise(
                     mann_whitney: mw,
                     significant,
                     verdict,
+                    paired: blocked
+                        .then(|| {
+                            paired_ratio(
+                                &rep_values_by_round(a),
+                                &rep_values_by_round(b),
+                                settings.confidence,
+                            )
+                        })
+                        .flatten(),
                 });
             }
         }
