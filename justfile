@@ -48,6 +48,11 @@ bench-loadgen seconds="10" connections="50" rounds="3": setup
     cargo build --release -p runner
     python3 runner/bench/loadgen.py --seconds {{seconds}} --connections {{connections}} --rounds {{rounds}}
 
+# Repetition-to-repetition noise (CV of req/s and mean latency) of one FastAPI and one Flask stack under each isolation profile, profiles interleaved by round: `just bench-noise --reps 5 --profiles none,split,loadgen-pinned`.
+bench-noise *args: setup images
+    cargo build --release -p runner
+    {{venv}}/bin/python runner/bench/noise.py {{args}}
+
 # --- reproduce and publish (issue 6) ---
 
 # The paper end to end: setup, images, run (resumes an unfinished run of the same campaign), analyze, publish to data/published/, viewer. E.g. `just reproduce --quick`, `just reproduce --loadgen k6`, `--fresh`.

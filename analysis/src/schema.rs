@@ -191,4 +191,29 @@ pub struct Manifest {
     /// Pinned package versions per stack: stack -> package -> version.
     pub packages: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     pub repetitions: Vec<RepetitionSummary>,
+    /// The planned order: `rounds[r - 1]` lists the stacks of round `r` (their
+    /// repetition `r`) in the order they ran; round `r` ends before round `r + 1`
+    /// starts, and the order inside each round is shuffled by the campaign's seed
+    /// (`runner/src/campaign/schedule.rs`). Empty (absent) in runs made before
+    /// rounds were interleaved, which ran all repetitions of one stack back to back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<Vec<String>>,
+    /// The isolation profile: which CPUs the server and the generator could use.
+    /// Absent in runs made before it was recorded (their campaign still holds
+    /// `server.cpuset` and `loadgen_cpus`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolation: Option<Isolation>,
+}
+
+/// Which CPUs the server container and the load generator could run on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Isolation {
+    /// `none` (neither pinned, as the paper), `split` (both pinned to disjoint CPU
+    /// sets), `server-pinned`, `loadgen-pinned`, or `overlapping` (both pinned,
+    /// sharing CPUs).
+    pub profile: String,
+    /// The server's cpuset (Docker `--cpuset-cpus`), null = every CPU.
+    pub server_cpus: Option<String>,
+    /// The generator's CPUs (`loadgen.cpus`), null = every CPU.
+    pub loadgen_cpus: Option<String>,
 }

@@ -213,6 +213,8 @@ pub fn synthetic_run(
         campaign: serde_json::json!({"name": "synthetic", "seed": spec.seed, "scale": spec.scale}),
         packages: Default::default(),
         repetitions: reps,
+        rounds: Vec::new(),
+        isolation: None,
     };
     (manifest, cols, resources)
 }

@@ -16,9 +16,13 @@ const SHARED_ITERATIONS: [(&str, u64); 6] = [
 ];
 
 fn quick_run(stacks: &[&str], loadgen: &str) {
+    quick_run_reps(stacks, loadgen, 1);
+}
+
+fn quick_run_reps(stacks: &[&str], loadgen: &str, reps: u32) {
     let dir = tempfile::tempdir().expect("tempdir");
     // One run id per test: the tests of this file run at the same time.
-    let run_id = format!("quick-{loadgen}-{}", stacks.len());
+    let run_id = format!("quick-{loadgen}-{}x{reps}", stacks.len());
     let run = dir.path().join(&run_id);
     let out = pywebbench()
         .args([
@@ -28,6 +32,8 @@ fn quick_run(stacks: &[&str], loadgen: &str) {
             loadgen,
             "--stacks",
             &stacks.join(","),
+            "--reps",
+            &reps.to_string(),
             "--out",
         ])
         .arg(&run)
@@ -40,7 +46,31 @@ fn quick_run(stacks: &[&str], loadgen: &str) {
         stdout.lines().last().map(str::trim),
         Some(run.to_str().expect("utf-8 path"))
     );
-    let (m, seen) = check_complete_run(&run, stacks, 1);
+    let (m, seen) = check_complete_run(&run, stacks, reps);
+    // Interleaved rounds: round r holds every stack's repetition r, and the
+    // repetitions ran in the recorded order (the manifest lists them as they ended).
+    assert_eq!(m.rounds.len(), reps as usize);
+    for round in &m.rounds {
+        let mut sorted = round.clone();
+        sorted.sort();
+        let mut want: Vec<String> = stacks.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(sorted, want);
+    }
+    let planned: Vec<(String, u32)> = m
+        .rounds
+        .iter()
+        .zip(1u32..)
+        .flat_map(|(round, r)| round.iter().map(move |s| (s.clone(), r)))
+        .collect();
+    let ran: Vec<(String, u32)> = m
+        .repetitions
+        .iter()
+        .map(|r| (r.stack.clone(), r.repetition))
+        .collect();
+    assert_eq!(ran, planned);
+    let isolation = m.isolation.as_ref().expect("isolation recorded");
+    assert_eq!(isolation.profile, "none");
     assert_eq!(m.run_id, run_id);
     assert_eq!(m.loadgen, loadgen);
     assert_eq!(m.campaign["name"], "quick");
@@ -95,6 +125,13 @@ fn quick_run_of_one_stack_writes_what_pyarrow_and_duckdb_read() {
 #[test]
 fn quick_run_with_k6_writes_the_same_files() {
     quick_run(&["flask-sqlite3"], "k6");
+}
+
+/// Two stacks × two repetitions: the rounds interleave the stacks (round 1 of both
+/// before round 2 of either), in the seeded order the manifest records.
+#[test]
+fn repetitions_run_in_interleaved_rounds() {
+    quick_run_reps(&["fastapi-sqlite3", "flask-sqlite3"], "native", 2);
 }
 
 /// All five stacks: ~1.5 min. `just test` runs it (`cargo test -p runner --test run_quick -- --ignored`).

@@ -10,12 +10,14 @@
 //! the same requests.
 
 pub mod requests;
+pub mod schedule;
 
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use analysis::schema::Isolation;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -819,6 +821,24 @@ impl Campaign {
     #[cfg(test)]
     pub fn all_scenarios(&self) -> impl Iterator<Item = &Scenario> {
         self.warmup.iter().chain(&self.scenarios)
+    }
+
+    /// The isolation profile the campaign's `server.cpuset` and `loadgen.cpus` make.
+    pub fn isolation(&self) -> Isolation {
+        let (server, loadgen) = (&self.server.cpuset, &self.loadgen_cpus);
+        let cpus = |l: &Option<String>| l.as_deref().and_then(|t| parse_cpu_list(t).ok());
+        let profile = match (cpus(server), cpus(loadgen)) {
+            (None, None) => "none",
+            (Some(_), None) => "server-pinned",
+            (None, Some(_)) => "loadgen-pinned",
+            (Some(s), Some(l)) if s.iter().any(|c| l.contains(c)) => "overlapping",
+            (Some(_), Some(_)) => "split",
+        };
+        Isolation {
+            profile: profile.into(),
+            server_cpus: server.clone(),
+            loadgen_cpus: loadgen.clone(),
+        }
     }
 
     /// The campaign as run, for `manifest.json`.

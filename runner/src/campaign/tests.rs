@@ -351,3 +351,27 @@ fn requests_are_deterministic_and_in_range() {
         requests_of(&other, "get_one", 50)
     );
 }
+
+#[test]
+fn isolation_profile_follows_the_pinning() {
+    let base = Campaign::parse("paper/campaign.toml", FULL).expect("valid");
+    let profile = |server: Option<&str>, loadgen: Option<&str>| {
+        let mut c = base.clone();
+        c.server.cpuset = server.map(String::from);
+        c.loadgen_cpus = loadgen.map(String::from);
+        c.isolation().profile
+    };
+    assert_eq!(profile(None, None), "none");
+    assert_eq!(profile(Some("0"), Some("1")), "split");
+    assert_eq!(profile(Some("0-1"), Some("1")), "overlapping");
+    assert_eq!(profile(Some("0"), None), "server-pinned");
+    assert_eq!(profile(None, Some("1")), "loadgen-pinned");
+    let i = {
+        let mut c = base.clone();
+        c.server.cpuset = Some("0".into());
+        c.loadgen_cpus = Some("1".into());
+        c.isolation()
+    };
+    assert_eq!(i.server_cpus.as_deref(), Some("0"));
+    assert_eq!(i.loadgen_cpus.as_deref(), Some("1"));
+}

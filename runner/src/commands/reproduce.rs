@@ -763,6 +763,8 @@ mod tests {
             campaign: wanted_campaign(args).expect("quick campaign").to_json(),
             packages: Default::default(),
             repetitions: Vec::new(),
+            rounds: Vec::new(),
+            isolation: None,
         };
         std::fs::write(
             dir.join(MANIFEST_FILE),

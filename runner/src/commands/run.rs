@@ -28,7 +28,7 @@ use http_body_util::Empty;
 use hyper_util::rt::TokioIo;
 use tokio::sync::{mpsc, watch};
 
-use crate::campaign::{self, Campaign, Scenario, requests};
+use crate::campaign::{self, Campaign, Scenario, requests, schedule};
 use crate::commands::load::Loadgen;
 use crate::docker::{self, ServerContainer, ServerSpec};
 use crate::load::{self, Target};
@@ -302,6 +302,8 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
                 campaign: campaign.to_json(),
                 packages: Default::default(),
                 repetitions: Vec::new(),
+                rounds: schedule::rounds(&campaign.stacks, campaign.repetitions, campaign.seed),
+                isolation: Some(campaign.isolation()),
             };
             (RunDir::create(&out, manifest)?, campaign, args.loadgen)
         }
@@ -357,7 +359,7 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
         stop: stop.clone(),
     };
     progress.line(&format!(
-        "run {} → {} ({} stacks × {} repetitions, campaign `{}`, loadgen {})",
+        "run {} → {} ({} stacks × {} repetitions in interleaved rounds, campaign `{}`, loadgen {})",
         dir.manifest.run_id,
         dir.path.display(),
         campaign.stacks.len(),
@@ -368,36 +370,35 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
     let started = Instant::now();
     let mut interrupted = false;
     let mut failed_fast = None;
-    'stacks: for stack in &campaign.stacks {
-        for rep in 1..=campaign.repetitions {
-            if *stop.borrow() {
-                interrupted = true;
-                break 'stacks;
-            }
-            if dir.completed(stack, rep) {
-                progress.line(&format!(
-                    "{stack} r{rep}: done in an earlier attempt, skipped"
-                ));
-                continue;
-            }
-            let result = session.repetition(stack, rep).await;
-            let status = result.summary.status;
-            match status {
-                RepetitionStatus::Ok => {}
-                RepetitionStatus::Failed => progress.warn(&format!(
-                    "{stack} r{rep} failed: {}",
-                    result.summary.cause.as_deref().unwrap_or("unknown cause")
-                )),
-                RepetitionStatus::Interrupted => interrupted = true,
-            }
-            dir.record(result.summary, &result.samples, &result.resources)?;
-            if interrupted {
-                break 'stacks;
-            }
-            if args.fail_fast && status == RepetitionStatus::Failed {
-                failed_fast = Some(format!("{stack} r{rep}"));
-                break 'stacks;
-            }
+    for (stack, rep) in order(&dir.manifest, &campaign) {
+        let stack = stack.as_str();
+        if *stop.borrow() {
+            interrupted = true;
+            break;
+        }
+        if dir.completed(stack, rep) {
+            progress.line(&format!(
+                "{stack} r{rep}: done in an earlier attempt, skipped"
+            ));
+            continue;
+        }
+        let result = session.repetition(stack, rep).await;
+        let status = result.summary.status;
+        match status {
+            RepetitionStatus::Ok => {}
+            RepetitionStatus::Failed => progress.warn(&format!(
+                "{stack} r{rep} failed: {}",
+                result.summary.cause.as_deref().unwrap_or("unknown cause")
+            )),
+            RepetitionStatus::Interrupted => interrupted = true,
+        }
+        dir.record(result.summary, &result.samples, &result.resources)?;
+        if interrupted {
+            break;
+        }
+        if args.fail_fast && status == RepetitionStatus::Failed {
+            failed_fast = Some(format!("{stack} r{rep}"));
+            break;
         }
     }
     // Nothing of this run may outlive it.
@@ -457,6 +458,25 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
         return Ok(Ended::WithFailures);
     }
     Ok(Ended::Complete)
+}
+
+/// Every (stack, repetition) of the run in the order they run: the manifest's
+/// interleaved rounds; a run begun before rounds existed (no `rounds` in its
+/// manifest) keeps its stack-by-stack order when resumed.
+fn order(manifest: &Manifest, campaign: &Campaign) -> Vec<(String, u32)> {
+    if manifest.rounds.is_empty() {
+        return campaign
+            .stacks
+            .iter()
+            .flat_map(|s| (1..=campaign.repetitions).map(move |r| (s.clone(), r)))
+            .collect();
+    }
+    manifest
+        .rounds
+        .iter()
+        .zip(1u32..)
+        .flat_map(|(round, r)| round.iter().map(move |s| (s.clone(), r)))
+        .collect()
 }
 
 /// Per stack: samples and the req/s of each scenario (mean over the repetitions that ran it).
