@@ -53,6 +53,11 @@ bench-noise *args: setup images
     cargo build --release -p runner
     {{venv}}/bin/python runner/bench/noise.py {{args}}
 
+# get_all's bimodality: the paper's get_all (10 VUs, 100 GET /items/) LOADS times per stack, with the keep-alive connections counted per Gunicorn worker (ss in the container's network namespace).
+bench-getall-workers *args: setup images
+    cargo build --release -p runner
+    {{venv}}/bin/python runner/bench/getall_workers.py {{args}}
+
 # --- reproduce and publish (issue 6) ---
 
 # The paper end to end: setup, images, run (resumes an unfinished run of the same campaign), analyze, publish to data/published/, viewer. E.g. `just reproduce --quick`, `just reproduce --loadgen k6`, `--fresh`.
