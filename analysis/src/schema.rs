@@ -173,6 +173,16 @@ pub struct HostInfo {
     pub docker_version: String,
 }
 
+/// How the load reached the server containers (issue 11): `used` is `netns` (from
+/// inside the container's network namespace to its 127.0.0.1:8000, no published
+/// port, no `docker-proxy`) or `published-port` (through the port Docker publishes
+/// on the host and its userland proxy); `reason` says why, in one line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadPath {
+    pub used: String,
+    pub reason: String,
+}
+
 /// `manifest.json`: everything needed to interpret a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -191,4 +201,8 @@ pub struct Manifest {
     /// Pinned package versions per stack: stack -> package -> version.
     pub packages: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     pub repetitions: Vec<RepetitionSummary>,
+    /// The load path of the run; absent (`None`) in runs made before it was
+    /// recorded, which all used the published port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<LoadPath>,
 }

@@ -213,6 +213,7 @@ pub fn synthetic_run(
         campaign: serde_json::json!({"name": "synthetic", "seed": spec.seed, "scale": spec.scale}),
         packages: Default::default(),
         repetitions: reps,
+        path: None,
     };
     (manifest, cols, resources)
 }

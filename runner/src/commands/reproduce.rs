@@ -763,6 +763,7 @@ mod tests {
             campaign: wanted_campaign(args).expect("quick campaign").to_json(),
             packages: Default::default(),
             repetitions: Vec::new(),
+            path: None,
         };
         std::fs::write(
             dir.join(MANIFEST_FILE),
