@@ -266,7 +266,7 @@ pub fn decide(f: &PathFacts) -> Result<(PathUsed, String), String> {
         PathChoice::Netns => match netns_impossible(f) {
             None => Ok((PathUsed::Netns, format!("netns chosen by {}", f.chosen_by))),
             Some((why, fix)) => Err(format!(
-                "the netns load path ({}) cannot be used: {why}; {fix} (--path published-port)",
+                "the netns load path (chosen by {}) cannot be used: {why}; {fix} (--path published-port)",
                 f.chosen_by
             )),
         },

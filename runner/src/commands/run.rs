@@ -272,7 +272,7 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
 
     let (mut dir, campaign, loadgen) = match &args.resume {
         Some(path) => {
-            let dir = RunDir::open(path)?;
+            let mut dir = RunDir::open(path)?;
             if dir.is_finished() {
                 println!(
                     "{}: the run is complete already; nothing to resume",
@@ -285,10 +285,18 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
                 "k6" => Loadgen::K6,
                 _ => Loadgen::Native,
             };
+            let path = choose_path(&engine, &args, &campaign, dir.manifest.path.as_ref()).await?;
+            // The run keeps its path, and the reason recorded when it started.
+            dir.manifest.path = match dir.manifest.path.take() {
+                Some(recorded) if recorded.used == path.used => Some(recorded),
+                _ => Some(path),
+            };
             (dir, campaign, loadgen)
         }
         None => {
             let campaign = load_campaign(&args)?;
+            // Decided before the run folder exists: an impossible --path leaves nothing behind.
+            let path = choose_path(&engine, &args, &campaign, None).await?;
             let run_id = match &args.out {
                 Some(p) => p
                     .file_name()
@@ -312,18 +320,16 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
                 campaign: campaign.to_json(),
                 packages: Default::default(),
                 repetitions: Vec::new(),
-                path: None,
+                path: Some(path),
             };
             (RunDir::create(&out, manifest)?, campaign, args.loadgen)
         }
     };
     let run_id = sanitize(&dir.manifest.run_id);
-    let path = choose_path(&engine, &args, &campaign, dir.manifest.path.as_ref()).await?;
-    dir.manifest.path = Some(LoadPath {
-        used: path.0.as_str().into(),
-        reason: path.1.clone(),
-    });
-    let path = path.0;
+    let path = match dir.manifest.path.as_ref().map(|p| p.used.as_str()) {
+        Some("netns") => PathUsed::Netns,
+        _ => PathUsed::PublishedPort,
+    };
 
     // Pre-flight: every image is there; their pinned packages go to the manifest.
     for stack in &campaign.stacks {
@@ -486,7 +492,7 @@ async fn choose_path(
     args: &RunArgs,
     campaign: &Campaign,
     recorded: Option<&LoadPath>,
-) -> Result<(PathUsed, String)> {
+) -> Result<LoadPath> {
     let (choice, chosen_by) = match (&args.resume, recorded, args.path) {
         (Some(_), Some(p), _) => match p.used.as_str() {
             "netns" => (PathChoice::Netns, "the resumed run's manifest".to_string()),
@@ -512,7 +518,11 @@ async fn choose_path(
         engine_local: docker::engine_is_local(),
         engine_os: docker::engine_os(engine).await,
     };
-    netns::decide(&facts).map_err(|e| anyhow!(e))
+    let (used, reason) = netns::decide(&facts).map_err(|e| anyhow!(e))?;
+    Ok(LoadPath {
+        used: used.as_str().into(),
+        reason,
+    })
 }
 
 /// Per stack: samples and the req/s of each scenario (mean over the repetitions that ran it).
