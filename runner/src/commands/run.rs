@@ -84,12 +84,13 @@ pub struct RunArgs {
     /// on; `--resume` later runs the repetitions that are left.
     #[arg(long)]
     pub fail_fast: bool,
-    /// Host address Docker publishes the server's port on. Use the engine host's
-    /// address (or 0.0.0.0) when DOCKER_HOST points at another machine.
+    /// Host address Docker publishes the server's port on (published-port path only).
+    /// Use the engine host's address (or 0.0.0.0) when DOCKER_HOST points at another machine.
     #[arg(long, env = "PYWEBBENCH_PUBLISH_IP", default_value = "127.0.0.1")]
     pub publish_ip: String,
-    /// Address the generator sends load to [default: the publish address, or
-    /// 127.0.0.1 when that is 0.0.0.0]. With a remote DOCKER_HOST, that host's name.
+    /// Address the generator sends load to on the published-port path [default: the
+    /// publish address, or 127.0.0.1 when that is 0.0.0.0]. With a remote DOCKER_HOST,
+    /// that host's name.
     #[arg(long, env = "PYWEBBENCH_TARGET_HOST")]
     pub target_host: Option<String>,
     /// How the load reaches the server (overrides the campaign's `[loadgen] path`):
@@ -736,9 +737,19 @@ impl Session {
             (PathUsed::PublishedPort, None) => {
                 Err(Halt::Failed("the container has no published port".into()))
             }
-            (PathUsed::Netns, _) => NetNs::open(container.pid)
-                .map(|ns| Target::inside(Arc::new(ns), docker::SERVER_PORT))
-                .map_err(|e| Halt::Failed(e.to_string())),
+            (PathUsed::Netns, _) => match NetNs::open(container.pid) {
+                Ok(ns) => Ok(Target::inside(Arc::new(ns), docker::SERVER_PORT)),
+                // A container that exited at once has no namespace left: say that
+                // it exited (with its code and log), not that /proc lacks it.
+                Err(e) => {
+                    let mut exited = rep_stop.clone();
+                    let wait = exited.wait_for(|&s| s);
+                    match tokio::time::timeout(Duration::from_secs(2), wait).await {
+                        Ok(Ok(_)) => Err(Halt::Stopped),
+                        _ => Err(Halt::Failed(e.to_string())),
+                    }
+                }
+            },
         };
         let outcome = match target {
             Err(halt) => Err(halt),
