@@ -6,6 +6,11 @@
 //! launching) → warm-up → idle → the scenarios with a pause between them → stop and
 //! remove the container. Docker stats are read throughout, tagged with the phase.
 //!
+//! The load path (`--path`, the campaign's `[loadgen] path`, see [`crate::netns`]) is
+//! decided once per run, before the run folder exists, and recorded in the manifest:
+//! on the netns path the container publishes no port and the generator, the health
+//! check and k6 reach its `127.0.0.1:8000` from inside its network namespace.
+//!
 //! Each finished repetition is flushed at once (parts + manifest), so a late failure
 //! loses nothing; at the end the parts are merged into `samples.parquet` and
 //! `resources.parquet`. A failed repetition (container died, health timeout, load
