@@ -58,6 +58,11 @@ bench-getall-workers *args: setup images
     cargo build --release -p runner
     {{venv}}/bin/python runner/bench/getall_workers.py {{args}}
 
+# The load path (issue 11): one FastAPI+sqlite3 container's GET /hello through its published port (docker-proxy) and from inside its network namespace, R interleaved rounds: req/s, latency, CPU µs/request of server, generator, docker-proxy.
+bench-path seconds="10" connections="50" rounds="3": setup
+    cargo build --release -p runner
+    python3 runner/bench/path.py --seconds {{seconds}} --connections {{connections}} --rounds {{rounds}}
+
 # --- reproduce and publish (issue 6) ---
 
 # The paper end to end: setup, images, run (resumes an unfinished run of the same campaign), analyze, publish to data/published/, viewer. E.g. `just reproduce --quick`, `just reproduce --loadgen k6`, `--fresh`.

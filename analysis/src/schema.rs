@@ -173,6 +173,16 @@ pub struct HostInfo {
     pub docker_version: String,
 }
 
+/// How the load reached the server containers (issue 11): `used` is `netns` (from
+/// inside the container's network namespace to its 127.0.0.1:8000, no published
+/// port, no `docker-proxy`) or `published-port` (through the port Docker publishes
+/// on the host and its userland proxy); `reason` says why, in one line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadPath {
+    pub used: String,
+    pub reason: String,
+}
+
 /// `manifest.json`: everything needed to interpret a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -203,6 +213,10 @@ pub struct Manifest {
     /// `server.cpuset` and `loadgen_cpus`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isolation: Option<Isolation>,
+    /// The load path of the run; absent (`None`) in runs made before it was
+    /// recorded, which all used the published port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<LoadPath>,
 }
 
 /// Which CPUs the server container and the load generator could run on.

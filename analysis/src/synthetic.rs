@@ -215,6 +215,7 @@ pub fn synthetic_run(
         repetitions: reps,
         rounds: Vec::new(),
         isolation: None,
+        path: None,
     };
     (manifest, cols, resources)
 }

@@ -40,6 +40,17 @@ pub fn engine_address() -> String {
     })
 }
 
+/// Whether the engine runs on this machine, as far as the client can tell:
+/// `DOCKER_HOST` unset, empty, or a `unix://` socket. A `tcp://`, `ssh://` or
+/// `npipe://` engine is another machine or a VM (Docker Desktop) whose
+/// container processes this host cannot see.
+pub fn engine_is_local() -> bool {
+    match std::env::var("DOCKER_HOST") {
+        Err(_) => !cfg!(windows),
+        Ok(h) => (h.is_empty() && !cfg!(windows)) || h.starts_with("unix://"),
+    }
+}
+
 /// Connect to the engine (honouring `DOCKER_HOST`) and negotiate the API version.
 pub async fn connect() -> Result<Docker> {
     let fix = "start the Docker engine (`just setup` starts dockerd) or point DOCKER_HOST at one";
@@ -107,6 +118,9 @@ pub struct ServerSpec {
     pub cpuset: Option<String>,
     /// Host address the container's port 8000 is published on (`127.0.0.1` by default).
     pub publish_ip: String,
+    /// Publish port 8000 at all. `false` for the netns path: the generator connects
+    /// inside the container's network namespace, and no `docker-proxy` is started.
+    pub publish: bool,
 }
 
 /// A running server container. Call [`ServerContainer::remove`]; if it is dropped
@@ -115,8 +129,11 @@ pub struct ServerContainer {
     docker: Docker,
     pub id: String,
     pub image_id: String,
-    /// The host port Docker chose for the container's port 8000.
-    pub host_port: u16,
+    /// The host port Docker chose for the container's port 8000 (`None` when not published).
+    pub host_port: Option<u16>,
+    /// The host PID of the container's init process (`State.Pid`): its
+    /// `/proc/<pid>/ns/net` is the container's network namespace.
+    pub pid: u32,
     /// When the start call returned: time zero of the resource readings.
     pub started: Instant,
     removed: bool,
@@ -178,14 +195,15 @@ impl ServerContainer {
         // A container of the same name is a leftover of an interrupted attempt.
         force_remove(docker, &name).await;
         let created = docker
-            .create_container(Some(opts), container_body(&image, spec, true))
+            .create_container(Some(opts), container_body(&image, spec, spec.publish))
             .await
             .with_context(|| format!("creating a container from {image}"))?;
         let mut this = ServerContainer {
             docker: docker.clone(),
             id: created.id,
             image_id: String::new(),
-            host_port: 0,
+            host_port: None,
+            pid: 0,
             started: Instant::now(),
             removed: false,
         };
@@ -199,6 +217,22 @@ impl ServerContainer {
             .await
             .with_context(|| format!("inspecting the {} container", spec.stack))?;
         this.image_id = info.image.unwrap_or_default();
+        this.pid = info
+            .state
+            .as_ref()
+            .and_then(|st| st.pid)
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(0);
+        if !spec.publish {
+            if this.pid == 0 {
+                bail!(
+                    "the {} container has no process (did it exit at once? see `docker logs {}`)",
+                    spec.stack,
+                    name
+                );
+            }
+            return Ok(this);
+        }
         let port = info
             .network_settings
             .and_then(|n| n.ports)
@@ -207,7 +241,7 @@ impl ServerContainer {
             .and_then(|b| b.into_iter().find_map(|b| b.host_port))
             .and_then(|p| p.parse::<u16>().ok());
         match port {
-            Some(p) => this.host_port = p,
+            Some(p) => this.host_port = Some(p),
             None => bail!(
                 "the {} container did not get a published port for {SERVER_PORT}/tcp (did it exit at once? see `docker logs {}`)",
                 spec.stack,
@@ -294,6 +328,36 @@ async fn force_remove(docker: &Docker, id: &str) {
     let _ = docker.remove_container(id, Some(opts)).await;
 }
 
+/// The host PID of a running container's init process (by name or id), for
+/// `pywebbench load --netns-of`.
+pub async fn container_pid(docker: &Docker, container: &str) -> Result<u32> {
+    let info = match docker.inspect_container(container, None).await {
+        Ok(i) => i,
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => bail!(
+            "no container {container:?} on the engine at {}; name a running container (`docker ps`)",
+            engine_address()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("inspecting container {container}")),
+    };
+    match info.state.and_then(|s| s.pid) {
+        Some(pid) if pid > 0 => Ok(u32::try_from(pid)?),
+        _ => bail!("container {container:?} is not running (no process); start it first"),
+    }
+}
+
+/// The engine's operating system as `docker info` names it (e.g. `Debian GNU/Linux 12
+/// (bookworm)`, `Docker Desktop`), empty when the engine does not say.
+pub async fn engine_os(docker: &Docker) -> String {
+    docker
+        .info()
+        .await
+        .ok()
+        .and_then(|i| i.operating_system)
+        .unwrap_or_default()
+}
+
 /// Read one regular file from a container (created or running) through the archive API.
 pub async fn read_file(docker: &Docker, container: &str, path: &str) -> Result<Vec<u8>> {
     let opts = DownloadFromContainerOptionsBuilder::default()
@@ -349,6 +413,7 @@ pub async fn image_packages(
         pids_limit: 16,
         cpuset: None,
         publish_ip: "127.0.0.1".into(),
+        publish: false,
     };
     let image = image_of(stack);
     let created = docker

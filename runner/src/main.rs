@@ -5,6 +5,7 @@ mod commands;
 mod docker;
 mod load;
 mod manifest;
+mod netns;
 mod progress;
 mod record;
 

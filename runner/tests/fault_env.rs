@@ -202,7 +202,11 @@ fn fault_publish_address_the_host_lacks_fails_without_leaving_a_container() {
     // the bind that can fail is the address: 192.0.2.1 (TEST-NET-1) is on no interface.
     let dir = tempfile::tempdir().expect("tempdir");
     let run = dir.path().join("badip-run");
-    let out = run_quick(&run, &[], &["--publish-ip", "192.0.2.1"]);
+    let out = run_quick(
+        &run,
+        &[],
+        &["--path", "published-port", "--publish-ip", "192.0.2.1"],
+    );
     let text = output_text(&out);
     assert_ne!(out.status.code(), Some(0), "{text}");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -14,7 +14,19 @@ use common::*;
 fn fault_security_running_container_is_confined() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = dir.path().join("sec-run");
-    let mut p = Watched::spawn(&["run", "--quick", "--stacks", "fastapi-sqlite3"], &run);
+    // The published-port path: the one with a port to confine (the netns path
+    // publishes none, checked by path_remote.rs).
+    let mut p = Watched::spawn(
+        &[
+            "run",
+            "--quick",
+            "--stacks",
+            "fastapi-sqlite3",
+            "--path",
+            "published-port",
+        ],
+        &run,
+    );
     p.wait_for("fastapi-sqlite3 r1/1 echo (", Duration::from_secs(120));
     let ids = containers_with_label("pywebbench.run=sec-run");
     assert_eq!(ids.len(), 1, "{ids:?}");

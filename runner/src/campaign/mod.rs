@@ -242,6 +242,22 @@ pub struct Server {
     pub cpuset: Option<String>,
 }
 
+/// `[loadgen] path`: how the generator reaches the server (issue 11).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathChoice {
+    /// `netns` when it can be used (Linux, a local engine, setns allowed), else
+    /// `published-port`.
+    #[default]
+    Auto,
+    /// From inside the container's network namespace to its 127.0.0.1:8000: no
+    /// port published, no `docker-proxy`.
+    Netns,
+    /// Through the port Docker publishes on the host (and its `docker-proxy`):
+    /// the only path to a remote engine or Docker Desktop, and the paper's.
+    PublishedPort,
+}
+
 /// The validated campaign.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Campaign {
@@ -262,6 +278,9 @@ pub struct Campaign {
     /// to, as a list (`"1"`, `"2-3"`); `None` = no pinning (the paper). Linux only.
     #[serde(default)]
     pub loadgen_cpus: Option<String>,
+    /// `[loadgen] path`; `pywebbench run --path` overrides it.
+    #[serde(default)]
+    pub loadgen_path: PathChoice,
     pub warmup: Vec<Scenario>,
     pub scenarios: Vec<Scenario>,
 }
@@ -293,6 +312,7 @@ struct RawCampaign {
 #[serde(deny_unknown_fields)]
 struct RawLoadgen {
     cpus: Option<Spanned<String>>,
+    path: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -727,6 +747,20 @@ impl Campaign {
             &raw.loadgen.as_ref().and_then(|l| l.cpus.clone()),
             "loadgen.cpus",
         )?;
+        let loadgen_path = match raw.loadgen.as_ref().and_then(|l| l.path.as_ref()) {
+            None => PathChoice::Auto,
+            Some(p) => match p.get_ref().as_str() {
+                "auto" => PathChoice::Auto,
+                "netns" => PathChoice::Netns,
+                "published-port" => PathChoice::PublishedPort,
+                other => {
+                    return Err(ctx.err(
+                        &p.span(),
+                        format!("loadgen.path {other:?} is unknown; use \"auto\", \"netns\" or \"published-port\""),
+                    ));
+                }
+            },
+        };
         let mut warmup = Vec::new();
         for w in &raw.warmup {
             let s = scenario(&ctx, w, records)?;
@@ -789,6 +823,7 @@ impl Campaign {
                 cpuset,
             },
             loadgen_cpus,
+            loadgen_path,
             warmup,
             scenarios,
         })

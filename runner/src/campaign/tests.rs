@@ -246,6 +246,47 @@ fn cpu_pinning_is_a_campaign_setting() {
 }
 
 #[test]
+fn the_load_path_is_a_campaign_setting() {
+    let c = Campaign::parse("c.toml", QUICK).expect("valid");
+    assert_eq!(c.loadgen_path, PathChoice::Auto);
+    for (text, want) in [
+        ("netns", PathChoice::Netns),
+        ("published-port", PathChoice::PublishedPort),
+        ("auto", PathChoice::Auto),
+    ] {
+        let (edited_text, _) = edited(
+            "pids_limit = 512",
+            &format!("pids_limit = 512\n\n[loadgen]\npath = \"{text}\""),
+        );
+        let c = Campaign::parse("c.toml", &edited_text).expect("valid");
+        assert_eq!(c.loadgen_path, want);
+        assert_eq!(c.to_json()["loadgen_path"], text);
+        assert_eq!(
+            Campaign::from_json(&c.to_json()).unwrap().loadgen_path,
+            want
+        );
+    }
+    let (text, _) = edited(
+        "pids_limit = 512",
+        "pids_limit = 512\n\n[loadgen]\npath = \"bridge\"",
+    );
+    let line = text.lines().position(|l| l.starts_with("path = ")).unwrap() + 1;
+    assert_eq!(
+        error_of(&text),
+        format!(
+            "c.toml:{line}: loadgen.path \"bridge\" is unknown; use \"auto\", \"netns\" or \"published-port\""
+        )
+    );
+    // A manifest written before the key existed reads back as auto.
+    let mut old = c.to_json();
+    old.as_object_mut().unwrap().remove("loadgen_path");
+    assert_eq!(
+        Campaign::from_json(&old).unwrap().loadgen_path,
+        PathChoice::Auto
+    );
+}
+
+#[test]
 fn shared_iterations_follow_k6s_rules() {
     assert_error(
         "vus = 10\niterations = 100\n",

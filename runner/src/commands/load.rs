@@ -75,6 +75,36 @@ pub struct LoadArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Send the load from inside this container's network namespace (name or id,
+    /// on the engine DOCKER_HOST names): the URL's host is then an address inside
+    /// it, e.g. http://127.0.0.1:8000/hello; no published port, no docker-proxy.
+    /// Linux, local engine, root (setns).
+    #[arg(long, conflicts_with = "netns_pid")]
+    pub netns_of: Option<String>,
+    /// As --netns-of, for the network namespace of this process (/proc/PID/ns/net).
+    #[arg(long)]
+    pub netns_pid: Option<u32>,
+}
+
+/// The process whose network namespace the load is sent from, if any.
+fn netns_pid(args: &LoadArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Option<u32>> {
+    if let Some(pid) = args.netns_pid {
+        return Ok(Some(pid));
+    }
+    let Some(container) = &args.netns_of else {
+        return Ok(None);
+    };
+    if !crate::docker::engine_is_local() {
+        bail!(
+            "--netns-of {container}: the engine at {} is not on this machine, so its containers' namespaces are not either; load its published port instead",
+            crate::docker::engine_address()
+        );
+    }
+    rt.block_on(async {
+        let docker = crate::docker::connect().await?;
+        crate::docker::container_pid(&docker, container).await
+    })
+    .map(Some)
 }
 
 fn parse_target(url: &str) -> anyhow::Result<(Target, String)> {
@@ -147,12 +177,15 @@ fn record_json(r: &RequestRecord) -> serde_json::Value {
 }
 
 pub fn run(args: LoadArgs) -> anyhow::Result<()> {
-    let (target, path) = parse_target(&args.url)?;
+    let (mut target, path) = parse_target(&args.url)?;
     let plan = plan(&args, path)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;
+    if let Some(pid) = netns_pid(&args, &rt)? {
+        target.netns = Some(Arc::new(crate::netns::NetNs::open(pid)?));
+    }
     let mut records_out = match &args.records {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::File::create(p)

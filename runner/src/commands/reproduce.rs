@@ -765,6 +765,7 @@ mod tests {
             repetitions: Vec::new(),
             rounds: Vec::new(),
             isolation: None,
+            path: None,
         };
         std::fs::write(
             dir.join(MANIFEST_FILE),

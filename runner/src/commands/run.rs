@@ -6,6 +6,11 @@
 //! launching) → warm-up → idle → the scenarios with a pause between them → stop and
 //! remove the container. Docker stats are read throughout, tagged with the phase.
 //!
+//! The load path (`--path`, the campaign's `[loadgen] path`, see [`crate::netns`]) is
+//! decided once per run, before the run folder exists, and recorded in the manifest:
+//! on the netns path the container publishes no port and the generator, the health
+//! check and k6 reach its `127.0.0.1:8000` from inside its network namespace.
+//!
 //! Each finished repetition is flushed at once (parts + manifest), so a late failure
 //! loses nothing; at the end the parts are merged into `samples.parquet` and
 //! `resources.parquet`. A failed repetition (container died, health timeout, load
@@ -19,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use analysis::SampleColumns;
 use analysis::schema::{
-    Manifest, RepetitionStatus, RepetitionSummary, ResourceRecord, SCHEMA_VERSION, ScenarioSummary,
+    LoadPath, Manifest, RepetitionStatus, RepetitionSummary, ResourceRecord, SCHEMA_VERSION,
+    ScenarioSummary,
 };
 use anyhow::{Context, Result, anyhow, bail};
 use bollard::Docker;
@@ -28,11 +34,12 @@ use http_body_util::Empty;
 use hyper_util::rt::TokioIo;
 use tokio::sync::{mpsc, watch};
 
-use crate::campaign::{self, Campaign, Scenario, requests, schedule};
+use crate::campaign::{self, Campaign, PathChoice, Scenario, requests, schedule};
 use crate::commands::load::Loadgen;
 use crate::docker::{self, ServerContainer, ServerSpec};
 use crate::load::{self, Target};
 use crate::manifest::{git_commit, host_info, hostname, now_compact, now_rfc3339};
+use crate::netns::{self, NetNs, PathFacts, PathUsed};
 use crate::progress::Progress;
 use crate::record::{RunDir, spawn_collector};
 
@@ -82,14 +89,21 @@ pub struct RunArgs {
     /// on; `--resume` later runs the repetitions that are left.
     #[arg(long)]
     pub fail_fast: bool,
-    /// Host address Docker publishes the server's port on. Use the engine host's
-    /// address (or 0.0.0.0) when DOCKER_HOST points at another machine.
+    /// Host address Docker publishes the server's port on (published-port path only).
+    /// Use the engine host's address (or 0.0.0.0) when DOCKER_HOST points at another machine.
     #[arg(long, env = "PYWEBBENCH_PUBLISH_IP", default_value = "127.0.0.1")]
     pub publish_ip: String,
-    /// Address the generator sends load to [default: the publish address, or
-    /// 127.0.0.1 when that is 0.0.0.0]. With a remote DOCKER_HOST, that host's name.
+    /// Address the generator sends load to on the published-port path [default: the
+    /// publish address, or 127.0.0.1 when that is 0.0.0.0]. With a remote DOCKER_HOST,
+    /// that host's name.
     #[arg(long, env = "PYWEBBENCH_TARGET_HOST")]
     pub target_host: Option<String>,
+    /// How the load reaches the server (overrides the campaign's `[loadgen] path`):
+    /// from inside the container's network namespace (netns: no published port, no
+    /// docker-proxy), through the published port, or auto (netns on Linux with a
+    /// local engine and root, else the published port). --resume keeps the run's path.
+    #[arg(long, value_enum, conflicts_with = "resume")]
+    pub path: Option<PathChoice>,
 }
 
 /// Why a repetition stopped before its end.
@@ -108,6 +122,8 @@ struct Session {
     k6: PathBuf,
     publish_ip: String,
     target_host: String,
+    /// netns or published-port (decided once per run, recorded in the manifest).
+    path: PathUsed,
     progress: Progress,
     /// Turns true on Ctrl-C / SIGTERM.
     stop: watch::Receiver<bool>,
@@ -262,7 +278,7 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
 
     let (mut dir, campaign, loadgen) = match &args.resume {
         Some(path) => {
-            let dir = RunDir::open(path)?;
+            let mut dir = RunDir::open(path)?;
             if dir.is_finished() {
                 println!(
                     "{}: the run is complete already; nothing to resume",
@@ -275,10 +291,18 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
                 "k6" => Loadgen::K6,
                 _ => Loadgen::Native,
             };
+            let path = choose_path(&engine, &args, &campaign, dir.manifest.path.as_ref()).await?;
+            // The run keeps its path, and the reason recorded when it started.
+            dir.manifest.path = match dir.manifest.path.take() {
+                Some(recorded) if recorded.used == path.used => Some(recorded),
+                _ => Some(path),
+            };
             (dir, campaign, loadgen)
         }
         None => {
             let campaign = load_campaign(&args)?;
+            // Decided before the run folder exists: an impossible --path leaves nothing behind.
+            let path = choose_path(&engine, &args, &campaign, None).await?;
             let run_id = match &args.out {
                 Some(p) => p
                     .file_name()
@@ -304,11 +328,16 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
                 repetitions: Vec::new(),
                 rounds: schedule::rounds(&campaign.stacks, campaign.repetitions, campaign.seed),
                 isolation: Some(campaign.isolation()),
+                path: Some(path),
             };
             (RunDir::create(&out, manifest)?, campaign, args.loadgen)
         }
     };
     let run_id = sanitize(&dir.manifest.run_id);
+    let path = match dir.manifest.path.as_ref().map(|p| p.used.as_str()) {
+        Some("netns") => PathUsed::Netns,
+        _ => PathUsed::PublishedPort,
+    };
 
     // Pre-flight: every image is there; their pinned packages go to the manifest.
     for stack in &campaign.stacks {
@@ -355,17 +384,19 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
         k6,
         publish_ip: args.publish_ip.clone(),
         target_host,
+        path,
         progress: progress.clone(),
         stop: stop.clone(),
     };
     progress.line(&format!(
-        "run {} → {} ({} stacks × {} repetitions in interleaved rounds, campaign `{}`, loadgen {})",
+        "run {} → {} ({} stacks × {} repetitions in interleaved rounds, campaign `{}`, loadgen {}, path {})",
         dir.manifest.run_id,
         dir.path.display(),
         campaign.stacks.len(),
         campaign.repetitions,
         campaign.name,
-        loadgen_name(loadgen)
+        loadgen_name(loadgen),
+        path.as_str()
     ));
     let started = Instant::now();
     let mut interrupted = false;
@@ -479,6 +510,47 @@ fn order(manifest: &Manifest, campaign: &Campaign) -> Vec<(String, u32)> {
         .collect()
 }
 
+/// The run's load path: on `--resume` the one its manifest records (a run made
+/// before paths were recorded used the published port); else `--path`, or the
+/// campaign's `[loadgen] path`.
+async fn choose_path(
+    engine: &Docker,
+    args: &RunArgs,
+    campaign: &Campaign,
+    recorded: Option<&LoadPath>,
+) -> Result<LoadPath> {
+    let (choice, chosen_by) = match (&args.resume, recorded, args.path) {
+        (Some(_), Some(p), _) => match p.used.as_str() {
+            "netns" => (PathChoice::Netns, "the resumed run's manifest".to_string()),
+            _ => (
+                PathChoice::PublishedPort,
+                "the resumed run's manifest".to_string(),
+            ),
+        },
+        (Some(_), None, _) => (
+            PathChoice::PublishedPort,
+            "the resumed run (made before the path was recorded)".to_string(),
+        ),
+        (None, _, Some(c)) => (c, "--path".to_string()),
+        (None, _, None) => (
+            campaign.loadgen_path,
+            "the campaign's [loadgen] path".to_string(),
+        ),
+    };
+    let facts = PathFacts {
+        choice,
+        chosen_by,
+        engine_address: docker::engine_address(),
+        engine_local: docker::engine_is_local(),
+        engine_os: docker::engine_os(engine).await,
+    };
+    let (used, reason) = netns::decide(&facts).map_err(|e| anyhow!(e))?;
+    Ok(LoadPath {
+        used: used.as_str().into(),
+        reason,
+    })
+}
+
 /// Per stack: samples and the req/s of each scenario (mean over the repetitions that ran it).
 fn print_summary(dir: &RunDir, samples: usize, resources: usize, took: Duration) {
     let m = &dir.manifest;
@@ -554,8 +626,19 @@ async fn pause(d: Duration, stop: &mut watch::Receiver<bool>) -> Result<(), Halt
 }
 
 /// One `GET /hello` on a fresh connection: its status, or why there was none.
+/// The connection is made as the generator's are ([`load::conn::tcp_connect`]),
+/// so it takes the same path.
 async fn hello_status(target: &Target) -> Result<u16, String> {
-    let stream = tokio::net::TcpStream::connect((target.host.as_str(), target.port))
+    let addr = tokio::net::lookup_host((target.host.as_str(), target.port))
+        .await
+        .map_err(|e| format!("resolve {}: {e}", target.host))?
+        .next()
+        .ok_or_else(|| format!("resolve {}: no address", target.host))?;
+    let endpoint = load::conn::Endpoint {
+        addr,
+        netns: target.netns.clone(),
+    };
+    let stream = load::conn::tcp_connect(&endpoint)
         .await
         .map_err(|e| format!("connect: {e}"))?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -627,6 +710,7 @@ impl Session {
             pids_limit: self.campaign.server.pids_limit,
             cpuset: self.campaign.server.cpuset.clone(),
             publish_ip: self.publish_ip.clone(),
+            publish: self.path == PathUsed::PublishedPort,
         };
         let header = format!("{stack} r{rep}/{}", self.campaign.repetitions);
         self.progress
@@ -671,20 +755,44 @@ impl Session {
             let _ = rep_stop_tx.send(true);
         });
 
-        let target = Target::new(self.target_host.clone(), container.host_port);
-        let outcome = self
-            .phases(
-                stack,
-                rep,
-                &header,
-                &container,
-                &target,
-                &phase_tx,
-                rep_stop,
-                &mut samples,
-                &mut summary,
-            )
-            .await;
+        let target = match (self.path, container.host_port) {
+            (PathUsed::PublishedPort, Some(port)) => {
+                Ok(Target::new(self.target_host.clone(), port))
+            }
+            (PathUsed::PublishedPort, None) => {
+                Err(Halt::Failed("the container has no published port".into()))
+            }
+            (PathUsed::Netns, _) => match NetNs::open(container.pid) {
+                Ok(ns) => Ok(Target::inside(Arc::new(ns), docker::SERVER_PORT)),
+                // A container that exited at once has no namespace left: say that
+                // it exited (with its code and log), not that /proc lacks it.
+                Err(e) => {
+                    let mut exited = rep_stop.clone();
+                    let wait = exited.wait_for(|&s| s);
+                    match tokio::time::timeout(Duration::from_secs(2), wait).await {
+                        Ok(Ok(_)) => Err(Halt::Stopped),
+                        _ => Err(Halt::Failed(e.to_string())),
+                    }
+                }
+            },
+        };
+        let outcome = match target {
+            Err(halt) => Err(halt),
+            Ok(target) => {
+                self.phases(
+                    stack,
+                    rep,
+                    &header,
+                    &container,
+                    &target,
+                    &phase_tx,
+                    rep_stop,
+                    &mut samples,
+                    &mut summary,
+                )
+                .await
+            }
+        };
         watcher.abort();
         let _ = stats_stop_tx.send(true);
         let resources = stats.await.unwrap_or_default();

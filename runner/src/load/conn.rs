@@ -4,7 +4,8 @@
 //! and the response's first read byte.
 //!
 //! Following oha (hatoo/oha `src/client.rs`): the connection is opened with
-//! `TcpStream::connect` + `set_nodelay(true)` + hyper's handshake, its set-up time
+//! [`tcp_connect`] (a `TcpStream` connected from the host's or, for the netns
+//! path, from the container's network namespace) + `set_nodelay(true)` + hyper's handshake, its set-up time
 //! is kept apart from the request's duration, the timeout covers the whole request,
 //! and a connection that failed is dropped and reopened on the next request.
 //! Unlike oha, the connection future is not spawned as a task: the VU polls it
@@ -30,6 +31,7 @@ use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
 use super::{ErrorKind, RequestSpec};
+use crate::netns::NetNs;
 
 const NONE: i64 = i64::MIN;
 
@@ -243,9 +245,34 @@ impl Exchange {
 /// by the server first (a back-to-back VU never waits that long).
 const IDLE_CHECK: Duration = Duration::from_millis(1);
 
+/// Where a connection goes: an address, reached from the host's network
+/// namespace or, with `netns`, from inside that namespace.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub addr: SocketAddr,
+    pub netns: Option<Arc<NetNs>>,
+}
+
+/// Open a TCP connection to `endpoint` (`TCP_NODELAY` set): the one place the
+/// generator and the health check make their sockets. With a namespace, the
+/// socket is created inside it ([`NetNs::tcp_socket`]) and then connected.
+pub async fn tcp_connect(endpoint: &Endpoint) -> io::Result<TcpStream> {
+    let stream = match &endpoint.netns {
+        None => TcpStream::connect(endpoint.addr).await?,
+        Some(ns) => {
+            let socket = ns.tcp_socket(endpoint.addr.is_ipv6())?;
+            tokio::net::TcpSocket::from_std_stream(socket)
+                .connect(endpoint.addr)
+                .await?
+        }
+    };
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
 /// One VU's client: at most one open connection.
 pub struct Client {
-    addr: SocketAddr,
+    addr: Endpoint,
     host: HeaderValue,
     t0: Instant,
     http: Option<Http1>,
@@ -259,7 +286,7 @@ pub struct Client {
 
 impl Client {
     /// Must be called inside a tokio runtime (the VU's).
-    pub fn new(addr: SocketAddr, host: HeaderValue, t0: Instant) -> Self {
+    pub fn new(addr: Endpoint, host: HeaderValue, t0: Instant) -> Self {
         Client {
             addr,
             host,
@@ -305,7 +332,7 @@ impl Client {
         };
         if !reusable {
             self.http = None;
-            match race(self.timer.as_mut(), deadline, connect(self.addr, self.t0)).await {
+            match race(self.timer.as_mut(), deadline, connect(&self.addr, self.t0)).await {
                 Some(Ok(http)) => {
                     self.http = Some(http);
                     send_start = Instant::now();
@@ -379,9 +406,8 @@ impl Client {
     }
 }
 
-async fn connect(addr: SocketAddr, t0: Instant) -> io::Result<Http1> {
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
+async fn connect(addr: &Endpoint, t0: Instant) -> io::Result<Http1> {
+    let stream = tcp_connect(addr).await?;
     let meter = Arc::new(Meter::new(t0));
     let io = TokioIo::new(Metered {
         stream,

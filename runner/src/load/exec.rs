@@ -1,6 +1,5 @@
 //! The executors on worker threads (see the module doc of [`super`]).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -10,7 +9,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::conn::{Client, Exchange, Prepared, deadline};
+use super::conn::{Client, Endpoint, Exchange, Prepared, deadline};
 use super::{
     BATCH, ErrorKind, Executor, FLUSH_EVERY, GRACEFUL_STOP, LoadError, LoadOptions, RequestRecord,
     RequestSource, ScenarioOutcome, ScenarioPlan, Target,
@@ -18,7 +17,7 @@ use super::{
 
 /// What every VU of a scenario shares.
 struct Shared {
-    addr: SocketAddr,
+    addr: Endpoint,
     host: HeaderValue,
     t0: Instant,
     timeout: Duration,
@@ -138,7 +137,7 @@ async fn closed_vu(
     end: Instant,
     iterations: Option<u64>,
 ) -> Result<Tally, LoadError> {
-    let mut client = Client::new(shared.addr, shared.host.clone(), shared.t0);
+    let mut client = Client::new(shared.addr.clone(), shared.host.clone(), shared.t0);
     let mut now = Instant::now();
     let mut out = Batcher::new(tx, now);
     let hard_stop = end + GRACEFUL_STOP;
@@ -165,7 +164,7 @@ async fn open_vu(
     idle: mpsc::UnboundedSender<u32>,
     hard_stop: Instant,
 ) -> Result<Tally, LoadError> {
-    let mut client = Client::new(shared.addr, shared.host.clone(), shared.t0);
+    let mut client = Client::new(shared.addr.clone(), shared.host.clone(), shared.t0);
     let mut out = Batcher::new(tx, Instant::now());
     while let Some((iteration, scheduled_ns)) = jobs.recv().await {
         let start = Instant::now();
@@ -271,7 +270,7 @@ async fn join_all(tasks: Vec<JoinHandle<Result<Tally, LoadError>>>) -> Result<Ta
 }
 
 pub(super) async fn run(
-    addr: SocketAddr,
+    addr: Endpoint,
     target: &Target,
     plan: &ScenarioPlan,
     tx: mpsc::Sender<Vec<RequestRecord>>,

@@ -193,6 +193,20 @@ export default function () {{
     ))
 }
 
+/// The k6 process: `k6`, or for a target inside a network namespace
+/// `nsenter --net=/proc/<pid>/ns/net -- k6` (only the network namespace changes:
+/// the script and the output file stay on the host's filesystem).
+fn k6_command(k6: &Path, target: &Target) -> tokio::process::Command {
+    match &target.netns {
+        None => tokio::process::Command::new(k6),
+        Some(ns) => {
+            let mut cmd = tokio::process::Command::new("nsenter");
+            cmd.args(ns.nsenter_args()).arg(k6);
+            cmd
+        }
+    }
+}
+
 /// Run `plan` with the k6 binary at `k6`, send its requests as records to `tx`.
 pub async fn run_scenario_k6(
     k6: &Path,
@@ -213,7 +227,7 @@ pub async fn run_scenario_k6(
     let script_path = dir.path().join("scenario.js");
     let out_path = dir.path().join("points.json");
     std::fs::write(&script_path, text).map_err(io("script write"))?;
-    let mut child = tokio::process::Command::new(k6)
+    let mut child = k6_command(k6, target)
         .arg("run")
         .arg("--quiet")
         .arg("--no-summary")
@@ -231,7 +245,13 @@ pub async fn run_scenario_k6(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(io(&format!("start ({})", k6.display())))?;
+        .map_err(io(&match &target.netns {
+            None => format!("start ({})", k6.display()),
+            Some(_) => format!(
+                "start (nsenter from util-linux, then {}; install util-linux or use --path published-port)",
+                k6.display()
+            ),
+        }))?;
     let mut stderr = child.stderr.take();
     let stderr_text = tokio::spawn(async move {
         let mut buf = String::new();

@@ -77,6 +77,8 @@ use bytes::Bytes;
 use hyper::Method;
 use tokio::sync::{mpsc, watch};
 
+use crate::netns::NetNs;
+
 /// Records per channel message (a VU flushes when its batch is this full).
 pub const BATCH: usize = 256;
 /// A busy VU flushes its batch at least this often, so progress displays stay live.
@@ -84,18 +86,44 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// k6's default `gracefulStop`.
 pub const GRACEFUL_STOP: Duration = Duration::from_secs(30);
 
-/// Where the load goes: plain HTTP/1.1.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where the load goes: plain HTTP/1.1, and by which path.
+///
+/// With `netns` set, `host:port` is an address inside that network namespace
+/// (the container's `127.0.0.1:8000`): every socket of the generator and of the
+/// health check is created there ([`conn::tcp_connect`]), and k6 runs under
+/// `nsenter` ([`k6`]); no published port and no `docker-proxy` are involved.
+/// Without it, `host:port` is reached from the host's namespace (a published port).
+#[derive(Clone, Debug)]
 pub struct Target {
     pub host: String,
     pub port: u16,
+    pub netns: Option<Arc<NetNs>>,
+}
+
+impl PartialEq for Target {
+    fn eq(&self, other: &Self) -> bool {
+        self.host == other.host
+            && self.port == other.port
+            && self.netns.as_ref().map(|n| n.pid()) == other.netns.as_ref().map(|n| n.pid())
+    }
 }
 
 impl Target {
+    /// `host:port` from the host's network namespace.
     pub fn new(host: impl Into<String>, port: u16) -> Self {
         Target {
             host: host.into(),
             port,
+            netns: None,
+        }
+    }
+
+    /// `127.0.0.1:port` inside `netns` (a container's namespace).
+    pub fn inside(netns: Arc<NetNs>, port: u16) -> Self {
+        Target {
+            host: crate::netns::INSIDE_HOST.into(),
+            port,
+            netns: Some(netns),
         }
     }
 
@@ -124,7 +152,11 @@ impl Target {
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.base_url())
+        f.write_str(&self.base_url())?;
+        if let Some(ns) = &self.netns {
+            write!(f, " in the network namespace of process {}", ns.pid())?;
+        }
+        Ok(())
     }
 }
 
@@ -403,7 +435,11 @@ pub async fn run_scenario_with(
         return Err(LoadError::Plan("the request timeout must be > 0".into()));
     }
     let addr = target.resolve().await?;
-    exec::run(addr, target, plan, tx, stop, options).await
+    let endpoint = conn::Endpoint {
+        addr,
+        netns: target.netns.clone(),
+    };
+    exec::run(endpoint, target, plan, tx, stop, options).await
 }
 
 pub use k6::run_scenario_k6;
