@@ -7,8 +7,8 @@ worker that accepted them for the whole scenario. When they split 5/5 both
 worker processes serve; when one worker takes (nearly) all of them, one process
 — one GIL — serves the whole scenario and the mean latency roughly doubles.
 
-For each stack: one container (published port on 127.0.0.1, as the paper's
-path; the split happens behind the proxy just the same), warmed up, then LOADS
+For each stack: one container, loaded from inside its network namespace
+(`pywebbench load --netns-of`, the runner's default path), warmed up, then LOADS
 times the paper's get_all (10 VUs share 100 GET /items/, fresh connections each
 time), while `ss` inside the container's network namespace (nsenter, from the
 host; it reads only the socket table) counts the established connections on
@@ -70,7 +70,8 @@ def one_stack(stack: str, loads: int) -> list[dict]:
                 if time.monotonic() > deadline:
                     sys.exit(f"bench-getall-workers: {stack} did not answer /hello within 60 s")
                 time.sleep(0.2)
-        subprocess.run([str(BIN), "load", f"{base}/items/", "--vus", "10", "--iterations", "20"], capture_output=True, check=True)
+        inside = ["--netns-of", name]
+        subprocess.run([str(BIN), "load", "http://127.0.0.1:8000/items/", *inside, "--vus", "10", "--iterations", "20"], capture_output=True, check=True)
         rows = []
         for i in range(loads):
             time.sleep(1)  # the previous load's connections close
@@ -88,7 +89,7 @@ def one_stack(stack: str, loads: int) -> list[dict]:
             t = threading.Thread(target=poll)
             t.start()
             r = subprocess.run(
-                [str(BIN), "load", f"{base}/items/", "--vus", "10", "--iterations", "100", "--json"],
+                [str(BIN), "load", "http://127.0.0.1:8000/items/", *inside, "--vus", "10", "--iterations", "100", "--json"],
                 capture_output=True,
                 text=True,
             )
