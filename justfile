@@ -43,7 +43,7 @@ run *args: setup images
 clean *args:
     cargo run --release -p runner -- clean {{args}}
 
-# The native load generator vs wrk, hey and k6 against nginx on core 0, each on core 1 (best of ROUNDS interleaved): req/s, CPU µs/request, p50/p99.
+# The native load generator vs wrk, hey and k6 (plain; summary only as the paper ran it; as `run --loadgen k6` runs it) against nginx on core 0, each on core 1 (best of ROUNDS interleaved): req/s, CPU µs/request, p50/p99.
 bench-loadgen seconds="10" connections="50" rounds="3": setup
     cargo build --release -p runner
     python3 runner/bench/loadgen.py --seconds {{seconds}} --connections {{connections}} --rounds {{rounds}}

@@ -1,7 +1,9 @@
 //! `pywebbench load URL`: one ad-hoc scenario, like oha or hey — the native
-//! generator (or k6 with `--loadgen k6`) and a summary: req/s, latency
-//! percentiles (hdrhistogram), error counts. `just bench-loadgen` measures the
-//! generator through this command, in its own process.
+//! generator (or k6 with `--loadgen k6`, per-request records as the campaign runs
+//! it; or `--loadgen k6-summary`, k6's end-of-test summary only, as the paper's
+//! users ran it) and a summary: req/s, latency percentiles of the successful
+//! requests (hdrhistogram), failures by kind. `just bench-loadgen` measures the
+//! generators through this command, in their own process.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,18 +15,45 @@ use bytes::Bytes;
 use hyper::{Method, Uri};
 use tokio::sync::{mpsc, watch};
 
-use crate::load::summary::SummaryBuilder;
+use crate::load::summary::{LoadSummary, SummaryBuilder};
 use crate::load::{
     ConstantRequest, Executor, LoadOptions, RequestRecord, RequestSpec, ScenarioPlan, Target, k6,
     parse_duration,
 };
 
+/// The generator of `pywebbench run` and `reproduce`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Loadgen {
     /// pywebbench's own generator (tokio + hyper).
     Native,
-    /// The k6 binary (`--k6`, `$PYWEBBENCH_K6`, `.venv/bin/k6` or `PATH`).
+    /// The k6 binary (`--k6`, `$PYWEBBENCH_K6`, `.venv/bin/k6` or `PATH`), every
+    /// request imported from its `--out json` output.
     K6,
+}
+
+/// The generator of `pywebbench load`: those of `run`, and k6 as the paper ran it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LoadLoadgen {
+    /// pywebbench's own generator (tokio + hyper).
+    Native,
+    /// k6 as `pywebbench run --loadgen k6` runs it: every request imported from
+    /// its `--out json` output.
+    K6,
+    /// k6 with its end-of-test summary only (`--summary-export`, no `--out`), as the
+    /// paper's users ran it: requests, req/s and latency, no per-request records.
+    #[value(name = "k6-summary")]
+    K6Summary,
+}
+
+impl LoadLoadgen {
+    /// The name in summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            LoadLoadgen::Native => "native",
+            LoadLoadgen::K6 => "k6",
+            LoadLoadgen::K6Summary => "k6-summary",
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -65,8 +94,8 @@ pub struct LoadArgs {
     #[arg(long)]
     pub workers: Option<usize>,
     #[arg(long, value_enum, default_value = "native")]
-    pub loadgen: Loadgen,
-    /// The k6 binary for --loadgen k6.
+    pub loadgen: LoadLoadgen,
+    /// The k6 binary for --loadgen k6 / k6-summary.
     #[arg(long, env = "PYWEBBENCH_K6")]
     pub k6: Option<PathBuf>,
     /// Write every request record as a JSON line to this file.
@@ -149,6 +178,15 @@ fn record_json(r: &RequestRecord) -> serde_json::Value {
 pub fn run(args: LoadArgs) -> anyhow::Result<()> {
     let (target, path) = parse_target(&args.url)?;
     let plan = plan(&args, path)?;
+    if args.loadgen == LoadLoadgen::K6Summary && args.records.is_some() {
+        bail!(
+            "--records needs per-request records, which k6's summary does not have: use --loadgen k6 or native"
+        );
+    }
+    let k6_path = || match &args.k6 {
+        Some(p) => p.clone(),
+        None => k6::find_k6(&std::env::current_dir().unwrap_or_default()),
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -185,30 +223,37 @@ pub fn run(args: LoadArgs) -> anyhow::Result<()> {
         };
         let load = async {
             match args.loadgen {
-                Loadgen::Native => match args.workers {
+                LoadLoadgen::Native => match args.workers {
                     Some(workers) => {
                         let options = LoadOptions { workers };
-                        crate::load::run_scenario_with(&target, &plan, tx, stop_rx, options).await
+                        crate::load::run_scenario_with(&target, &plan, tx, stop_rx, options)
+                            .await
+                            .map(|o| (o, None))
                     }
-                    None => crate::load::run_scenario(&target, &plan, tx, stop_rx).await,
+                    None => crate::load::run_scenario(&target, &plan, tx, stop_rx)
+                        .await
+                        .map(|o| (o, None)),
                 },
-                Loadgen::K6 => {
-                    let k6_path = match &args.k6 {
-                        Some(p) => p.clone(),
-                        None => k6::find_k6(&std::env::current_dir().unwrap_or_default()),
-                    };
-                    crate::load::run_scenario_k6(&k6_path, &target, &plan, tx, stop_rx).await
+                LoadLoadgen::K6 => {
+                    crate::load::run_scenario_k6(&k6_path(), &target, &plan, tx, stop_rx)
+                        .await
+                        .map(|o| (o, None))
+                }
+                LoadLoadgen::K6Summary => {
+                    drop(tx); // no records
+                    k6::run_scenario_k6_summary(&k6_path(), &target, &plan, stop_rx)
+                        .await
+                        .map(|(o, s)| (o, Some(s)))
                 }
             }
         };
         let (outcome, summary) = tokio::join!(load, collector);
         anyhow::Ok((outcome?, summary?))
     })?;
-    let loadgen = match args.loadgen {
-        Loadgen::Native => "native",
-        Loadgen::K6 => "k6",
+    let report = match &outcome.1 {
+        Some(k6_summary) => LoadSummary::from_k6_summary(k6_summary, &outcome.0),
+        None => summary.finish(args.loadgen.name(), &outcome.0),
     };
-    let report = summary.finish(loadgen, &outcome);
     if args.json {
         println!(
             "{}",
