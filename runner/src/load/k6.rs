@@ -12,14 +12,18 @@
 //! k6 runs with `--out json=FILE` and as little else as the import needs, since
 //! every metric point costs k6 CPU on the host it shares with the server:
 //! `--no-summary --no-thresholds --no-usage-report`, `discardResponseBodies`,
-//! `systemTags` cut to `status`, `error_code` and `vu` (k6's default set has 14,
-//! among them the `url`/`name` strings), and the iteration index as **metadata**
-//! `it` (`exec.vu.metrics.metadata`), not as a tag: a tag value unique per request
-//! makes k6 intern a new tag set per request. k6 has no option to drop metrics from
-//! `--out json`, so each request still writes ~13 points. [`import`] turns them
-//! into [`RequestRecord`]s:
+//! `systemTags` cut to `status`, `error_code`, `vu` and `iter` (k6's default set
+//! has 14, among them the `url`/`name` strings; `vu` and `iter` go to the points'
+//! metadata). A scenario whose requests vary per iteration reads
+//! `exec.scenario.iterationInTest` to pick its request and passes it on as
+//! **metadata** `it` (`exec.vu.metrics.metadata`), not as a tag: a tag value unique
+//! per request makes k6 intern a new tag set per request. A scenario with one
+//! constant request (hello, echo: the fastest ones) reads nothing per iteration,
+//! since each `exec.scenario` read is a call into Go. k6 has no option to drop
+//! metrics from `--out json`, so each request still writes ~13 points. [`import`]
+//! turns them into [`RequestRecord`]s:
 //!
-//! | record field | k6 metric point (metadata `it` joins the points of one request) |
+//! | record field | k6 metric point (`vu`, `iter` join the points of one request) |
 //! |---|---|
 //! | `latency_ns` | `http_req_duration` |
 //! | `ttfb_ns` | `http_req_waiting` |
@@ -28,10 +32,10 @@
 //! | `start_ns` | end − `http_req_duration` − `http_req_blocked` (blocked includes the connect) |
 //! | `status`, `error` | tags `status`, `error_code` (k6 `lib/netext/httpext/error_codes.go`) |
 //! | `bytes_out` / `bytes_in` | `data_sent` / `data_received` of the iteration (one request each) |
-//! | `iteration` | metadata `it` (= `iterationInTest`) |
+//! | `iteration` | metadata `it` (= `iterationInTest`); for a constant request, the rank of the request's start in the scenario (the order k6 began them in) |
 //! | `vu` | `vu` − 1 (k6 numbers VUs from 1; k6 1.x puts `vu` in the points' metadata) |
 //!
-//! **Time zero** is when k6 started the scenario: iteration 0 adds
+//! **Time zero** is when k6 started the scenario: each VU's first iteration adds
 //! `exec.scenario.startTime` (k6's own clock, whole milliseconds, so time zero is at
 //! most 1 ms early) to the gauge [`START_METRIC`], which the import reads. Only if
 //! k6 was stopped before that point was written is the wall clock just before k6
@@ -196,6 +200,14 @@ pub fn script(target: &Target, plan: &ScenarioPlan, mode: K6Mode) -> Result<Stri
         );
     }
     requests.push(']');
+    // Every `exec.scenario` read costs k6 a call into Go per iteration: a scenario
+    // whose requests are all the same does not read the iteration index.
+    let constant = plan.requests.constant().is_some();
+    let pick = if constant {
+        "  const r = REQUESTS[0];\n"
+    } else {
+        "  const i = exec.scenario.iterationInTest;\n  const r = REQUESTS[i % REQUESTS.length];\n"
+    };
     let (imports, options, per_iteration) = match mode {
         K6Mode::Records => (
             format!(
@@ -203,11 +215,19 @@ pub fn script(target: &Target, plan: &ScenarioPlan, mode: K6Mode) -> Result<Stri
                 js(&START_METRIC)
             ),
             // Only what the import reads: fewer tags, less work per metric point.
-            r#"systemTags: ["status", "error_code", "vu"],"#.to_string(),
-            // The iteration index as metadata (not a tag: unique per request) and,
-            // once, when k6 started the scenario (the import's time zero).
-            "  exec.vu.metrics.metadata.it = String(i);\n  if (i === 0) START.add(exec.scenario.startTime);\n"
-                .to_string(),
+            r#"systemTags: ["status", "error_code", "vu", "iter"],"#.to_string(),
+            // Each VU's first iteration: when k6 started the scenario (the import's
+            // time zero). With varying requests, the iteration index as metadata
+            // `it` (metadata, not a tag: a tag unique per request makes k6 intern a
+            // new tag set per request).
+            format!(
+                "{}  if (__ITER === 0) START.add(exec.scenario.startTime);\n",
+                if constant {
+                    ""
+                } else {
+                    "  exec.vu.metrics.metadata.it = String(i);\n"
+                }
+            ),
         ),
         K6Mode::Summary => (
             String::new(),
@@ -236,9 +256,7 @@ export const options = {{
 }};
 
 export default function () {{
-  const i = exec.scenario.iterationInTest;
-{per_iteration}  const r = REQUESTS[i % REQUESTS.length];
-  const params = {{ timeout: TIMEOUT }};
+{pick}{per_iteration}  const params = {{ timeout: TIMEOUT }};
   if (r[2] !== null) params.headers = JSON_HEADERS;
   http.request(r[0], BASE + r[1], r[2], params);
 }}
@@ -501,7 +519,7 @@ struct Data {
     value: Option<f64>,
     #[serde(default)]
     tags: Tags,
-    /// k6 ≥ 0.41 puts the high-cardinality `vu` here, and the script's `it`.
+    /// k6 ≥ 0.41 puts the high-cardinality `vu` and `iter` here, and the script's `it`.
     #[serde(default)]
     metadata: Tags,
 }
@@ -509,6 +527,7 @@ struct Data {
 #[derive(Deserialize, Default)]
 struct Tags {
     vu: Option<String>,
+    iter: Option<String>,
     it: Option<String>,
     status: Option<String>,
     error_code: Option<String>,
@@ -517,7 +536,7 @@ struct Tags {
 #[derive(Default)]
 struct Partial {
     request: bool,
-    vu: u32,
+    iteration: Option<u64>,
     end_unix_ns: i64,
     duration_ns: i64,
     waiting_ns: i64,
@@ -568,7 +587,7 @@ pub fn import(
     truncated: bool,
     fallback_t0_unix_ns: i64,
 ) -> Result<Imported, LoadError> {
-    let mut partial: HashMap<u64, Partial> = HashMap::new();
+    let mut partial: HashMap<(u32, u64), Partial> = HashMap::new();
     let mut dropped = 0u64;
     let mut scenario_start_ms: Option<f64> = None;
     let mut lines = reader.lines().enumerate().peekable();
@@ -592,7 +611,10 @@ pub fn import(
             continue;
         }
         if parsed.metric == START_METRIC {
-            scenario_start_ms = parsed.data.value;
+            // Every VU reports the same start; keep the earliest all the same.
+            if let Some(v) = parsed.data.value {
+                scenario_start_ms = Some(scenario_start_ms.map_or(v, |s: f64| s.min(v)));
+            }
             continue;
         }
         let field: fn(&mut Partial, f64) = match parsed.metric.as_str() {
@@ -607,23 +629,25 @@ pub fn import(
         };
         let tags = &parsed.data.tags;
         let meta = &parsed.data.metadata;
-        let (Some(vu), Some(it)) = (
+        let (Some(vu), Some(iter)) = (
             meta.vu
                 .as_deref()
                 .or(tags.vu.as_deref())
                 .and_then(|v| v.parse::<u32>().ok()),
-            meta.it
+            meta.iter
                 .as_deref()
-                .or(tags.it.as_deref())
+                .or(tags.iter.as_deref())
                 .and_then(|v| v.parse::<u64>().ok()),
         ) else {
             return Err(bad(format!(
-                "point of {} without `vu` and `it` (the script must keep the system tag vu and set exec.vu.metrics.metadata.it; was it written by pywebbench?)",
+                "point of {} without vu/iter (the script's systemTags must include them; was it written by pywebbench?)",
                 parsed.metric
             )));
         };
-        let p = partial.entry(it).or_default();
-        p.vu = vu;
+        let p = partial.entry((vu, iter)).or_default();
+        if let Some(it) = meta.it.as_deref().or(tags.it.as_deref()) {
+            p.iteration = it.parse().ok();
+        }
         field(p, parsed.data.value.unwrap_or(0.0));
         if parsed.metric.starts_with("http_req") {
             p.request = true;
@@ -644,15 +668,20 @@ pub fn import(
     }
     // k6 reports the start in whole ms (exact in an f64).
     let t0 = scenario_start_ms.map_or(fallback_t0_unix_ns, |ms| (ms.round() as i64) * 1_000_000);
+    let numbered = partial
+        .values()
+        .filter(|p| p.request)
+        .all(|p| p.iteration.is_some());
     let mut records: Vec<RequestRecord> = partial
         .into_iter()
         .filter(|(_, p)| p.request)
-        .map(|(it, p)| {
+        .map(|((vu, iter), p)| {
             let end_ns = p.end_unix_ns - t0;
             let start_ns = end_ns - p.duration_ns - p.blocked_ns;
             RequestRecord {
-                vu: p.vu.saturating_sub(1),
-                iteration: it,
+                vu: vu.saturating_sub(1),
+                // k6's per-VU `iter` until renumbered below
+                iteration: p.iteration.filter(|_| numbered).unwrap_or(iter),
                 scheduled_ns: start_ns,
                 start_ns,
                 end_ns,
@@ -666,7 +695,15 @@ pub fn import(
             }
         })
         .collect();
-    records.sort_by_key(|r| (r.start_ns, r.iteration));
+    if numbered {
+        records.sort_by_key(|r| (r.start_ns, r.iteration));
+    } else {
+        // A constant request: the iteration index is the order k6 began them in.
+        records.sort_by_key(|r| (r.start_ns, r.vu, r.iteration));
+        for (i, r) in records.iter_mut().enumerate() {
+            r.iteration = i as u64;
+        }
+    }
     let outcome = ScenarioOutcome {
         started_at_unix_ns: t0,
         active_ns: records.iter().map(|r| r.end_ns).max().unwrap_or(0),
@@ -762,10 +799,29 @@ mod tests {
         );
         let target = Target::new("127.0.0.1", 8000);
         let records = script(&target, &p, K6Mode::Records).unwrap();
-        assert!(records.contains(r#"systemTags: ["status", "error_code", "vu"],"#));
-        assert!(records.contains("exec.vu.metrics.metadata.it = String(i);"));
-        assert!(records.contains("START.add(exec.scenario.startTime)"));
+        assert!(records.contains(r#"systemTags: ["status", "error_code", "vu", "iter"],"#));
+        assert!(records.contains("if (__ITER === 0) START.add(exec.scenario.startTime);"));
         assert!(!records.contains("tags:"), "no per-request tag: {records}");
+        // A constant request: no per-iteration read of the iteration index.
+        assert!(!records.contains("iterationInTest") && !records.contains("metadata"));
+        let varying = plan(
+            p.executor.clone(),
+            Arc::new(RequestList(vec![
+                RequestSpec {
+                    method: Method::GET,
+                    path: "/items/1".into(),
+                    body: None,
+                },
+                RequestSpec {
+                    method: Method::GET,
+                    path: "/items/2".into(),
+                    body: None,
+                },
+            ])),
+        );
+        let records = script(&target, &varying, K6Mode::Records).unwrap();
+        assert!(records.contains("const i = exec.scenario.iterationInTest;"));
+        assert!(records.contains("exec.vu.metrics.metadata.it = String(i);"));
         let summary = script(&target, &p, K6Mode::Summary).unwrap();
         assert!(
             !summary.contains("systemTags"),
@@ -817,22 +873,22 @@ mod tests {
 
     #[test]
     fn import_joins_points_of_one_request() {
-        // k6 v1.1.0's --out json lines as the records script makes them: metadata vu
-        // and it, tags status/error_code; the scenario start (ms) from the gauge.
+        // k6 v1.1.0's --out json lines as the records script makes them: metadata vu,
+        // iter and it, tags status/error_code; the scenario start (ms) from the gauge.
         let lines = r#"{"type":"Metric","data":{"name":"pywebbench_scenario_start","type":"gauge","contains":"default","thresholds":[],"submetrics":null},"metric":"pywebbench_scenario_start"}
-{"metric":"pywebbench_scenario_start","type":"Point","data":{"time":"2025-01-01T00:00:00.500000000Z","value":1.735689600499e+12,"tags":{},"metadata":{"it":"0","vu":"2"}}}
+{"metric":"pywebbench_scenario_start","type":"Point","data":{"time":"2025-01-01T00:00:00.500000000Z","value":1.735689600499e+12,"tags":{},"metadata":{"it":"8","iter":"0","vu":"2"}}}
 {"type":"Metric","data":{"name":"http_reqs","type":"counter","contains":"default","thresholds":[],"submetrics":null},"metric":"http_reqs"}
-{"metric":"http_reqs","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":1,"tags":{"status":"200"},"metadata":{"vu":"1","it":"7"}}}
-{"metric":"http_req_duration","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":2.5,"tags":{"status":"200"},"metadata":{"vu":"1","it":"7"}}}
-{"metric":"http_req_waiting","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":2.0,"tags":{"status":"200"},"metadata":{"vu":"1","it":"7"}}}
-{"metric":"http_req_blocked","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":0.5,"tags":{"status":"200"},"metadata":{"vu":"1","it":"7"}}}
-{"metric":"http_req_connecting","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":0.25,"tags":{"status":"200"},"metadata":{"vu":"1","it":"7"}}}
-{"metric":"http_req_failed","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":0,"tags":{"status":"200"},"metadata":{"vu":"1","it":"7"}}}
-{"metric":"data_sent","type":"Point","data":{"time":"2025-01-01T00:00:01.001000000Z","value":90,"tags":{},"metadata":{"vu":"1","it":"7"}}}
-{"metric":"data_received","type":"Point","data":{"time":"2025-01-01T00:00:01.001000000Z","value":210,"tags":{},"metadata":{"it":"7","vu":"1"}}}
-{"metric":"iterations","type":"Point","data":{"time":"2025-01-01T00:00:01.001000000Z","value":1,"tags":{},"metadata":{"it":"7","vu":"1"}}}
+{"metric":"http_reqs","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":1,"tags":{"status":"200"},"metadata":{"vu":"1","iter":"3","it":"7"}}}
+{"metric":"http_req_duration","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":2.5,"tags":{"status":"200"},"metadata":{"vu":"1","iter":"3","it":"7"}}}
+{"metric":"http_req_waiting","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":2.0,"tags":{"status":"200"},"metadata":{"vu":"1","iter":"3","it":"7"}}}
+{"metric":"http_req_blocked","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":0.5,"tags":{"status":"200"},"metadata":{"vu":"1","iter":"3","it":"7"}}}
+{"metric":"http_req_connecting","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":0.25,"tags":{"status":"200"},"metadata":{"vu":"1","iter":"3","it":"7"}}}
+{"metric":"http_req_failed","type":"Point","data":{"time":"2025-01-01T00:00:01.000000000Z","value":0,"tags":{"status":"200"},"metadata":{"vu":"1","iter":"3","it":"7"}}}
+{"metric":"data_sent","type":"Point","data":{"time":"2025-01-01T00:00:01.001000000Z","value":90,"tags":{},"metadata":{"vu":"1","iter":"3","it":"7"}}}
+{"metric":"data_received","type":"Point","data":{"time":"2025-01-01T00:00:01.001000000Z","value":210,"tags":{},"metadata":{"it":"7","iter":"3","vu":"1"}}}
+{"metric":"iterations","type":"Point","data":{"time":"2025-01-01T00:00:01.001000000Z","value":1,"tags":{},"metadata":{"it":"7","iter":"3","vu":"1"}}}
 {"metric":"vus","type":"Point","data":{"time":"2025-01-01T00:00:01.5Z","value":2,"tags":{}}}
-{"metric":"http_req_duration","type":"Point","data":{"time":"2025-01-01T00:00:02.000000000Z","value":1,"tags":{"status":"0","error_code":"1050"},"metadata":{"vu":"2","it":"8"}}}
+{"metric":"http_req_duration","type":"Point","data":{"time":"2025-01-01T00:00:02.000000000Z","value":1,"tags":{"status":"0","error_code":"1050"},"metadata":{"vu":"2","iter":"0","it":"8"}}}
 {"metric":"dropped_iterations","type":"Point","data":{"time":"2025-01-01T00:00:02.000000000Z","value":1,"tags":{}}}
 {"metric":"http_req_duration","type":"Point","data":{"time":"2025-01-01T00:00:02.0"#;
         let imp = import(lines.as_bytes(), Path::new("x.json"), true, 0).unwrap();
@@ -867,12 +923,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(imp.records[0].end_ns, 1_000_000_000);
-        // A point without `it` names the cause.
-        let old = r#"{"metric":"http_req_duration","type":"Point","data":{"time":"2025-01-01T00:00:01Z","value":1,"tags":{"vu":"1","iter":"0"}}}"#;
-        let Err(err) = import(old.as_bytes(), Path::new("x.json"), false, 0) else {
-            panic!("a point without `it` must be refused");
+        // A constant request (no `it`): numbered in the order k6 began them.
+        let constant: String = lines
+            .lines()
+            .map(|l| l.replace(r#","it":"7""#, "").replace(r#","it":"8""#, ""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let imp = import(constant.as_bytes(), Path::new("x.json"), true, 0).unwrap();
+        let its: Vec<(u32, u64)> = imp.records.iter().map(|r| (r.vu, r.iteration)).collect();
+        assert_eq!(its, [(0, 0), (1, 1)]);
+        // A point without vu/iter names the cause.
+        let bare = r#"{"metric":"http_req_duration","type":"Point","data":{"time":"2025-01-01T00:00:01Z","value":1,"tags":{"status":"200"}}}"#;
+        let Err(err) = import(bare.as_bytes(), Path::new("x.json"), false, 0) else {
+            panic!("a point without vu/iter must be refused");
         };
         let err = err.to_string();
-        assert!(err.contains("without `vu` and `it`"), "{err}");
+        assert!(err.contains("without vu/iter"), "{err}");
     }
 }
