@@ -87,6 +87,11 @@ pub struct LoadArgs {
     /// constant-arrival-rate's maxVUs (default: --vus).
     #[arg(long)]
     pub max_vus: Option<u32>,
+    /// Vary the request per iteration: `{id}` in the URL's path becomes an id drawn
+    /// uniformly from LO-HI (e.g. 1-1500, the paper's get_one), the same id for the
+    /// same iteration in every run and with every generator.
+    #[arg(long, value_name = "LO-HI", value_parser = parse_ids)]
+    pub ids: Option<(u64, u64)>,
     /// Per-request timeout, connection set-up included.
     #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub timeout: Duration,
@@ -106,7 +111,56 @@ pub struct LoadArgs {
     pub json: bool,
 }
 
+/// `--ids LO-HI`.
+fn parse_ids(text: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("--ids {text:?}: write the id range as LO-HI, e.g. 1-1500");
+    let (lo, hi) = text.split_once('-').ok_or_else(bad)?;
+    let (lo, hi) = (
+        lo.trim().parse::<u64>().map_err(|_| bad())?,
+        hi.trim().parse::<u64>().map_err(|_| bad())?,
+    );
+    if lo > hi {
+        return Err(bad());
+    }
+    Ok((lo, hi))
+}
+
+/// Stands for `{id}` while the URL is parsed (braces are not allowed in a URI).
+const ID_MARK: &str = "__pywebbench_id__";
+
+/// `{id}` in `path` → an id in `lo..=hi` that depends only on the iteration
+/// (SplitMix64 of the iteration index).
+#[derive(Debug)]
+struct IdRequests {
+    method: Method,
+    path: String,
+    body: Option<Bytes>,
+    lo: u64,
+    hi: u64,
+}
+
+impl IdRequests {
+    fn id(&self, iteration: u64) -> u64 {
+        let mut z = iteration.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        self.lo + z % (self.hi - self.lo + 1)
+    }
+}
+
+impl crate::load::RequestSource for IdRequests {
+    fn request(&self, iteration: u64) -> RequestSpec {
+        RequestSpec {
+            method: self.method.clone(),
+            path: self.path.replace(ID_MARK, &self.id(iteration).to_string()),
+            body: self.body.clone(),
+        }
+    }
+}
+
 fn parse_target(url: &str) -> anyhow::Result<(Target, String)> {
+    let url = &url.replace("{id}", ID_MARK);
     let uri: Uri = url
         .parse()
         .with_context(|| format!("bad URL {url:?} (write it as http://HOST:PORT/PATH)"))?;
@@ -157,10 +211,24 @@ fn plan(args: &LoadArgs, path: String) -> anyhow::Result<ScenarioPlan> {
         },
     };
     executor.validate()?;
+    let requests: Arc<dyn crate::load::RequestSource> = match (args.ids, path.contains(ID_MARK)) {
+        (Some((lo, hi)), true) => Arc::new(IdRequests {
+            method,
+            path,
+            body,
+            lo,
+            hi,
+        }),
+        (Some(_), false) => {
+            bail!("--ids needs {{id}} in the URL's path, e.g. http://127.0.0.1:8000/items/{{id}}")
+        }
+        (None, true) => bail!("the URL has {{id}} in it: give the ids with --ids LO-HI"),
+        (None, false) => Arc::new(ConstantRequest(RequestSpec { method, path, body })),
+    };
     Ok(ScenarioPlan {
         name: "load".into(),
         executor,
-        requests: Arc::new(ConstantRequest(RequestSpec { method, path, body })),
+        requests,
         request_timeout: args.timeout,
     })
 }
@@ -278,5 +346,31 @@ mod tests {
         assert_eq!((t.port, p.as_str()), (80, "/"));
         assert!(parse_target("https://x/").is_err());
         assert!(parse_target("not a url").is_err());
+    }
+
+    #[test]
+    fn ids_vary_the_path_per_iteration_within_the_range() {
+        assert_eq!(parse_ids("1-1500"), Ok((1, 1500)));
+        assert!(parse_ids("1500-1").unwrap_err().contains("LO-HI"));
+        assert!(parse_ids("x").is_err());
+        let (_, path) = parse_target("http://127.0.0.1:1/items/{id}").unwrap();
+        let source = IdRequests {
+            method: Method::GET,
+            path,
+            body: None,
+            lo: 1,
+            hi: 1500,
+        };
+        use crate::load::RequestSource;
+        let ids: Vec<u64> = (0..3000).map(|i| source.id(i)).collect();
+        assert!(ids.iter().all(|id| (1..=1500).contains(id)));
+        let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+        assert!(
+            distinct.len() > 1000,
+            "spread over the range: {}",
+            distinct.len()
+        );
+        assert_eq!(source.request(7).path, format!("/items/{}", source.id(7)));
+        assert!(source.constant().is_none());
     }
 }
