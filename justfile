@@ -19,6 +19,7 @@ setup:
 test: setup images
     cargo test --workspace
     cargo test -p runner --test run_quick -- --ignored
+    cargo test --release -p runner --test load_agreement
     cargo check -p runner --target x86_64-pc-windows-gnu
     just test-web
     {{venv}}/bin/pytest stacks/contract
@@ -43,7 +44,7 @@ run *args: setup images
 clean *args:
     cargo run --release -p runner -- clean {{args}}
 
-# The native load generator vs wrk, hey and k6 against nginx on core 0, each on core 1 (best of ROUNDS interleaved): req/s, CPU µs/request, p50/p99.
+# The native load generator vs wrk, hey and k6 (plain; summary only as the paper ran it; as `run --loadgen k6` runs it) against nginx on core 0, each on core 1 (best of ROUNDS interleaved): req/s, CPU µs/request, p50/p99.
 bench-loadgen seconds="10" connections="50" rounds="3": setup
     cargo build --release -p runner
     python3 runner/bench/loadgen.py --seconds {{seconds}} --connections {{connections}} --rounds {{rounds}}
@@ -62,6 +63,11 @@ bench-getall-workers *args: setup images
 bench-path seconds="10" connections="50" rounds="3": setup
     cargo build --release -p runner
     python3 runner/bench/path.py --seconds {{seconds}} --connections {{connections}} --rounds {{rounds}}
+
+# How far the native generator, k6 as the campaign runs it and k6 summary-only diverge at the paper's closed-model loads (hello 50 VUs, get_one 10 VUs shared-iterations) on one stack's container: req/s, mean/p50/p99 ms, CPU µs/request.
+bench-agreement stack="fastapi-sqlite3" rounds="3" seconds="10" iterations="1000": setup
+    cargo build --release -p runner
+    python3 runner/bench/agreement.py --stack {{stack}} --rounds {{rounds}} --seconds {{seconds}} --iterations {{iterations}}
 
 # --- reproduce and publish (issue 6) ---
 

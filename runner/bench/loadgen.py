@@ -8,6 +8,16 @@ user + system time (os.wait4's rusage) divided by the requests it completed.
 Prints one table and whether pywebbench meets its targets:
 CPU/request <= 1.5x wrk's and <= 1/5 of k6's, req/s >= 0.8x wrk's.
 
+k6 appears three times:
+  k6          k6 with a minimal hand-written script and its end-of-test summary
+              (--summary-export): the k6 the targets compare with.
+  k6-summary  `pywebbench load --loadgen k6-summary`: the script pywebbench generates,
+              summary only, as the paper's users ran k6 (no per-request output).
+  k6-campaign `pywebbench load --loadgen k6`: exactly what `pywebbench run --loadgen k6`
+              does per scenario (k6 --out json, then the import). Its CPU is the whole
+              pywebbench process with its k6 child (os.wait4 counts the waited-for
+              child), import included: what the campaign pays per request.
+
 With --rounds N the tools take turns N times and each tool's least disturbed
 run (highest req/s) is shown: on a shared 2-core host other work steals the
 generator's or nginx's core at random moments, and interleaving spreads that.
@@ -71,13 +81,16 @@ def to_ms(value: str, unit: str) -> float:
     return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "secs": 1e3}[unit]
 
 
-def bench_pywebbench(binary: Path, url: str, conns: int, secs: int) -> dict:
+def bench_pywebbench(
+    binary: Path, url: str, conns: int, secs: int, extra: tuple[str, ...] = ()
+) -> dict:
     out, cpu = run_measured(
-        [str(binary), "load", url, "--vus", str(conns), "--duration", f"{secs}s", "--json"], 1
+        [str(binary), "load", url, "--vus", str(conns), "--duration", f"{secs}s", "--json", *extra],
+        1,
     )
     s = json.loads(out[out.index("{") :])
     if s["errors"]:
-        sys.exit(f"bench-loadgen: pywebbench saw {s['errors']} errors: {s['errors_by_kind']}")
+        sys.exit(f"bench-loadgen: pywebbench {' '.join(extra)} saw {s['errors']} errors: {s['errors_by_kind']}")
     return {
         "requests": s["requests"],
         "rps": s["rps"],
@@ -173,7 +186,7 @@ def main() -> None:
     ap.add_argument("--pywebbench", type=Path, default=ROOT / "target" / "release" / "pywebbench")
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--tools", default="pywebbench,wrk,hey,k6")
+    ap.add_argument("--tools", default="pywebbench,wrk,hey,k6,k6-summary,k6-campaign")
     ap.add_argument("--rounds", type=int, default=1)
     args = ap.parse_args()
     if (os.cpu_count() or 1) < 2:
@@ -182,7 +195,9 @@ def main() -> None:
     for tool in ("wrk", "hey", "nginx", "taskset"):
         if (tool in tools or tool in ("nginx", "taskset")) and not shutil.which(tool):
             sys.exit(f"bench-loadgen: {tool} not found: run `just setup` (apt-get install nginx-light wrk hey)")
-    k6 = find_k6() if "k6" in tools else None
+    k6 = find_k6() if any(t.startswith("k6") for t in tools) else None
+    if any(t in ("k6-summary", "k6-campaign") for t in tools) and not args.pywebbench.is_file():
+        sys.exit(f"bench-loadgen: {args.pywebbench} missing: cargo build --release -p runner")
     if "pywebbench" in tools and not args.pywebbench.is_file():
         sys.exit(f"bench-loadgen: {args.pywebbench} missing: cargo build --release -p runner")
 
@@ -215,8 +230,14 @@ def main() -> None:
                         r = bench_hey(url, args.connections, args.seconds)
                     elif tool == "k6":
                         r = bench_k6(k6, url, args.connections, args.seconds, tmp)
+                    elif tool in ("k6-summary", "k6-campaign"):
+                        loadgen = "k6-summary" if tool == "k6-summary" else "k6"
+                        r = bench_pywebbench(
+                            args.pywebbench, url, args.connections, args.seconds,
+                            ("--loadgen", loadgen, "--k6", str(k6)),
+                        )
                     else:
-                        sys.exit(f"bench-loadgen: unknown tool {tool!r} (pywebbench, wrk, hey, k6)")
+                        sys.exit(f"bench-loadgen: unknown tool {tool!r} (pywebbench, wrk, hey, k6, k6-summary, k6-campaign)")
                     r["us_per_req"] = r["cpu"] / r["requests"] * 1e6
                     print(
                         f"bench-loadgen:   {r['rps']:.0f} req/s, {r['us_per_req']:.1f} CPU µs/request",

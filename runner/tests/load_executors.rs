@@ -199,6 +199,31 @@ fn a_refused_connection_gives_connect_records() {
 }
 
 #[test]
+fn a_refused_connection_is_retried_with_a_back_off_not_in_a_tight_loop() {
+    // One VU for 1 s against a closed port: without a back-off a VU makes tens of
+    // thousands of attempts a second. With it (1, 2, 4, … 64 ms, then 100 ms):
+    // 7 attempts in the first 127 ms, then about one per 100 ms, so 14–18 in 1 s
+    // (a loaded host makes fewer). Every attempt is a `connect` record.
+    let url = format!("http://127.0.0.1:{}/hello", refused_port());
+    let run = load(&url, &["--vus", "1", "--duration", "1s"]);
+    let n = run.records.len();
+    assert!((5..=20).contains(&n), "{n} connect attempts in 1 s");
+    assert_eq!(run.errors_of("connect"), n);
+    let mut starts: Vec<i64> = run.records.iter().map(|r| r.start_ns).collect();
+    starts.sort_unstable();
+    let gaps: Vec<i64> = starts.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps[0] < gaps[5], "the pauses grow: {gaps:?}");
+    assert!(
+        gaps.iter().any(|&g| g >= 60 * MS),
+        "they reach ~100 ms: {gaps:?}"
+    );
+    assert!(
+        gaps.iter().all(|&g| g < 150 * MS),
+        "no pause above ~100 ms: {gaps:?}"
+    );
+}
+
+#[test]
 fn status_500_is_an_http_status_error_with_its_status() {
     let server = Server::start(Behaviour::Status(500));
     let run = load(&server.url("/boom"), &["--vus", "2", "--iterations", "10"]);

@@ -1,7 +1,9 @@
 //! `pywebbench load URL`: one ad-hoc scenario, like oha or hey — the native
-//! generator (or k6 with `--loadgen k6`) and a summary: req/s, latency
-//! percentiles (hdrhistogram), error counts. `just bench-loadgen` measures the
-//! generator through this command, in its own process.
+//! generator (or k6 with `--loadgen k6`, per-request records as the campaign runs
+//! it; or `--loadgen k6-summary`, k6's end-of-test summary only, as the paper's
+//! users ran it) and a summary: req/s, latency percentiles of the successful
+//! requests (hdrhistogram), failures by kind. `just bench-loadgen` measures the
+//! generators through this command, in their own process.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,18 +15,45 @@ use bytes::Bytes;
 use hyper::{Method, Uri};
 use tokio::sync::{mpsc, watch};
 
-use crate::load::summary::SummaryBuilder;
+use crate::load::summary::{LoadSummary, SummaryBuilder};
 use crate::load::{
     ConstantRequest, Executor, LoadOptions, RequestRecord, RequestSpec, ScenarioPlan, Target, k6,
     parse_duration,
 };
 
+/// The generator of `pywebbench run` and `reproduce`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Loadgen {
     /// pywebbench's own generator (tokio + hyper).
     Native,
-    /// The k6 binary (`--k6`, `$PYWEBBENCH_K6`, `.venv/bin/k6` or `PATH`).
+    /// The k6 binary (`--k6`, `$PYWEBBENCH_K6`, `.venv/bin/k6` or `PATH`), every
+    /// request imported from its `--out json` output.
     K6,
+}
+
+/// The generator of `pywebbench load`: those of `run`, and k6 as the paper ran it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LoadLoadgen {
+    /// pywebbench's own generator (tokio + hyper).
+    Native,
+    /// k6 as `pywebbench run --loadgen k6` runs it: every request imported from
+    /// its `--out json` output.
+    K6,
+    /// k6 with its end-of-test summary only (`--summary-export`, no `--out`), as the
+    /// paper's users ran it: requests, req/s and latency, no per-request records.
+    #[value(name = "k6-summary")]
+    K6Summary,
+}
+
+impl LoadLoadgen {
+    /// The name in summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            LoadLoadgen::Native => "native",
+            LoadLoadgen::K6 => "k6",
+            LoadLoadgen::K6Summary => "k6-summary",
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -58,6 +87,11 @@ pub struct LoadArgs {
     /// constant-arrival-rate's maxVUs (default: --vus).
     #[arg(long)]
     pub max_vus: Option<u32>,
+    /// Vary the request per iteration: `{id}` in the URL's path becomes an id drawn
+    /// uniformly from LO-HI (e.g. 1-1500, the paper's get_one), the same id for the
+    /// same iteration in every run and with every generator.
+    #[arg(long, value_name = "LO-HI", value_parser = parse_ids)]
+    pub ids: Option<(u64, u64)>,
     /// Per-request timeout, connection set-up included.
     #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub timeout: Duration,
@@ -65,8 +99,8 @@ pub struct LoadArgs {
     #[arg(long)]
     pub workers: Option<usize>,
     #[arg(long, value_enum, default_value = "native")]
-    pub loadgen: Loadgen,
-    /// The k6 binary for --loadgen k6.
+    pub loadgen: LoadLoadgen,
+    /// The k6 binary for --loadgen k6 / k6-summary.
     #[arg(long, env = "PYWEBBENCH_K6")]
     pub k6: Option<PathBuf>,
     /// Write every request record as a JSON line to this file.
@@ -107,7 +141,56 @@ fn netns_pid(args: &LoadArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Op
     .map(Some)
 }
 
+/// `--ids LO-HI`.
+fn parse_ids(text: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("--ids {text:?}: write the id range as LO-HI, e.g. 1-1500");
+    let (lo, hi) = text.split_once('-').ok_or_else(bad)?;
+    let (lo, hi) = (
+        lo.trim().parse::<u64>().map_err(|_| bad())?,
+        hi.trim().parse::<u64>().map_err(|_| bad())?,
+    );
+    if lo > hi {
+        return Err(bad());
+    }
+    Ok((lo, hi))
+}
+
+/// Stands for `{id}` while the URL is parsed (braces are not allowed in a URI).
+const ID_MARK: &str = "__pywebbench_id__";
+
+/// `{id}` in `path` → an id in `lo..=hi` that depends only on the iteration
+/// (SplitMix64 of the iteration index).
+#[derive(Debug)]
+struct IdRequests {
+    method: Method,
+    path: String,
+    body: Option<Bytes>,
+    lo: u64,
+    hi: u64,
+}
+
+impl IdRequests {
+    fn id(&self, iteration: u64) -> u64 {
+        let mut z = iteration.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        self.lo + z % (self.hi - self.lo + 1)
+    }
+}
+
+impl crate::load::RequestSource for IdRequests {
+    fn request(&self, iteration: u64) -> RequestSpec {
+        RequestSpec {
+            method: self.method.clone(),
+            path: self.path.replace(ID_MARK, &self.id(iteration).to_string()),
+            body: self.body.clone(),
+        }
+    }
+}
+
 fn parse_target(url: &str) -> anyhow::Result<(Target, String)> {
+    let url = &url.replace("{id}", ID_MARK);
     let uri: Uri = url
         .parse()
         .with_context(|| format!("bad URL {url:?} (write it as http://HOST:PORT/PATH)"))?;
@@ -158,10 +241,24 @@ fn plan(args: &LoadArgs, path: String) -> anyhow::Result<ScenarioPlan> {
         },
     };
     executor.validate()?;
+    let requests: Arc<dyn crate::load::RequestSource> = match (args.ids, path.contains(ID_MARK)) {
+        (Some((lo, hi)), true) => Arc::new(IdRequests {
+            method,
+            path,
+            body,
+            lo,
+            hi,
+        }),
+        (Some(_), false) => {
+            bail!("--ids needs {{id}} in the URL's path, e.g. http://127.0.0.1:8000/items/{{id}}")
+        }
+        (None, true) => bail!("the URL has {{id}} in it: give the ids with --ids LO-HI"),
+        (None, false) => Arc::new(ConstantRequest(RequestSpec { method, path, body })),
+    };
     Ok(ScenarioPlan {
         name: "load".into(),
         executor,
-        requests: Arc::new(ConstantRequest(RequestSpec { method, path, body })),
+        requests,
         request_timeout: args.timeout,
     })
 }
@@ -179,6 +276,15 @@ fn record_json(r: &RequestRecord) -> serde_json::Value {
 pub fn run(args: LoadArgs) -> anyhow::Result<()> {
     let (mut target, path) = parse_target(&args.url)?;
     let plan = plan(&args, path)?;
+    if args.loadgen == LoadLoadgen::K6Summary && args.records.is_some() {
+        bail!(
+            "--records needs per-request records, which k6's summary does not have: use --loadgen k6 or native"
+        );
+    }
+    let k6_path = || match &args.k6 {
+        Some(p) => p.clone(),
+        None => k6::find_k6(&std::env::current_dir().unwrap_or_default()),
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -218,30 +324,37 @@ pub fn run(args: LoadArgs) -> anyhow::Result<()> {
         };
         let load = async {
             match args.loadgen {
-                Loadgen::Native => match args.workers {
+                LoadLoadgen::Native => match args.workers {
                     Some(workers) => {
                         let options = LoadOptions { workers };
-                        crate::load::run_scenario_with(&target, &plan, tx, stop_rx, options).await
+                        crate::load::run_scenario_with(&target, &plan, tx, stop_rx, options)
+                            .await
+                            .map(|o| (o, None))
                     }
-                    None => crate::load::run_scenario(&target, &plan, tx, stop_rx).await,
+                    None => crate::load::run_scenario(&target, &plan, tx, stop_rx)
+                        .await
+                        .map(|o| (o, None)),
                 },
-                Loadgen::K6 => {
-                    let k6_path = match &args.k6 {
-                        Some(p) => p.clone(),
-                        None => k6::find_k6(&std::env::current_dir().unwrap_or_default()),
-                    };
-                    crate::load::run_scenario_k6(&k6_path, &target, &plan, tx, stop_rx).await
+                LoadLoadgen::K6 => {
+                    crate::load::run_scenario_k6(&k6_path(), &target, &plan, tx, stop_rx)
+                        .await
+                        .map(|o| (o, None))
+                }
+                LoadLoadgen::K6Summary => {
+                    drop(tx); // no records
+                    k6::run_scenario_k6_summary(&k6_path(), &target, &plan, stop_rx)
+                        .await
+                        .map(|(o, s)| (o, Some(s)))
                 }
             }
         };
         let (outcome, summary) = tokio::join!(load, collector);
         anyhow::Ok((outcome?, summary?))
     })?;
-    let loadgen = match args.loadgen {
-        Loadgen::Native => "native",
-        Loadgen::K6 => "k6",
+    let report = match &outcome.1 {
+        Some(k6_summary) => LoadSummary::from_k6_summary(k6_summary, &outcome.0),
+        None => summary.finish(args.loadgen.name(), &outcome.0),
     };
-    let report = summary.finish(loadgen, &outcome);
     if args.json {
         println!(
             "{}",
@@ -266,5 +379,31 @@ mod tests {
         assert_eq!((t.port, p.as_str()), (80, "/"));
         assert!(parse_target("https://x/").is_err());
         assert!(parse_target("not a url").is_err());
+    }
+
+    #[test]
+    fn ids_vary_the_path_per_iteration_within_the_range() {
+        assert_eq!(parse_ids("1-1500"), Ok((1, 1500)));
+        assert!(parse_ids("1500-1").unwrap_err().contains("LO-HI"));
+        assert!(parse_ids("x").is_err());
+        let (_, path) = parse_target("http://127.0.0.1:1/items/{id}").unwrap();
+        let source = IdRequests {
+            method: Method::GET,
+            path,
+            body: None,
+            lo: 1,
+            hi: 1500,
+        };
+        use crate::load::RequestSource;
+        let ids: Vec<u64> = (0..3000).map(|i| source.id(i)).collect();
+        assert!(ids.iter().all(|id| (1..=1500).contains(id)));
+        let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+        assert!(
+            distinct.len() > 1000,
+            "spread over the range: {}",
+            distinct.len()
+        );
+        assert_eq!(source.request(7).path, format!("/items/{}", source.id(7)));
+        assert!(source.constant().is_none());
     }
 }

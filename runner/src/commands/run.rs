@@ -551,9 +551,23 @@ async fn choose_path(
     })
 }
 
-/// Per stack: samples and the req/s of each scenario (mean over the repetitions that ran it).
+/// Per stack: samples and the req/s of each scenario (mean over the ok repetitions).
 fn print_summary(dir: &RunDir, samples: usize, resources: usize, took: Duration) {
     let m = &dir.manifest;
+    eprintln!(
+        "run {}: {samples} samples, {resources} resource readings in {:.0} s",
+        m.run_id,
+        took.as_secs_f64()
+    );
+    eprint!("{}", summary_table(m));
+}
+
+/// The end-of-run table: per stack, ok/attempted repetitions, requests made, and per
+/// scenario the mean req/s over the **ok** repetitions only (as `analyze` does: a
+/// failed repetition, e.g. a killed container answering with connection errors, is
+/// not averaged in; "-" when no ok repetition ran the scenario).
+fn summary_table(m: &Manifest) -> String {
+    use std::fmt::Write as _;
     let mut scenario_names: Vec<String> = Vec::new();
     for r in &m.repetitions {
         for s in &r.scenarios {
@@ -562,16 +576,15 @@ fn print_summary(dir: &RunDir, samples: usize, resources: usize, took: Duration)
             }
         }
     }
-    eprintln!(
-        "run {}: {samples} samples, {resources} resource readings in {:.0} s",
-        m.run_id,
-        took.as_secs_f64()
-    );
+    let mut out = String::new();
     let mut header = format!("{:<20} {:>4} {:>8}", "stack", "ok", "requests");
     for n in &scenario_names {
         header.push_str(&format!(" {n:>9}"));
     }
-    eprintln!("{header}   (req/s = requests / active time)");
+    let _ = writeln!(
+        out,
+        "{header}   (req/s = requests / active time, mean over the ok repetitions)"
+    );
     let mut stacks: Vec<&str> = Vec::new();
     for r in &m.repetitions {
         if !stacks.contains(&r.stack.as_str()) {
@@ -581,10 +594,11 @@ fn print_summary(dir: &RunDir, samples: usize, resources: usize, took: Duration)
     for stack in stacks {
         let reps: Vec<&RepetitionSummary> =
             m.repetitions.iter().filter(|r| r.stack == stack).collect();
-        let ok = reps
+        let ok: Vec<&RepetitionSummary> = reps
             .iter()
+            .copied()
             .filter(|r| r.status == RepetitionStatus::Ok)
-            .count();
+            .collect();
         let requests: u64 = reps
             .iter()
             .flat_map(|r| &r.scenarios)
@@ -592,10 +606,10 @@ fn print_summary(dir: &RunDir, samples: usize, resources: usize, took: Duration)
             .sum();
         let mut line = format!(
             "{stack:<20} {:>4} {requests:>8}",
-            format!("{ok}/{}", reps.len())
+            format!("{}/{}", ok.len(), reps.len())
         );
         for n in &scenario_names {
-            let rates: Vec<f64> = reps
+            let rates: Vec<f64> = ok
                 .iter()
                 .flat_map(|r| &r.scenarios)
                 .filter(|s| &s.scenario == n && s.active_ns > 0)
@@ -610,8 +624,9 @@ fn print_summary(dir: &RunDir, samples: usize, resources: usize, took: Duration)
                 ));
             }
         }
-        eprintln!("{line}");
+        let _ = writeln!(out, "{line}");
     }
+    out
 }
 
 /// Sleep, unless `stop` turns true first.
@@ -957,5 +972,57 @@ impl Session {
             return Err(Halt::Stopped);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest from JSON (so fields other branches add with defaults don't break it).
+    fn manifest(reps: &[(u32, &str, u64, i64)]) -> Manifest {
+        let reps: Vec<serde_json::Value> = reps
+            .iter()
+            .map(|&(n, status, requests, active_ns)| {
+                serde_json::json!({
+                    "stack": "flask-sqlite3", "repetition": n, "status": status,
+                    "cause": null, "started_at": "", "ended_at": "", "image_id": "",
+                    "scenarios": [{"scenario": "hello", "started_at_unix_ns": 0,
+                        "active_ns": active_ns, "requests": requests, "errors": 0,
+                        "timed_out": false}],
+                })
+            })
+            .collect();
+        let m = serde_json::json!({
+            "schema_version": SCHEMA_VERSION, "run_id": "t", "loadgen": "native",
+            "host": {"hostname": "h", "cpu_model": "c", "cores": 2, "memory_bytes": 1,
+                "os": "o", "kernel": "k", "docker_version": "d"},
+            "git_commit": null, "pywebbench_version": "0", "started_at": "",
+            "ended_at": null, "campaign": {}, "packages": {}, "repetitions": reps,
+        });
+        analysis::parse_manifest(m.to_string().as_bytes()).expect("a valid manifest")
+    }
+
+    #[test]
+    fn the_end_of_run_table_averages_ok_repetitions_only() {
+        // A container killed during hello: 342,090 connection errors in 10 s
+        // ("34,209 req/s") must not be averaged with the ok repetitions' 4,000–4,200.
+        const S10: i64 = 10_000_000_000;
+        let m = manifest(&[
+            (1, "ok", 40_000, S10),
+            (2, "failed", 342_090, S10),
+            (3, "ok", 42_000, S10),
+        ]);
+        let table = summary_table(&m);
+        let row = table
+            .lines()
+            .find(|l| l.starts_with("flask-sqlite3"))
+            .unwrap_or_else(|| panic!("{table}"));
+        assert!(row.contains(" 2/3 "), "{row}");
+        assert!(row.trim_end().ends_with(" 4100.0"), "{row}");
+
+        let table = summary_table(&manifest(&[(1, "failed", 342_090, S10)]));
+        let row = table.lines().nth(1).unwrap_or_default();
+        assert!(row.trim_end().ends_with(" -"), "{table}");
     }
 }

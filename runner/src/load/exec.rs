@@ -129,6 +129,46 @@ async fn iterate(
     (record, ex.end)
 }
 
+/// First pause after a refused (or otherwise failed) connect.
+pub(super) const BACKOFF_MIN: Duration = Duration::from_millis(1);
+/// Longest pause between two connect attempts of one VU.
+pub(super) const BACKOFF_MAX: Duration = Duration::from_millis(100);
+
+/// A VU's back-off after failed connects, as a client would do it: the VU waits
+/// 1 ms after the first failed connect, then twice as long after each further one
+/// (up to 100 ms), and starts over after any request that got a connection.
+/// Every attempt is still a record (error `connect`).
+#[derive(Debug, Default)]
+struct Backoff {
+    next: Option<Duration>,
+}
+
+impl Backoff {
+    /// The pause owed after this record, if any.
+    fn after(&mut self, record: &RequestRecord) -> Option<Duration> {
+        if record.error != Some(ErrorKind::Connect) {
+            self.next = None;
+            return None;
+        }
+        let pause = self.next.unwrap_or(BACKOFF_MIN);
+        self.next = Some((pause * 2).min(BACKOFF_MAX));
+        Some(pause)
+    }
+}
+
+/// Sleep `pause` after a failed connect, cut short at `end` or when the scenario stops.
+async fn back_off(shared: &Shared, pause: Duration, end: Instant) -> Instant {
+    let until = (Instant::now() + pause).min(end);
+    // Poll the stop flag at least every 10 ms, so Ctrl-C stays prompt.
+    loop {
+        let now = Instant::now();
+        if now >= until || shared.stopping.load(Relaxed) {
+            return now;
+        }
+        tokio::time::sleep((until - now).min(Duration::from_millis(10))).await;
+    }
+}
+
 /// A closed-model VU: `constant-vus` (no iteration limit) or `shared-iterations`.
 async fn closed_vu(
     shared: Arc<Shared>,
@@ -141,6 +181,7 @@ async fn closed_vu(
     let mut now = Instant::now();
     let mut out = Batcher::new(tx, now);
     let hard_stop = end + GRACEFUL_STOP;
+    let mut backoff = Backoff::default();
     while now < end && !shared.stopping.load(Relaxed) {
         let iteration = shared.next_iteration.fetch_add(1, Relaxed);
         if iterations.is_some_and(|m| iteration >= m) {
@@ -149,7 +190,11 @@ async fn closed_vu(
         let (record, done) =
             iterate(&shared, &mut client, vu, iteration, None, now, hard_stop).await;
         now = done;
+        let pause = backoff.after(&record);
         out.push(record, now).await?;
+        if let Some(pause) = pause {
+            now = back_off(&shared, pause, end).await;
+        }
     }
     out.flush().await?;
     Ok(out.tally)
@@ -166,6 +211,7 @@ async fn open_vu(
 ) -> Result<Tally, LoadError> {
     let mut client = Client::new(shared.addr.clone(), shared.host.clone(), shared.t0);
     let mut out = Batcher::new(tx, Instant::now());
+    let mut backoff = Backoff::default();
     while let Some((iteration, scheduled_ns)) = jobs.recv().await {
         let start = Instant::now();
         let (record, done) = iterate(
@@ -178,7 +224,13 @@ async fn open_vu(
             hard_stop,
         )
         .await;
+        let pause = backoff.after(&record);
         out.push(record, done).await?;
+        if let Some(pause) = pause {
+            // Busy while backing off: the scheduler counts the iterations it
+            // could not hand out as dropped, as for a VU busy with a request.
+            back_off(&shared, pause, hard_stop).await;
+        }
         // The scheduler may be gone (scenario over): then nobody needs us idle.
         let _ = idle.send(vu);
     }
@@ -431,4 +483,41 @@ pub(super) async fn run(
         timed_out: target_iterations.is_some_and(|m| tally.requests < m && !stopped),
         dropped_iterations: dropped,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(error: Option<ErrorKind>) -> RequestRecord {
+        RequestRecord {
+            vu: 0,
+            iteration: 0,
+            scheduled_ns: 0,
+            start_ns: 0,
+            end_ns: 0,
+            latency_ns: 0,
+            ttfb_ns: 0,
+            connect_ns: 0,
+            status: 0,
+            bytes_in: 0,
+            bytes_out: 0,
+            error,
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_from_1_ms_to_100_ms_and_resets_on_a_connection() {
+        let mut b = Backoff::default();
+        let refused = record(Some(ErrorKind::Connect));
+        let pauses: Vec<u64> = (0..10)
+            .map(|_| b.after(&refused).unwrap().as_millis() as u64)
+            .collect();
+        assert_eq!(pauses, [1, 2, 4, 8, 16, 32, 64, 100, 100, 100]);
+        // A request that reached the server (even a failed one) ends the back-off.
+        assert_eq!(b.after(&record(Some(ErrorKind::HttpStatus))), None);
+        assert_eq!(b.after(&refused), Some(BACKOFF_MIN));
+        assert_eq!(b.after(&record(None)), None);
+        assert_eq!(b.after(&refused), Some(BACKOFF_MIN));
+    }
 }

@@ -41,6 +41,14 @@
 //! (`ConnectionTime` apart from the request duration) and k6 (`http_req_connecting`
 //! apart from `http_req_duration`) do.
 //!
+//! A VU whose connect fails (refused, reset, timed out) backs off before it tries
+//! again, as a client would: it waits 1 ms after the first failed connect, twice as
+//! long after each further one, at most 100 ms, and starts over after any request
+//! that reached the server. Each attempt is a record with error `connect`, so a
+//! dead server gives ~10 records a second per VU, not tens of thousands. In an
+//! arrival-rate scenario the VU is busy while it waits (iterations no VU could
+//! take are dropped, as k6 drops them).
+//!
 //! # Measurements (k6's definitions, `lib/netext/httpext/tracer.go`)
 //!
 //! * `latency_ns` = `http_req_duration` = sending + waiting + receiving: from handing
