@@ -8,6 +8,7 @@ pub mod compare;
 pub mod error;
 pub mod figures;
 mod jsonf64;
+pub mod limiter;
 pub mod paper;
 pub mod read;
 pub mod report;

@@ -7,6 +7,7 @@ mod load;
 mod manifest;
 mod progress;
 mod record;
+mod sampler;
 
 use clap::{Parser, Subcommand};
 
