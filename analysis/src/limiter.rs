@@ -96,6 +96,16 @@ impl Usage {
         self.others_cores + self.steal_cores
     }
 
+    /// Foreign load on the generator's CPUs: their busy cores minus the generator's.
+    pub fn generator_set_foreign(&self) -> f64 {
+        (self.generator_set_busy * f64::from(self.generator_cpus) - self.generator_cores).max(0.0)
+    }
+
+    /// Foreign load on the server's CPUs: their busy cores minus the server's.
+    pub fn server_set_foreign(&self) -> f64 {
+        (self.server_set_busy * f64::from(self.server_cpus) - self.server_cores).max(0.0)
+    }
+
     /// Do the generator's and the server's CPU sets share CPUs? Known from the counts
     /// only: they must overlap when together they hold more CPUs than the host; sets
     /// that fit side by side are taken as disjoint (pinned profiles).
@@ -199,8 +209,9 @@ pub fn usage(rows: &[&ResourceRecord], workers: Option<u32>) -> Option<Usage> {
 /// 1. Each side is *limited* when its CPU set is saturated (≥ [`SET_SATURATED`]
 ///    busy) or it uses ≥ [`OWN_SATURATED`] of the cores it may use.
 /// 2. Disjoint sets (pinned): the limited side names the limiter; both limited →
-///    `host-contended` when foreign load is the largest consumer, else the side
-///    using the larger fraction of its own cores.
+///    `host-contended` when foreign load takes ≥ [`DISTURBED_CORES`] of each side's
+///    CPUs (set busy − the side's own use), else the side using the larger fraction
+///    of its own cores.
 /// 3. Shared sets (no pinning): a side using ≥ [`OWN_SATURATED`] of its own cores
 ///    names the limiter (server first); otherwise, when the shared CPUs are
 ///    saturated, the largest consumer — server, generator + proxy, or foreign load
@@ -246,7 +257,10 @@ pub fn classify(u: &Usage) -> (Limiter, bool) {
         match (gen_limited, srv_limited) {
             (true, false) => Some(Limiter::GeneratorCpu),
             (false, true) => Some(Limiter::ServerCpu),
-            (true, true) if foreign > u.server_cores && foreign > client => {
+            (true, true)
+                if u.generator_set_foreign() >= DISTURBED_CORES
+                    && u.server_set_foreign() >= DISTURBED_CORES =>
+            {
                 Some(Limiter::HostContended)
             }
             (true, true) if gen_own > srv_own => Some(Limiter::GeneratorCpu),
@@ -494,6 +508,14 @@ mod tests {
             ..u
         };
         assert_eq!(classify(&busy_loops), (Limiter::HostContended, true));
+        // Foreign load on one side only (0.2 of the server's CPU): not host-contended.
+        let one_side = Usage {
+            server_cores: 0.8,
+            generator_cores: 0.3,
+            others_cores: 0.9,
+            ..u
+        };
+        assert_eq!(classify(&one_side), (Limiter::ServerCpu, true));
     }
 
     #[test]
