@@ -221,8 +221,9 @@ pub fn synthetic_run(
 /// One sampler-shaped reading of a 1-second interval on a 2-CPU host with no pinning,
 /// derived from the server's CPU without further random draws (so the samples of a
 /// seed stay what they were): the generator takes half the server's CPU, no proxy,
-/// no foreign load, no I/O wait. The limiter of such a cell is `not-cpu-bound`
-/// (1.0–1.8 cores of 2 busy, under the saturation threshold).
+/// no foreign load, no I/O wait. 1.2–1.8 of the 2 CPUs are busy: the limiter is
+/// `not-cpu-bound`, or `server-cpu` when the CPUs reach 90 % busy (a phase whose
+/// readings drew near the top of the range).
 fn synthetic_reading(
     stack: &str,
     repetition: u32,
