@@ -21,16 +21,13 @@
 //! Docker stats stream is read instead ([`docker::collect_stats`]) and the breakdown
 //! columns stay null. The columns are documented in `data/README.md`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use analysis::schema::ResourceRecord;
 use bollard::Docker;
 use tokio::sync::watch;
 
 use crate::docker;
-
-/// Time between readings (a phase change adds one).
-pub const PERIOD: Duration = Duration::from_millis(500);
 
 /// Is the engine on this machine (its containers' processes visible in our /proc)?
 fn engine_is_local() -> bool {
@@ -86,13 +83,15 @@ pub async fn collect_resources(
 pub(crate) mod linux {
     use std::collections::{HashMap, HashSet};
     use std::path::{Path, PathBuf};
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
     use analysis::schema::ResourceRecord;
     use tokio::sync::watch;
 
-    use super::PERIOD;
     use crate::campaign::parse_cpu_list;
+
+    /// Time between readings (a phase change adds one).
+    pub const PERIOD: Duration = Duration::from_millis(500);
 
     /// Where the container's counters are.
     #[derive(Debug, Clone, PartialEq)]
