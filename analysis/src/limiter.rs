@@ -96,14 +96,23 @@ impl Usage {
         self.others_cores + self.steal_cores
     }
 
-    /// Foreign load on the generator's CPUs: their busy cores minus the generator's.
+    /// Foreign load on the generator's CPUs: their busy cores minus the generator's
+    /// and the proxy's (unpinned, it may run on either side; it is the benchmark's own
+    /// path, not foreign), floored at 0.
     pub fn generator_set_foreign(&self) -> f64 {
-        (self.generator_set_busy * f64::from(self.generator_cpus) - self.generator_cores).max(0.0)
+        (self.generator_set_busy * f64::from(self.generator_cpus)
+            - self.generator_cores
+            - self.proxy_cores.unwrap_or(0.0))
+        .max(0.0)
     }
 
-    /// Foreign load on the server's CPUs: their busy cores minus the server's.
+    /// Foreign load on the server's CPUs: their busy cores minus the server's and the
+    /// proxy's, floored at 0.
     pub fn server_set_foreign(&self) -> f64 {
-        (self.server_set_busy * f64::from(self.server_cpus) - self.server_cores).max(0.0)
+        (self.server_set_busy * f64::from(self.server_cpus)
+            - self.server_cores
+            - self.proxy_cores.unwrap_or(0.0))
+        .max(0.0)
     }
 
     /// Do the generator's and the server's CPU sets share CPUs? Known from the counts
@@ -210,8 +219,9 @@ pub fn usage(rows: &[&ResourceRecord], workers: Option<u32>) -> Option<Usage> {
 ///    busy) or it uses ≥ [`OWN_SATURATED`] of the cores it may use.
 /// 2. Disjoint sets (pinned): the limited side names the limiter; both limited →
 ///    `host-contended` when foreign load takes ≥ [`DISTURBED_CORES`] of each side's
-///    CPUs (set busy − the side's own use), else the side using the larger fraction
-///    of its own cores.
+///    CPUs (set busy − the side's own use − the proxy's); when it takes that much of
+///    one side's CPUs only, that (starved) side; else the side using the larger
+///    fraction of its own cores.
 /// 3. Shared sets (no pinning): a side using ≥ [`OWN_SATURATED`] of its own cores
 ///    names the limiter (server first); otherwise, when the shared CPUs are
 ///    saturated, the largest consumer — server, generator + proxy, or foreign load
@@ -257,14 +267,19 @@ pub fn classify(u: &Usage) -> (Limiter, bool) {
         match (gen_limited, srv_limited) {
             (true, false) => Some(Limiter::GeneratorCpu),
             (false, true) => Some(Limiter::ServerCpu),
-            (true, true)
-                if u.generator_set_foreign() >= DISTURBED_CORES
-                    && u.server_set_foreign() >= DISTURBED_CORES =>
-            {
-                Some(Limiter::HostContended)
-            }
-            (true, true) if gen_own > srv_own => Some(Limiter::GeneratorCpu),
-            (true, true) => Some(Limiter::ServerCpu),
+            (true, true) => Some(
+                match (
+                    u.generator_set_foreign() >= DISTURBED_CORES,
+                    u.server_set_foreign() >= DISTURBED_CORES,
+                ) {
+                    (true, true) => Limiter::HostContended,
+                    // One side's CPUs were taken by foreign load: that side was starved.
+                    (true, false) => Limiter::GeneratorCpu,
+                    (false, true) => Limiter::ServerCpu,
+                    (false, false) if gen_own > srv_own => Limiter::GeneratorCpu,
+                    (false, false) => Limiter::ServerCpu,
+                },
+            ),
             (false, false) => None,
         }
     };
@@ -508,14 +523,32 @@ mod tests {
             ..u
         };
         assert_eq!(classify(&busy_loops), (Limiter::HostContended, true));
-        // Foreign load on one side only (0.2 of the server's CPU): not host-contended.
+        // Foreign load on one side only (0.7 of the generator's CPU, 0.2 of the
+        // server's): the generator was starved from outside; not host-contended.
         let one_side = Usage {
             server_cores: 0.8,
             generator_cores: 0.3,
             others_cores: 0.9,
             ..u
         };
-        assert_eq!(classify(&one_side), (Limiter::ServerCpu, true));
+        assert_eq!(classify(&one_side), (Limiter::GeneratorCpu, true));
+        let server_side = Usage {
+            server_cores: 0.3,
+            generator_cores: 0.8,
+            ..one_side
+        };
+        assert_eq!(classify(&server_side), (Limiter::ServerCpu, true));
+        // The proxy is the benchmark's own path: the server's CPU full of server +
+        // proxy, the generator's of a busy loop → the generator is starved, not the host.
+        let proxy = Usage {
+            server_cores: 0.6,
+            proxy_cores: Some(0.4),
+            generator_cores: 0.3,
+            others_cores: 0.7,
+            ..u
+        };
+        assert!(proxy.server_set_foreign() < DISTURBED_CORES);
+        assert_eq!(classify(&proxy), (Limiter::GeneratorCpu, true));
     }
 
     #[test]
