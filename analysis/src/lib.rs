@@ -9,6 +9,7 @@ pub mod error;
 pub mod figures;
 mod jsonf64;
 pub mod paired;
+pub mod limiter;
 pub mod paper;
 pub mod read;
 pub mod report;

@@ -255,6 +255,60 @@ impl ParquetFile {
         Ok(out)
     }
 
+    /// A nullable integer column (INT32 or INT64) as i64; `None` when the file has no
+    /// such column (written before it existed: every row null).
+    fn optional_ints(&self, column: &'static str) -> Result<Option<Vec<Option<i64>>>> {
+        let schema = self.reader.metadata().file_metadata().schema_descr();
+        if !(0..schema.num_columns()).any(|i| schema.column(i).path().string() == column) {
+            return Ok(None);
+        }
+        let idx = self.column_index(column)?;
+        let max_def = schema.column(idx).max_def_level();
+        let unsigned = self.is_unsigned(idx);
+        let mut out: Vec<Option<i64>> = Vec::with_capacity(self.capacity());
+        let mut defs: Vec<i16> = Vec::new();
+        let mut v64: Vec<i64> = Vec::new();
+        let mut v32: Vec<i32> = Vec::new();
+        let mut spread = |defs: &[i16], recs: usize, vals: &mut dyn Iterator<Item = i64>| {
+            for i in 0..recs {
+                let present = max_def == 0 || defs.get(i).copied() == Some(max_def);
+                out.push(if present { vals.next() } else { None });
+            }
+        };
+        for chunk in self.chunks(idx)? {
+            match chunk {
+                ColumnReader::Int64ColumnReader(mut r) => loop {
+                    defs.clear();
+                    v64.clear();
+                    let (recs, _, _) = r
+                        .read_records(BATCH, Some(&mut defs), None, &mut v64)
+                        .map_err(|e| corrupt(self.file, e))?;
+                    if recs == 0 {
+                        break;
+                    }
+                    spread(&defs, recs, &mut v64.iter().copied());
+                },
+                ColumnReader::Int32ColumnReader(mut r) => loop {
+                    defs.clear();
+                    v32.clear();
+                    let (recs, _, _) = r
+                        .read_records(BATCH, Some(&mut defs), None, &mut v32)
+                        .map_err(|e| corrupt(self.file, e))?;
+                    if recs == 0 {
+                        break;
+                    }
+                    if unsigned {
+                        spread(&defs, recs, &mut v32.iter().map(|&v| v as u32 as i64));
+                    } else {
+                        spread(&defs, recs, &mut v32.iter().map(|&v| v as i64));
+                    }
+                },
+                _ => return Err(self.wrong_type(column, idx, "an integer (INT32 or INT64)")),
+            }
+        }
+        Ok(Some(out))
+    }
+
     /// Does the column carry an unsigned integer logical/converted type?
     fn is_unsigned(&self, idx: usize) -> bool {
         use parquet::basic::{ConvertedType, LogicalType};
@@ -606,7 +660,8 @@ pub const SAMPLE_COLUMNS: [&str; 15] = [
     "error",
 ];
 
-/// The column names of `resources.parquet`, in file order (= [`ResourceRecord`] fields).
+/// The required columns of `resources.parquet`, in file order (= the first
+/// [`ResourceRecord`] fields).
 pub const RESOURCE_COLUMNS: [&str; 7] = [
     "stack",
     "repetition",
@@ -617,7 +672,26 @@ pub const RESOURCE_COLUMNS: [&str; 7] = [
     "mem_limit_bytes",
 ];
 
-/// Read `resources.parquet`. An empty file is allowed (no Docker stats were taken).
+/// The nullable columns of `resources.parquet` that follow [`RESOURCE_COLUMNS`]
+/// (the sampler's CPU breakdown). Files written before they existed lack them: read
+/// as null.
+pub const RESOURCE_OPTIONAL_COLUMNS: [&str; 13] = [
+    "interval_ns",
+    "server_cpu_ns",
+    "generator_cpu_ns",
+    "proxy_cpu_ns",
+    "host_busy_ns",
+    "host_iowait_ns",
+    "host_steal_ns",
+    "host_idle_ns",
+    "host_cpus",
+    "generator_cpus",
+    "generator_cpus_busy_ns",
+    "server_cpus",
+    "server_cpus_busy_ns",
+];
+
+/// Read `resources.parquet`. An empty file is allowed (no readings were taken).
 pub fn read_resources(bytes: &[u8]) -> Result<Vec<ResourceRecord>> {
     decoder_guard(RESOURCES_FILE, || read_resources_unguarded(bytes))
 }
@@ -637,6 +711,24 @@ fn read_resources_unguarded(bytes: &[u8]) -> Result<Vec<ResourceRecord>> {
     let mem = f.u64s("mem_bytes")?;
     let limit = f.u64s("mem_limit_bytes")?;
     let n = stack.len();
+    let mut optional: Vec<Vec<Option<i64>>> = Vec::with_capacity(RESOURCE_OPTIONAL_COLUMNS.len());
+    for col in RESOURCE_OPTIONAL_COLUMNS {
+        let values = f.optional_ints(col)?.unwrap_or_else(|| vec![None; n]);
+        let (low, high, why) = if col.ends_with("_cpus") {
+            (0, i64::from(u32::MAX), "a CPU count is 0..=4294967295")
+        } else {
+            (0, i64::MAX, "a time in ns here cannot be negative")
+        };
+        if let Some(v) = values.iter().flatten().find(|&&v| v < low || v > high) {
+            return Err(AnalysisError::InvalidValue {
+                file: RESOURCES_FILE,
+                column: col,
+                value: v.to_string(),
+                why,
+            });
+        }
+        optional.push(values);
+    }
     if [
         repetition.len(),
         phase.len(),
@@ -646,6 +738,7 @@ fn read_resources_unguarded(bytes: &[u8]) -> Result<Vec<ResourceRecord>> {
         limit.len(),
     ]
     .iter()
+    .chain(optional.iter().map(Vec::len).collect::<Vec<_>>().iter())
     .any(|&l| l != n)
     {
         return Err(corrupt_msg(
@@ -653,6 +746,8 @@ fn read_resources_unguarded(bytes: &[u8]) -> Result<Vec<ResourceRecord>> {
             "columns have different lengths",
         ));
     }
+    let opt = |c: usize, i: usize| optional[c][i];
+    let cpus = |c: usize, i: usize| optional[c][i].map(|v| v as u32);
     Ok((0..n)
         .map(|i| ResourceRecord {
             stack: stacks[stack[i] as usize].clone(),
@@ -662,6 +757,19 @@ fn read_resources_unguarded(bytes: &[u8]) -> Result<Vec<ResourceRecord>> {
             cpu_percent: cpu[i],
             mem_bytes: mem[i],
             mem_limit_bytes: limit[i],
+            interval_ns: opt(0, i),
+            server_cpu_ns: opt(1, i),
+            generator_cpu_ns: opt(2, i),
+            proxy_cpu_ns: opt(3, i),
+            host_busy_ns: opt(4, i),
+            host_iowait_ns: opt(5, i),
+            host_steal_ns: opt(6, i),
+            host_idle_ns: opt(7, i),
+            host_cpus: cpus(8, i),
+            generator_cpus: cpus(9, i),
+            generator_cpus_busy_ns: opt(10, i),
+            server_cpus: cpus(11, i),
+            server_cpus_busy_ns: opt(12, i),
         })
         .collect())
 }

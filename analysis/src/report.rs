@@ -127,6 +127,7 @@ fn cell_row(c: &CellSummary) -> Vec<String> {
         } else {
             "–".into()
         },
+        limited_by(c),
         pooled.map(|l| ms(l.mean_ms)).unwrap_or_else(|| "–".into()),
         pooled
             .map(|l| ms(l.median_ms))
@@ -140,6 +141,44 @@ fn cell_row(c: &CellSummary) -> Vec<String> {
         outliers,
         boot,
     ]
+}
+
+/// The cell's most common limiter, with the count when the repetitions disagree and
+/// a mark when some were disturbed: `server-cpu`, `generator-cpu (3/5) ⚠ 2 disturbed`.
+fn limited_by(c: &CellSummary) -> String {
+    let Some(l) = &c.limiter else {
+        return "–".into();
+    };
+    let included: Vec<_> = l.repetitions.iter().filter(|r| r.included).collect();
+    let same = included
+        .iter()
+        .filter(|r| r.limiter == l.most_common)
+        .count();
+    let mut out = l.most_common.as_str().to_string();
+    if same < included.len() {
+        out.push_str(&format!(" ({same}/{})", included.len()));
+    }
+    if !l.disturbed.is_empty() {
+        out.push_str(&format!(" ⚠ {} disturbed", l.disturbed.len()));
+    }
+    out
+}
+
+/// `server 1.20, generator 0.45, proxy 0.30, others 0.05 cores; iowait 0.00, steal 0.00`.
+fn usage_text(u: &crate::limiter::Usage) -> String {
+    format!(
+        "server {:.2}, generator {:.2}, proxy {}, others {:.2} cores; iowait {:.2}, steal {:.2}; generator's CPUs {:.0}% busy, server's {:.0}%",
+        u.server_cores,
+        u.generator_cores,
+        u.proxy_cores
+            .map(|p| format!("{p:.2}"))
+            .unwrap_or_else(|| "none".into()),
+        u.others_cores,
+        u.iowait_cores,
+        u.steal_cores,
+        u.generator_set_busy * 100.0,
+        u.server_set_busy * 100.0
+    )
 }
 
 impl CellSummary {
@@ -307,6 +346,7 @@ fn document(s: &Summary) -> Vec<Block> {
                 format!("Published ({unit})"),
                 "Ratio".into(),
                 "Error rate".into(),
+                "Limited by".into(),
                 "Mean ms".into(),
                 "Median ms".into(),
                 "p95 ms".into(),
@@ -318,6 +358,43 @@ fn document(s: &Summary) -> Vec<Block> {
             ],
             cells.iter().map(|c| cell_row(c)).collect(),
         ));
+    }
+
+    if is_run && s.cells.iter().any(|c| c.limiter.is_some()) {
+        doc.push(Block::Heading(2, "What limited each cell".into()));
+        doc.push(Block::Para(format!(
+            "\"Limited by\" names, per cell, the most common limiter over its repetitions, from the sampler's CPU readings of the scenario (analysis/README.md, \"The limiter\"): server-cpu, generator-cpu (the load generator ran out of CPU: the cell measures the client), host-contended (other processes took the CPU), io-wait, not-cpu-bound (the server waited: locks, I/O or the client's concurrency), unknown (no sampler readings, e.g. Docker stats only). A repetition is disturbed when other processes and steal took ≥ {} core; it is flagged here, never dropped.",
+            crate::limiter::DISTURBED_CORES
+        )));
+        let disturbed: Vec<String> = s
+            .cells
+            .iter()
+            .filter_map(|c| c.limiter.as_ref().map(|l| (c, l)))
+            .flat_map(|(c, l)| {
+                l.repetitions
+                    .iter()
+                    .filter(|r| r.included && r.disturbed)
+                    .map(move |r| {
+                        format!(
+                            "{} {} repetition {}: {} — {}",
+                            short_label(&c.stack),
+                            c.scenario,
+                            r.repetition,
+                            r.limiter.as_str(),
+                            r.usage.as_ref().map(usage_text).unwrap_or_default()
+                        )
+                    })
+            })
+            .collect();
+        if disturbed.is_empty() {
+            doc.push(Block::Para("Disturbed repetitions: none.".into()));
+        } else {
+            doc.push(Block::Para(format!(
+                "Disturbed repetitions ({}), kept in the statistics:",
+                disturbed.len()
+            )));
+            doc.push(Block::List(disturbed));
+        }
     }
 
     if !s.orm_overhead.is_empty() {

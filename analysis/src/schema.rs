@@ -1,5 +1,5 @@
 //! The raw-sample schema: one [`SampleRecord`] per HTTP request the load generator
-//! made, one [`ResourceRecord`] per Docker stats reading, and the per-run [`Manifest`].
+//! made, one [`ResourceRecord`] per resource reading, and the per-run [`Manifest`].
 //! This is a public interface (documented in `data/README.md`); bump
 //! [`SCHEMA_VERSION`] on any incompatible change.
 
@@ -100,22 +100,63 @@ impl SampleRecord {
     }
 }
 
-/// One Docker stats reading of the server container.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One reading of the server container's resources, covering the interval since the
+/// previous reading of the same repetition.
+///
+/// Two sources write rows (see `data/README.md`): the runner's own sampler (local
+/// engine on Linux: cgroup, `/proc`, `getrusage`), which fills every field; and the
+/// Docker stats stream (remote engine, Docker Desktop, files written before the
+/// sampler existed), which leaves every `Option` field `None`.
+///
+/// Column order in `resources.parquet` is the field order below.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResourceRecord {
     pub stack: String,
     pub repetition: u32,
     /// The phase during which the reading was taken: `settle`, `warmup`, `idle`,
-    /// a scenario name, or `pause` (between scenarios).
+    /// a scenario name, or `pause` (between scenarios). A sampler row covers its
+    /// whole interval inside this phase (a phase change closes the interval).
     pub phase: String,
-    /// Nanoseconds since the repetition's container was started.
+    /// Nanoseconds since the repetition's container was started (the end of the interval).
     pub t_ns: i64,
-    /// CPU use in percent of one core (200 = two cores busy), as `docker stats` computes it.
+    /// CPU use of the server container in percent of one core (200 = two cores busy):
+    /// `server_cpu_ns / interval_ns × 100` for sampler rows, as `docker stats`
+    /// computes it for Docker stats rows.
     pub cpu_percent: f64,
-    /// Memory in use (usage minus page cache), bytes.
+    /// Memory in use (usage minus inactive page cache), bytes.
     pub mem_bytes: u64,
     /// Memory limit seen by the container, bytes.
     pub mem_limit_bytes: u64,
+    /// Length of the interval this row covers, ns (monotonic clock). `None`: a Docker
+    /// stats reading, whose CPU columns below are all `None`.
+    pub interval_ns: Option<i64>,
+    /// CPU time of the server container's cgroup in the interval (user + system), ns.
+    pub server_cpu_ns: Option<i64>,
+    /// CPU time of the load generator in the interval: the runner process (every
+    /// thread), its reaped children and its live descendants (k6, `nsenter`), ns.
+    pub generator_cpu_ns: Option<i64>,
+    /// CPU time of the `docker-proxy` processes forwarding this container's published
+    /// port, ns; `None` when there is none (the traffic bypasses the proxy).
+    pub proxy_cpu_ns: Option<i64>,
+    /// Host CPU time from `/proc/stat`, summed over all online CPUs, ns:
+    /// user + nice + system + irq + softirq.
+    pub host_busy_ns: Option<i64>,
+    /// Host CPU time waiting for I/O, ns.
+    pub host_iowait_ns: Option<i64>,
+    /// Host CPU time stolen by the hypervisor, ns.
+    pub host_steal_ns: Option<i64>,
+    /// Host idle CPU time, ns.
+    pub host_idle_ns: Option<i64>,
+    /// Online CPUs of the host.
+    pub host_cpus: Option<u32>,
+    /// CPUs the generator may run on (the runner's affinity mask).
+    pub generator_cpus: Option<u32>,
+    /// Busy time (as `host_busy_ns`) of the generator's CPUs, ns.
+    pub generator_cpus_busy_ns: Option<i64>,
+    /// CPUs the server may run on (its cpuset; all online CPUs without one).
+    pub server_cpus: Option<u32>,
+    /// Busy time (as `host_busy_ns`) of the server's CPUs, ns.
+    pub server_cpus_busy_ns: Option<i64>,
 }
 
 /// Outcome of one stack × repetition.

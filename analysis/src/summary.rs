@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::columns::{SampleColumns, is_warmup};
 use crate::error::{AnalysisError, Result};
 use crate::paired::{PairedRatio, paired_ratio};
+use crate::limiter::{self, CellLimiter, RepetitionLimiter};
 use crate::paper::{
     Estimate, Estimates, Metric, ORM_PAIRS, Paper, PublishedValue, SCENARIOS, Verdict, figure_of,
 };
@@ -203,6 +204,10 @@ pub struct CellSummary {
     pub error_rate: f64,
     /// `None` in a paper-only summary.
     pub detail: Option<CellDetail>,
+    /// What limited the cell, per repetition (see [`crate::limiter`]); `None` in a
+    /// paper-only summary, `unknown` when the run has no sampler readings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limiter: Option<CellLimiter>,
 }
 
 /// ORM overhead: the SQLAlchemy variant against the sqlite3 variant of one framework.
@@ -509,6 +514,7 @@ pub fn summarize_paper(paper: &Paper) -> Summary {
                     errors: 0,
                     error_rate: 0.0,
                     detail: None,
+                    limiter: None,
                 });
             }
         }
@@ -767,7 +773,7 @@ pub fn summarize_with(
     let stacks = order_stacks(paper, by_cell.keys().map(|(s, _)| s.clone()));
     let scenarios = order_scenarios(by_cell.keys().map(|(_, s)| s.clone()));
 
-    let mut cells = Vec::new();
+    let mut cells: Vec<CellSummary> = Vec::new();
     let mut pooled: HashMap<(String, String), Vec<f64>> = HashMap::new();
     for sc in &scenarios {
         for st in &stacks {
@@ -782,6 +788,7 @@ pub fn summarize_with(
         }
     }
 
+    add_limiters(&mut cells, resources, manifest);
     let mut summary = Summary {
         schema_version: SUMMARY_SCHEMA_VERSION,
         generator: generator(),
@@ -997,6 +1004,7 @@ fn summarize_cell(
             0.0
         },
         detail: Some(detail),
+        limiter: None,
     };
     (cell, pooled_ms)
 }
@@ -1166,6 +1174,49 @@ fn pairwise(
     out
 }
 
+/// The limiter of every cell's repetitions, from the sampler rows of the scenario's
+/// phase (see [`crate::limiter`]).
+fn add_limiters(cells: &mut [CellSummary], resources: &[ResourceRecord], manifest: &Manifest) {
+    let workers = manifest
+        .campaign
+        .get("server")
+        .and_then(|s| s.get("workers"))
+        .and_then(|w| w.as_u64())
+        .and_then(|w| u32::try_from(w).ok());
+    let mut rows: HashMap<(&str, u32, &str), Vec<&ResourceRecord>> = HashMap::new();
+    for r in resources {
+        rows.entry((r.stack.as_str(), r.repetition, r.phase.as_str()))
+            .or_default()
+            .push(r);
+    }
+    for cell in cells {
+        let Some(detail) = &cell.detail else {
+            continue;
+        };
+        let reps = detail
+            .repetitions
+            .iter()
+            .map(|rc| {
+                let usage = rows
+                    .get(&(cell.stack.as_str(), rc.repetition, cell.scenario.as_str()))
+                    .and_then(|rs| limiter::usage(rs, workers));
+                let (limiter, disturbed) = match &usage {
+                    Some(u) => limiter::classify(u),
+                    None => (limiter::Limiter::Unknown, false),
+                };
+                RepetitionLimiter {
+                    repetition: rc.repetition,
+                    included: rc.included,
+                    limiter,
+                    disturbed,
+                    usage,
+                }
+            })
+            .collect();
+        cell.limiter = Some(CellLimiter::of(reps));
+    }
+}
+
 fn summarize_resources(resources: &[ResourceRecord], manifest: &Manifest) -> Vec<ResourceSummary> {
     let ok: std::collections::HashSet<(&str, u32)> = manifest
         .repetitions
@@ -1175,6 +1226,7 @@ fn summarize_resources(resources: &[ResourceRecord], manifest: &Manifest) -> Vec
         .collect();
     // Sums first (cpu_mean_percent / mem_mean_bytes hold totals until the end).
     let mut acc: BTreeMap<(&str, &str), ResourceSummary> = BTreeMap::new();
+    let mut weights: HashMap<(&str, &str), f64> = HashMap::new();
     for r in resources {
         if !ok.contains(&(r.stack.as_str(), r.repetition)) {
             continue;
@@ -1191,17 +1243,26 @@ fn summarize_resources(resources: &[ResourceRecord], manifest: &Manifest) -> Vec
                 mem_peak_bytes: 0,
                 mem_limit_bytes: 0,
             });
+        // Sampler rows cover intervals of different lengths (a phase change closes
+        // one early): their means are weighted by the interval. Docker stats rows
+        // (no interval) weigh 1 each, as before.
+        let w = r.interval_ns.map_or(1.0, |ns| ns as f64 / 1e9);
+        let wsum = weights
+            .entry((r.stack.as_str(), r.phase.as_str()))
+            .or_insert(0.0);
+        *wsum += w;
         e.readings += 1;
-        e.cpu_mean_percent += r.cpu_percent;
+        e.cpu_mean_percent += r.cpu_percent * w;
         e.cpu_peak_percent = e.cpu_peak_percent.max(r.cpu_percent);
-        e.mem_mean_bytes += r.mem_bytes as f64;
+        e.mem_mean_bytes += r.mem_bytes as f64 * w;
         e.mem_peak_bytes = e.mem_peak_bytes.max(r.mem_bytes);
         e.mem_limit_bytes = e.mem_limit_bytes.max(r.mem_limit_bytes);
     }
-    acc.into_values()
-        .map(|mut e| {
-            e.cpu_mean_percent /= e.readings as f64;
-            e.mem_mean_bytes /= e.readings as f64;
+    acc.into_iter()
+        .map(|(k, mut e)| {
+            let w = weights.get(&k).copied().unwrap_or(e.readings as f64);
+            e.cpu_mean_percent /= w;
+            e.mem_mean_bytes /= w;
             e
         })
         .collect()

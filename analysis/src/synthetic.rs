@@ -160,15 +160,16 @@ pub fn synthetic_run(
             for (phase, dur) in phases {
                 let readings = ((dur / 1_000_000_000).max(1)) as usize;
                 for k in 0..readings {
-                    resources.push(ResourceRecord {
-                        stack: stack.clone(),
-                        repetition: rep,
-                        phase: phase.clone(),
-                        t_ns: t + k as i64 * 1_000_000_000,
-                        cpu_percent: 80.0 + 40.0 * rng.random::<f64>(),
-                        mem_bytes: 120_000_000 + (rng.random::<f64>() * 10_000_000.0) as u64,
-                        mem_limit_bytes: 8_000_000_000,
-                    });
+                    let cpu_percent = 80.0 + 40.0 * rng.random::<f64>();
+                    let mem_bytes = 120_000_000 + (rng.random::<f64>() * 10_000_000.0) as u64;
+                    resources.push(synthetic_reading(
+                        stack,
+                        rep,
+                        &phase,
+                        t + (k as i64 + 1) * 1_000_000_000,
+                        cpu_percent,
+                        mem_bytes,
+                    ));
                 }
                 t += dur;
             }
@@ -218,4 +219,46 @@ pub fn synthetic_run(
         path: None,
     };
     (manifest, cols, resources)
+}
+
+/// One sampler-shaped reading of a 1-second interval on a 2-CPU host with no pinning,
+/// derived from the server's CPU without further random draws (so the samples of a
+/// seed stay what they were): the generator takes half the server's CPU, no proxy,
+/// no foreign load, no I/O wait. 1.2–1.8 of the 2 CPUs are busy: the limiter is
+/// `not-cpu-bound`, or `server-cpu` when the CPUs reach 90 % busy (a phase whose
+/// readings drew near the top of the range).
+fn synthetic_reading(
+    stack: &str,
+    repetition: u32,
+    phase: &str,
+    t_ns: i64,
+    cpu_percent: f64,
+    mem_bytes: u64,
+) -> ResourceRecord {
+    let interval = 1_000_000_000i64;
+    let server = (cpu_percent / 100.0 * interval as f64) as i64;
+    let generator = server / 2;
+    let busy = server + generator;
+    ResourceRecord {
+        stack: stack.to_string(),
+        repetition,
+        phase: phase.to_string(),
+        t_ns,
+        cpu_percent,
+        mem_bytes,
+        mem_limit_bytes: 8_000_000_000,
+        interval_ns: Some(interval),
+        server_cpu_ns: Some(server),
+        generator_cpu_ns: Some(generator),
+        proxy_cpu_ns: None,
+        host_busy_ns: Some(busy),
+        host_iowait_ns: Some(0),
+        host_steal_ns: Some(0),
+        host_idle_ns: Some(2 * interval - busy),
+        host_cpus: Some(2),
+        generator_cpus: Some(2),
+        generator_cpus_busy_ns: Some(busy),
+        server_cpus: Some(2),
+        server_cpus_busy_ns: Some(busy),
+    }
 }

@@ -68,6 +68,19 @@ message resources {
   REQUIRED DOUBLE cpu_percent;
   REQUIRED INT64 mem_bytes (INTEGER(64,false));
   REQUIRED INT64 mem_limit_bytes (INTEGER(64,false));
+  OPTIONAL INT64 interval_ns;
+  OPTIONAL INT64 server_cpu_ns;
+  OPTIONAL INT64 generator_cpu_ns;
+  OPTIONAL INT64 proxy_cpu_ns;
+  OPTIONAL INT64 host_busy_ns;
+  OPTIONAL INT64 host_iowait_ns;
+  OPTIONAL INT64 host_steal_ns;
+  OPTIONAL INT64 host_idle_ns;
+  OPTIONAL INT32 host_cpus (INTEGER(32,false));
+  OPTIONAL INT32 generator_cpus (INTEGER(32,false));
+  OPTIONAL INT64 generator_cpus_busy_ns;
+  OPTIONAL INT32 server_cpus (INTEGER(32,false));
+  OPTIONAL INT64 server_cpus_busy_ns;
 }";
 
 fn werr(file: &'static str, e: impl std::fmt::Display) -> AnalysisError {
@@ -252,6 +265,38 @@ pub fn write_resources_for_run(
     column::<Int64Type, _>(file, &mut rg, &mem, None)?;
     let lim: Vec<i64> = order.iter().map(|r| r.mem_limit_bytes as i64).collect();
     column::<Int64Type, _>(file, &mut rg, &lim, None)?;
+    // The nullable columns: the present values and one definition level per row.
+    let opt_i64 = |rg: &mut SerializedRowGroupWriter<'_, _>,
+                   f: fn(&ResourceRecord) -> Option<i64>|
+     -> Result<()> {
+        let defs: Vec<i16> = order.iter().map(|r| i16::from(f(r).is_some())).collect();
+        let vals: Vec<i64> = order.iter().filter_map(|r| f(r)).collect();
+        column::<Int64Type, _>(file, rg, &vals, Some(&defs))
+    };
+    let opt_u32 = |rg: &mut SerializedRowGroupWriter<'_, _>,
+                   f: fn(&ResourceRecord) -> Option<u32>|
+     -> Result<()> {
+        let defs: Vec<i16> = order.iter().map(|r| i16::from(f(r).is_some())).collect();
+        let vals: Vec<i32> = order
+            .iter()
+            .filter_map(|r| f(r))
+            .map(|v| v as i32)
+            .collect();
+        column::<Int32Type, _>(file, rg, &vals, Some(&defs))
+    };
+    opt_i64(&mut rg, |r| r.interval_ns)?;
+    opt_i64(&mut rg, |r| r.server_cpu_ns)?;
+    opt_i64(&mut rg, |r| r.generator_cpu_ns)?;
+    opt_i64(&mut rg, |r| r.proxy_cpu_ns)?;
+    opt_i64(&mut rg, |r| r.host_busy_ns)?;
+    opt_i64(&mut rg, |r| r.host_iowait_ns)?;
+    opt_i64(&mut rg, |r| r.host_steal_ns)?;
+    opt_i64(&mut rg, |r| r.host_idle_ns)?;
+    opt_u32(&mut rg, |r| r.host_cpus)?;
+    opt_u32(&mut rg, |r| r.generator_cpus)?;
+    opt_i64(&mut rg, |r| r.generator_cpus_busy_ns)?;
+    opt_u32(&mut rg, |r| r.server_cpus)?;
+    opt_i64(&mut rg, |r| r.server_cpus_busy_ns)?;
     rg.close().map_err(|e| werr(file, e))?;
     w.close().map_err(|e| werr(file, e))?;
     Ok(out)

@@ -521,6 +521,8 @@ pub async fn collect_stats(
             cpu_percent: cpu,
             mem_bytes: mem,
             mem_limit_bytes: limit,
+            // Docker stats give no per-process breakdown: the sampler's columns stay null.
+            ..ResourceRecord::default()
         });
     }
     out

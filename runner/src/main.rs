@@ -8,6 +8,7 @@ mod manifest;
 mod netns;
 mod progress;
 mod record;
+mod sampler;
 
 use clap::{Parser, Subcommand};
 

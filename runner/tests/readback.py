@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 SAMPLE_TYPES = {
@@ -40,7 +41,23 @@ RESOURCE_TYPES = {
     "cpu_percent": pa.float64(),
     "mem_bytes": pa.uint64(),
     "mem_limit_bytes": pa.uint64(),
+    # The sampler's breakdown (nullable; null in Docker stats rows).
+    "interval_ns": pa.int64(),
+    "server_cpu_ns": pa.int64(),
+    "generator_cpu_ns": pa.int64(),
+    "proxy_cpu_ns": pa.int64(),
+    "host_busy_ns": pa.int64(),
+    "host_iowait_ns": pa.int64(),
+    "host_steal_ns": pa.int64(),
+    "host_idle_ns": pa.int64(),
+    "host_cpus": pa.uint32(),
+    "generator_cpus": pa.uint32(),
+    "generator_cpus_busy_ns": pa.int64(),
+    "server_cpus": pa.uint32(),
+    "server_cpus_busy_ns": pa.int64(),
 }
+# Every breakdown column but proxy_cpu_ns is set in a sampler row (interval_ns set).
+SAMPLER_REQUIRED = [c for c in list(RESOURCE_TYPES)[8:] if c != "proxy_cpu_ns"]
 CODECS = {"SNAPPY", "LZ4", "LZ4_RAW", "UNCOMPRESSED"}
 
 
@@ -102,6 +119,28 @@ def main():
     ).fetchone()
     if res_rows[0] != resources.num_rows:
         fail("pyarrow and DuckDB disagree on resources.parquet's rows")
+    # The sampler's rows: complete, and /proc/stat's four parts add up to the wall
+    # time × CPUs over each repetition (to 5 %: clock ticks are 10 ms).
+    arrow_sampler = pc.sum(pc.is_valid(resources["interval_ns"])).as_py() or 0
+    duck_sampler = con.execute(
+        f"SELECT count(*) FROM read_parquet('{run / 'resources.parquet'}') WHERE interval_ns IS NOT NULL"
+    ).fetchone()[0]
+    if arrow_sampler != duck_sampler:
+        fail(f"pyarrow ({arrow_sampler}) and DuckDB ({duck_sampler}) disagree on the sampler rows")
+    incomplete = con.execute(
+        f"SELECT count(*) FROM read_parquet('{run / 'resources.parquet'}') WHERE interval_ns IS NOT NULL AND ("
+        + " OR ".join(f"{c} IS NULL" for c in SAMPLER_REQUIRED)
+        + ")"
+    ).fetchone()[0]
+    if incomplete:
+        fail(f"{incomplete} sampler rows lack a breakdown column")
+    for stack, rep, wall, parts in con.execute(
+        f"""SELECT stack, repetition, sum(interval_ns * host_cpus),
+                   sum(host_busy_ns + host_iowait_ns + host_steal_ns + host_idle_ns)
+            FROM read_parquet('{run / 'resources.parquet'}') WHERE interval_ns IS NOT NULL GROUP BY ALL"""
+    ).fetchall():
+        if abs(parts - wall) > 0.05 * wall:
+            fail(f"{stack} r{rep}: /proc/stat parts {parts} ns != wall time x CPUs {wall} ns")
     ok_statuses = con.execute(
         f"SELECT count(*) FROM read_parquet('{run / 'samples.parquet'}') WHERE error IS NULL AND status NOT BETWEEN 200 AND 399"
     ).fetchone()[0]
@@ -113,6 +152,7 @@ def main():
                 "samples": samples.num_rows,
                 "resources": resources.num_rows,
                 "resource_phases": res_rows[1],
+                "sampler_rows": arrow_sampler,
                 "max_mem_bytes": res_rows[2],
                 "counts": arrow_counts,
             }

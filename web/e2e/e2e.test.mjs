@@ -108,6 +108,8 @@ async function assertNativeNumbers(page, native) {
         const ci = shown[`ci:${c.stack}:${c.scenario}:paper`].text;
         assert.equal(ci, `[${c.estimate.ci.low.toFixed(unit)}, ${c.estimate.ci.high.toFixed(unit)}]`, `CI of ${key}`);
       }
+      // The limiter the page computed is the native one.
+      assert.equal(shown[`limiter:${c.stack}:${c.scenario}`]?.value, c.limiter?.most_common, `limiter of ${key}`);
       checked += 1;
     }
     for (const o of native.orm_overhead) {

@@ -41,6 +41,28 @@ function section(title, id, ...content) {
 
 const label = (summary, stack) => summary.stack_labels?.[stack] || stack;
 
+/**
+ * What limited the cell (analysis/README.md, "The limiter"): the most common limiter
+ * over its repetitions, "(k/n)" when they disagree, "⚠ n disturbed" when foreign load
+ * took ≥ 0.25 core; the mean cores per process group as the tooltip.
+ */
+function limiterCell(c) {
+  const l = c.limiter;
+  const key = `limiter:${c.stack}:${c.scenario}`;
+  if (!l) return el('td', { 'data-key': key, text: '—' });
+  const included = l.repetitions.filter((r) => r.included);
+  const same = included.filter((r) => r.limiter === l.most_common).length;
+  let text = l.most_common;
+  if (same < included.length) text += ` (${same}/${included.length})`;
+  if (l.disturbed.length) text += ` ⚠ ${l.disturbed.length} disturbed`;
+  const u = l.mean;
+  const f = (v) => (typeof v === 'number' ? v.toFixed(2) : 'none');
+  const title = u
+    ? `cores: server ${f(u.server_cores)}, generator ${f(u.generator_cores)}, proxy ${f(u.proxy_cores)}, others ${f(u.others_cores)}; iowait ${f(u.iowait_cores)}, steal ${f(u.steal_cores)}; generator's CPUs ${Math.round(100 * u.generator_set_busy)} % busy, server's ${Math.round(100 * u.server_set_busy)} %`
+    : 'no sampler readings (Docker stats only, or a run made before the sampler)';
+  return el('td', { 'data-key': key, 'data-value': l.most_common, text, title });
+}
+
 /** Reproduced vs published, one table per scenario (figure). */
 export function resultsTables(summary, view, name) {
   const out = [];
@@ -55,7 +77,7 @@ export function resultsTables(summary, view, name) {
     const mlabel = metricLabel(view.metric, cells[0].metric);
     const headers = ['Stack', 'Published (paper)', isRun ? `Reproduced: ${mlabel}` : mlabel,
       `${Math.round((summary.settings?.confidence ?? 0.95) * 100)} % CI`, 'Ratio to published',
-      'Repetitions', 'Requests', 'Error rate'];
+      'Repetitions', 'Requests', 'Error rate', 'Limited by'];
     const rows = cells.map((c) => {
       const m = metricValue(c, view.metric);
       const unit = m?.unit ?? unitOf(c.metric);
@@ -69,6 +91,7 @@ export function resultsTables(summary, view, name) {
         num(isRun ? (m?.n ?? c.detail?.included_repetitions ?? null) : null, 'int', `n:${c.stack}:${c.scenario}`),
         num(isRun ? c.requests : null, 'int', `requests:${c.stack}:${c.scenario}`),
         el('td', { text: isRun ? fmt(100 * c.error_rate, '%') : '—' }),
+        limiterCell(c),
       ];
     });
     const title = `${fig ? `Figure ${fig}: ` : ''}${scenario} — ${name}`;
@@ -183,7 +206,7 @@ export function warningsList(summary) {
 export function summaryCsv(summary) {
   const cols = ['stack', 'scenario', 'figure', 'metric', 'value', 'ci_low', 'ci_high', 'ci_method', 'published',
     'ratio_to_published', 'requests', 'errors', 'error_rate', 'repetitions', 'req_per_s', 'mean_ms', 'median_ms',
-    'p90_ms', 'p95_ms', 'p99_ms', 'max_ms'];
+    'p90_ms', 'p95_ms', 'p99_ms', 'max_ms', 'limiter', 'disturbed_repetitions'];
   const q = (v) => {
     if (v === null || v === undefined) return '';
     // Text from files that a spreadsheet would run as a formula gets a leading apostrophe.
@@ -196,7 +219,7 @@ export function summaryCsv(summary) {
     lines.push([c.stack, c.scenario, c.figure, c.metric, c.estimate?.value, c.estimate?.ci?.low, c.estimate?.ci?.high,
       c.ci_method, c.published, c.ratio_to_published, c.requests, c.errors, c.error_rate, d.included_repetitions,
       d.req_per_s?.mean, d.mean_ms?.mean, d.median_ms?.mean, d.p90_ms?.mean, d.p95_ms?.mean, d.p99_ms?.mean,
-      d.max_ms?.mean].map(q).join(','));
+      d.max_ms?.mean, c.limiter?.most_common, c.limiter?.disturbed?.join(' ')].map(q).join(','));
   }
   return `${lines.join('\n')}\n`;
 }

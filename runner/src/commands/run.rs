@@ -4,7 +4,7 @@
 //! → settle (the health check `GET /hello` → 200 runs inside it; the settle period
 //! counts from the container's start, as the paper's "20-second period" after
 //! launching) → warm-up → idle → the scenarios with a pause between them → stop and
-//! remove the container. Docker stats are read throughout, tagged with the phase.
+//! remove the container. Resources are read throughout (`crate::sampler`), tagged with the phase.
 //!
 //! The load path (`--path`, the campaign's `[loadgen] path`, see [`crate::netns`]) is
 //! decided once per run, before the run folder exists, and recorded in the manifest:
@@ -748,9 +748,11 @@ impl Session {
         // The phase the resource readings are tagged with.
         let (phase_tx, phase_rx) = watch::channel("settle".to_string());
         let (stats_stop_tx, stats_stop_rx) = watch::channel(false);
-        let stats = tokio::spawn(docker::collect_stats(
+        let stats = tokio::spawn(crate::sampler::collect_resources(
             self.docker.clone(),
             container.id.clone(),
+            // No published port (the netns path): no docker-proxy to account for.
+            container.host_port.unwrap_or(0),
             stack.to_string(),
             rep,
             container.started,

@@ -153,8 +153,17 @@ pub fn check_complete_run(run: &Path, stacks: &[&str], reps: u32) -> (Manifest, 
     );
     assert!(
         seen["resources"].as_u64().is_some_and(|n| n > 0),
-        "no Docker stats readings"
+        "no resource readings"
     );
+    // A local engine on Linux: every reading is the sampler's (CPU breakdown set).
+    let local =
+        std::env::var("DOCKER_HOST").map_or(true, |h| h.is_empty() || h.starts_with("unix://"));
+    if cfg!(target_os = "linux") && local {
+        assert_eq!(
+            seen["sampler_rows"], seen["resources"],
+            "resources.parquet: rows without the sampler's breakdown"
+        );
+    }
     (m, seen)
 }
 
