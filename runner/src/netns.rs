@@ -37,6 +37,7 @@ pub enum NetNsError {
         "the network-namespace path needs Linux (this is {0}); use the published-port path (`--path published-port`)"
     )]
     Unsupported(&'static str),
+    #[cfg(target_os = "linux")]
     #[error(
         "cannot open {path}: {source} (is the container running? its process {pid} is gone); start the container first or use `--path published-port`"
     )]
@@ -46,6 +47,7 @@ pub enum NetNsError {
         #[source]
         source: std::io::Error,
     },
+    #[cfg(target_os = "linux")]
     #[error(
         "cannot enter the network namespace of process {pid}: {source}; run pywebbench as root (setns needs CAP_SYS_ADMIN) or use `--path published-port`"
     )]
