@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::columns::{SampleColumns, is_warmup};
 use crate::error::{AnalysisError, Result};
-use crate::paired::{PairedRatio, paired_ratio};
 use crate::limiter::{self, CellLimiter, RepetitionLimiter};
+use crate::paired::{PairedRatio, paired_ratio};
 use crate::paper::{
     Estimate, Estimates, Metric, ORM_PAIRS, Paper, PublishedValue, SCENARIOS, Verdict, figure_of,
 };
