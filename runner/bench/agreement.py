@@ -3,7 +3,9 @@
 
 One stack's real container (default fastapi-sqlite3; 2 workers x 2 threads, port
 published on 127.0.0.1, labelled pywebbench=1 and removed at the end), loaded with
-the paper's closed-model scenarios through `pywebbench load`:
+the paper's closed-model scenarios through `pywebbench load`, by default from inside
+the container's network namespace (`--netns-of`, the path `pywebbench run` takes on
+Linux; `--path published-port` for the published port and docker-proxy):
 
   hello    GET /hello, constant-vus, 50 VUs for --seconds (paper: 10 s)
   get_one  GET /items/{id}, ids uniform in 1..1500, shared-iterations, 10 VUs,
@@ -124,24 +126,28 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10, help="hello's duration (paper: 10)")
     ap.add_argument("--iterations", type=int, default=1000, help="get_one's iterations (paper: 1000)")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--path", choices=["netns", "published-port"], default="netns")
     ap.add_argument("--pywebbench", type=Path, default=ROOT / "target" / "release" / "pywebbench")
     args = ap.parse_args()
     if not args.pywebbench.is_file():
         sys.exit(f"bench-agreement: {args.pywebbench} missing: cargo build --release -p runner")
     k6 = find_k6()
     port = start(args.stack)
-    base = f"http://127.0.0.1:{port}"
+    if args.path == "netns":
+        base, inside = "http://127.0.0.1:8000", ["--netns-of", NAME]
+    else:
+        base, inside = f"http://127.0.0.1:{port}", []
     scenarios = {
-        "hello": (f"{base}/hello", ["--vus", "50", "--duration", f"{args.seconds}s"]),
+        "hello": (f"{base}/hello", ["--vus", "50", "--duration", f"{args.seconds}s", *inside]),
         "get_one": (
             f"{base}/items/{{id}}",
-            ["--vus", "10", "--iterations", str(args.iterations), "--ids", "1-1500"],
+            ["--vus", "10", "--iterations", str(args.iterations), "--ids", "1-1500", *inside],
         ),
     }
     results: dict[tuple[str, str], list[dict]] = {}
     try:
         # Warm the workers up (imports, first queries), as the campaign's warm-up does.
-        measured(args.pywebbench, k6, f"{base}/hello", "native", ["--vus", "20", "--duration", "3s"])
+        measured(args.pywebbench, k6, f"{base}/hello", "native", ["--vus", "20", "--duration", "3s", *inside])
         for rnd in range(args.rounds):
             order = GENERATORS[rnd % 3 :] + GENERATORS[: rnd % 3]
             for scenario, (url, sargs) in scenarios.items():
@@ -161,7 +167,7 @@ def main() -> None:
         return sum(r[key] for r in rows) / len(rows)
 
     print(
-        f"\n{args.stack}, published port on 127.0.0.1; hello 50 VUs x {args.seconds} s, get_one 10 VUs x "
+        f"\n{args.stack}, {'inside its network namespace' if args.path == 'netns' else 'published port on 127.0.0.1'}; hello 50 VUs x {args.seconds} s, get_one 10 VUs x "
         f"{args.iterations} iterations; mean of {args.rounds} interleaved rounds; ÷native = ratio to the native generator."
     )
     header = (

@@ -53,7 +53,7 @@ def connections_per_worker(pid: str) -> collections.Counter:
     return c
 
 
-def one_stack(stack: str, loads: int) -> list[dict]:
+def one_stack(stack: str, loads: int, pin: list[str]) -> list[dict]:
     name = f"pywebbench-getall-workers-{stack}"
     subprocess.run(["docker", "rm", "-f", name], capture_output=True)
     sh("docker", "run", "-d", "--name", name, "--label", "pywebbench=1", "-p", "127.0.0.1::8000", f"pywebbench/{stack}")
@@ -89,7 +89,7 @@ def one_stack(stack: str, loads: int) -> list[dict]:
             t = threading.Thread(target=poll)
             t.start()
             r = subprocess.run(
-                [str(BIN), "load", "http://127.0.0.1:8000/items/", *inside, "--vus", "10", "--iterations", "100", "--json"],
+                [*pin, str(BIN), "load", "http://127.0.0.1:8000/items/", *inside, "--vus", "10", "--iterations", "100", "--json"],
                 capture_output=True,
                 text=True,
             )
@@ -108,7 +108,7 @@ def one_stack(stack: str, loads: int) -> list[dict]:
                     "req_per_s": s["rps"],
                 }
             )
-            print(f"{stack:<20} load {i + 1:>2}: connections per worker {split!s:<10} mean {s['latency']['mean_ms']:8.2f} ms  {s['rps']:7.1f} req/s", flush=True)
+            print(f"{stack:<20} pid {pid:>7} load {i + 1:>2}: connections per worker {split!s:<10} mean {s['latency']['mean_ms']:8.2f} ms  {s['rps']:7.1f} req/s", flush=True)
         return rows
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)
@@ -118,10 +118,16 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--stacks", default="flask-sqlite3,fastapi-sqlalchemy")
     p.add_argument("--loads", type=int, default=10)
+    p.add_argument("--loadgen-cpus", help="pin the generator with taskset (e.g. 1), as the campaign's loadgen.cpus")
+    p.add_argument("--containers", type=int, default=1, help="fresh containers per stack (LOADS loads each)")
     args = p.parse_args()
     rows = []
     for stack in [s for s in args.stacks.split(",") if s]:
-        rows += one_stack(stack, args.loads)
+        pin = ["taskset", "-c", args.loadgen_cpus] if args.loadgen_cpus else []
+        for c in range(args.containers):
+            for r in one_stack(stack, args.loads, pin):
+                r["container"] = c + 1
+                rows.append(r)
     print("\nmean latency by split (connections per worker, largest first):")
     groups: dict = collections.defaultdict(list)
     for r in rows:
