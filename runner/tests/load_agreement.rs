@@ -46,22 +46,14 @@ mod load_support;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::output_text;
+use common::{docker, output_text};
 use load_support::{LoadRun, load};
 
 const IMAGE: &str = "pywebbench/fastapi-sqlite3";
 const NAME: &str = "pywebbench-load-agreement";
 const LABEL: &str = "pywebbench.test=load-agreement";
-
-fn docker(args: &[&str]) -> std::process::Output {
-    Command::new("docker")
-        .args(args)
-        .output()
-        .expect("the docker CLI runs")
-}
 
 /// Removes the container, also when the test fails.
 struct Cleanup;

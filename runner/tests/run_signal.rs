@@ -46,8 +46,17 @@ fn sigint_mid_scenario_keeps_finished_work_and_resume_completes_it() {
     let run = dir.path().join("sigint-run");
     let stacks = ["fastapi-sqlite3", "flask-sqlite3"];
     let mut run_proc = Watched::spawn(&["run", "--quick", "--stacks", &stacks.join(",")], &run);
+    // The round's order is shuffled by the seed: the manifest, written before the
+    // first repetition starts, says which stack runs second.
+    run_proc.wait_for("interleaved rounds", Duration::from_secs(60));
+    let order = manifest(&run).rounds[0].clone();
+    assert_eq!(order.len(), 2, "{order:?}");
+    let (first_stack, second_stack) = (order[0].as_str(), order[1].as_str());
     // The second stack's echo scenario (2 s): interrupt it half-way.
-    run_proc.wait_for("flask-sqlite3 r1/1 echo (", Duration::from_secs(120));
+    run_proc.wait_for(
+        &format!("{second_stack} r1/1 echo ("),
+        Duration::from_secs(120),
+    );
     std::thread::sleep(Duration::from_millis(700));
     signal(run_proc.child.id(), "INT");
     let (status, stopped_in, log) = run_proc.finish();
@@ -77,10 +86,12 @@ fn sigint_mid_scenario_keeps_finished_work_and_resume_completes_it() {
         "temporary files left: {names:?}"
     );
     assert!(
-        names.iter().all(|n| n.starts_with("fastapi-sqlite3-r1.")),
+        names
+            .iter()
+            .all(|n| n.starts_with(&format!("{first_stack}-r1."))),
         "only the finished repetition has parts: {names:?}"
     );
-    let part = std::fs::read(run.join("parts/fastapi-sqlite3-r1.samples.parquet"))
+    let part = std::fs::read(run.join(format!("parts/{first_stack}-r1.samples.parquet")))
         .expect("the finished part");
     let cols = analysis::read_samples(&part).expect("the part is complete Parquet");
     let m = manifest(&run);
@@ -88,7 +99,7 @@ fn sigint_mid_scenario_keeps_finished_work_and_resume_completes_it() {
     let first = m
         .repetitions
         .iter()
-        .find(|r| r.stack == "fastapi-sqlite3")
+        .find(|r| r.stack == first_stack)
         .expect("first stack recorded");
     assert_eq!(first.status, RepetitionStatus::Ok);
     assert_eq!(
@@ -98,7 +109,7 @@ fn sigint_mid_scenario_keeps_finished_work_and_resume_completes_it() {
     let second = m
         .repetitions
         .iter()
-        .find(|r| r.stack == "flask-sqlite3")
+        .find(|r| r.stack == second_stack)
         .expect("second stack recorded");
     assert_eq!(second.status, RepetitionStatus::Interrupted);
     assert!(
@@ -119,7 +130,9 @@ fn sigint_mid_scenario_keeps_finished_work_and_resume_completes_it() {
     let text = output_text(&out);
     assert!(out.status.success(), "{text}");
     assert!(
-        text.contains("fastapi-sqlite3 r1: done in an earlier attempt, skipped"),
+        text.contains(&format!(
+            "{first_stack} r1: done in an earlier attempt, skipped"
+        )),
         "{text}"
     );
     let (m2, _) = check_complete_run(&run, &stacks, 1);
@@ -127,7 +140,7 @@ fn sigint_mid_scenario_keeps_finished_work_and_resume_completes_it() {
     let kept = m2
         .repetitions
         .iter()
-        .find(|r| r.stack == "fastapi-sqlite3")
+        .find(|r| r.stack == first_stack)
         .expect("kept");
     assert_eq!(kept, first, "the finished repetition was not run again");
     assert_no_container_of("sigint-run");

@@ -70,6 +70,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{mpsc, watch};
 
+use super::summary::TimingSummary;
 use super::{
     BATCH, ErrorKind, Executor, GRACEFUL_STOP, LoadError, RequestRecord, ScenarioOutcome,
     ScenarioPlan, Target,
@@ -403,18 +404,6 @@ pub async fn run_scenario_k6(
     Ok(outcome)
 }
 
-/// Latency statistics of k6's end-of-test summary, ms.
-#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
-pub struct K6Trend {
-    pub mean_ms: f64,
-    pub min_ms: f64,
-    pub p50_ms: f64,
-    pub p90_ms: f64,
-    pub p95_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
-}
-
 /// What `--loadgen k6-summary` knows of a scenario: k6's end-of-test summary.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct K6Summary {
@@ -423,8 +412,8 @@ pub struct K6Summary {
     pub failed: u64,
     /// k6's `http_reqs.rate`: requests ÷ k6's test run time.
     pub rps: f64,
-    /// `http_req_duration{expected_response:true}`; `None` without a successful request.
-    pub latency: Option<K6Trend>,
+    /// `http_req_duration{expected_response:true}` (ms); `None` without a successful request.
+    pub latency: Option<TimingSummary>,
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub dropped_iterations: u64,
@@ -451,7 +440,7 @@ impl K6Summary {
         };
         let latency = num("http_req_duration{expected_response:true}", "avg").map(|mean_ms| {
             let f = |k| num("http_req_duration{expected_response:true}", k).unwrap_or(f64::NAN);
-            K6Trend {
+            TimingSummary {
                 mean_ms,
                 min_ms: f("min"),
                 p50_ms: f("med"),

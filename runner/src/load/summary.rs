@@ -142,7 +142,8 @@ impl SummaryBuilder {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+/// Latency or TTFB statistics in ms (also what k6's end-of-test summary gives).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct TimingSummary {
     pub mean_ms: f64,
     pub min_ms: f64,
@@ -364,7 +365,7 @@ mod tests {
         ] {
             assert!((v - 10.0).abs() < 0.01, "{:?}", s.latency);
         }
-        let ttfb = s.ttfb.clone().unwrap_or_default();
+        let ttfb = s.ttfb.unwrap_or_default();
         assert!((ttfb.p50_ms - 5.0).abs() < 0.01, "{ttfb:?}");
         let text = s.render();
         assert!(text.contains("Failed:       90"), "{text}");

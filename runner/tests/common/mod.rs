@@ -259,3 +259,11 @@ pub fn kill_container(id: &str) {
             .expect("kill the container");
     });
 }
+
+/// The docker CLI with `args`, its output (for tests that start their own containers).
+pub fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("the docker CLI runs")
+}
