@@ -206,6 +206,23 @@ impl PathUsed {
             PathUsed::PublishedPort => "published-port",
         }
     }
+
+    /// The path a manifest records (`LoadPath::used`); a run made before paths were
+    /// recorded, or any other value, used the published port.
+    pub fn recorded(path: Option<&analysis::schema::LoadPath>) -> PathUsed {
+        match path.map(|p| p.used.as_str()) {
+            Some("netns") => PathUsed::Netns,
+            _ => PathUsed::PublishedPort,
+        }
+    }
+
+    /// The choice that asks for exactly this path.
+    pub fn as_choice(self) -> PathChoice {
+        match self {
+            PathUsed::Netns => PathChoice::Netns,
+            PathUsed::PublishedPort => PathChoice::PublishedPort,
+        }
+    }
 }
 
 /// What decides the path: the choice and where the engine is.

@@ -35,11 +35,14 @@ fn engine_is_local() -> bool {
 }
 
 /// Read the repetition's resources until `stop` turns true: the sampler with a local
-/// engine on Linux, Docker stats otherwise (see the module doc).
+/// engine on Linux, Docker stats otherwise (see the module doc). `pid` is the
+/// container's init process as the start's inspect gave it (`ServerContainer::pid`;
+/// 0 = unknown, then Docker stats).
 #[allow(clippy::too_many_arguments)]
 pub async fn collect_resources(
     engine: Docker,
     id: String,
+    pid: u32,
     host_port: u16,
     stack: String,
     repetition: u32,
@@ -48,16 +51,8 @@ pub async fn collect_resources(
     stop: watch::Receiver<bool>,
 ) -> Vec<ResourceRecord> {
     if engine_is_local() {
-        let pid = engine
-            .inspect_container(&id, None)
-            .await
-            .ok()
-            .and_then(|i| i.state)
-            .and_then(|s| s.pid)
-            .and_then(|p| u32::try_from(p).ok())
-            .filter(|&p| p > 0);
         #[cfg(target_os = "linux")]
-        if let Some(pid) = pid {
+        if pid > 0 {
             match linux::Sampler::new(pid, &id, host_port) {
                 Ok(sampler) => {
                     return sampler.run(stack, repetition, started, phase, stop).await;

@@ -334,10 +334,7 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
         }
     };
     let run_id = sanitize(&dir.manifest.run_id);
-    let path = match dir.manifest.path.as_ref().map(|p| p.used.as_str()) {
-        Some("netns") => PathUsed::Netns,
-        _ => PathUsed::PublishedPort,
-    };
+    let path = PathUsed::recorded(dir.manifest.path.as_ref());
 
     // Pre-flight: every image is there; their pinned packages go to the manifest.
     for stack in &campaign.stacks {
@@ -520,13 +517,10 @@ async fn choose_path(
     recorded: Option<&LoadPath>,
 ) -> Result<LoadPath> {
     let (choice, chosen_by) = match (&args.resume, recorded, args.path) {
-        (Some(_), Some(p), _) => match p.used.as_str() {
-            "netns" => (PathChoice::Netns, "the resumed run's manifest".to_string()),
-            _ => (
-                PathChoice::PublishedPort,
-                "the resumed run's manifest".to_string(),
-            ),
-        },
+        (Some(_), Some(p), _) => (
+            PathUsed::recorded(Some(p)).as_choice(),
+            "the resumed run's manifest".to_string(),
+        ),
         (Some(_), None, _) => (
             PathChoice::PublishedPort,
             "the resumed run (made before the path was recorded)".to_string(),
@@ -644,15 +638,7 @@ async fn pause(d: Duration, stop: &mut watch::Receiver<bool>) -> Result<(), Halt
 /// The connection is made as the generator's are ([`load::conn::tcp_connect`]),
 /// so it takes the same path.
 async fn hello_status(target: &Target) -> Result<u16, String> {
-    let addr = tokio::net::lookup_host((target.host.as_str(), target.port))
-        .await
-        .map_err(|e| format!("resolve {}: {e}", target.host))?
-        .next()
-        .ok_or_else(|| format!("resolve {}: no address", target.host))?;
-    let endpoint = load::conn::Endpoint {
-        addr,
-        netns: target.netns.clone(),
-    };
+    let endpoint = target.endpoint().await.map_err(|e| e.to_string())?;
     let stream = load::conn::tcp_connect(&endpoint)
         .await
         .map_err(|e| format!("connect: {e}"))?;
@@ -751,6 +737,7 @@ impl Session {
         let stats = tokio::spawn(crate::sampler::collect_resources(
             self.docker.clone(),
             container.id.clone(),
+            container.pid,
             // No published port (the netns path): no docker-proxy to account for.
             container.host_port.unwrap_or(0),
             stack.to_string(),

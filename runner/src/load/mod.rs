@@ -76,7 +76,6 @@ pub mod k6;
 pub mod summary;
 
 use std::fmt;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -144,16 +143,22 @@ impl Target {
         }
     }
 
-    async fn resolve(&self) -> Result<SocketAddr, LoadError> {
+    /// Where connections go: the resolved address, from the host's network
+    /// namespace or the target's. The generator and the health check both start here.
+    pub(crate) async fn endpoint(&self) -> Result<conn::Endpoint, LoadError> {
         let mut addrs = tokio::net::lookup_host((self.host.as_str(), self.port))
             .await
             .map_err(|source| LoadError::Resolve {
                 target: self.to_string(),
                 source,
             })?;
-        addrs.next().ok_or_else(|| LoadError::Resolve {
+        let addr = addrs.next().ok_or_else(|| LoadError::Resolve {
             target: self.to_string(),
             source: std::io::Error::other("no address"),
+        })?;
+        Ok(conn::Endpoint {
+            addr,
+            netns: self.netns.clone(),
         })
     }
 }
@@ -442,11 +447,7 @@ pub async fn run_scenario_with(
     if plan.request_timeout.is_zero() {
         return Err(LoadError::Plan("the request timeout must be > 0".into()));
     }
-    let addr = target.resolve().await?;
-    let endpoint = conn::Endpoint {
-        addr,
-        netns: target.netns.clone(),
-    };
+    let endpoint = target.endpoint().await?;
     exec::run(endpoint, target, plan, tx, stop, options).await
 }
 
