@@ -118,9 +118,7 @@ fn hello_limiter(dir: &Path, name: &str) -> RepetitionLimiter {
         &std::fs::read(report.join("summary.json")).expect("summary.json"),
     )
     .expect("summary.json parses");
-    let cell = summary
-        .cell("flask-sqlite3", "hello")
-        .expect("hello cell");
+    let cell = summary.cell("flask-sqlite3", "hello").expect("hello cell");
     let limiter = cell.limiter.as_ref().expect("a run's cell has a limiter");
     assert_eq!(limiter.repetitions.len(), 1);
     let rep = limiter.repetitions[0].clone();

@@ -32,7 +32,7 @@
 //! expected to agree there: `just bench-agreement` prints by how much they differ.
 //!
 //! The comparison is of the generators as the campaign runs them: run it with
-//! `--release` (`just test` does). In a debug build the native generator is
+//! `--release` (`just test-agreement` does; it is a timing check, kept out of `just test`). In a debug build the native generator is
 //! unoptimised Rust and adds its own time to every latency, so the test is ignored
 //! there.
 //!
