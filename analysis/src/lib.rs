@@ -11,6 +11,7 @@ mod jsonf64;
 pub mod limiter;
 pub mod paired;
 pub mod paper;
+pub mod precision;
 pub mod read;
 pub mod report;
 pub mod schema;

@@ -186,6 +186,12 @@ pub struct ScenarioSummary {
     /// manifests written before it existed, read as 0.
     #[serde(default)]
     pub dropped_iterations: u64,
+    /// Mean latency (ms) of the scenario's successful requests, the headline of the
+    /// latency scenarios, as the analysis computes it from the samples; recorded for
+    /// the precision rule (`analysis::precision`). Absent (null) in manifests written
+    /// before 2026-12-02 and when no request succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_mean_ms: Option<f64>,
 }
 
 /// One stack × repetition in the manifest.
@@ -258,6 +264,10 @@ pub struct Manifest {
     /// recorded, which all used the published port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<LoadPath>,
+    /// The stopping rule of a run made with a precision target (`run --precision`),
+    /// its check after every round and why the run stopped; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::precision::PrecisionRecord>,
 }
 
 /// Which CPUs the server container and the load generator could run on.

@@ -76,7 +76,8 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
     }
 }
 
-fn t_quantile(df: f64, q: f64) -> f64 {
+/// The `q` quantile of Student's t with `df` degrees of freedom (scipy `t.ppf`).
+pub fn t_quantile(df: f64, q: f64) -> f64 {
     match StudentsT::new(0.0, 1.0, df) {
         Ok(t) => refine_quantile(|x| t.cdf(x), t.inverse_cdf(q), q),
         Err(_) => f64::NAN,

@@ -144,6 +144,10 @@ pub fn synthetic_run(
                     cols.error.push(error);
                 }
                 if !is_warm {
+                    let ok: Vec<f64> = (cols.len() - n as usize..cols.len())
+                        .filter(|&i| cols.error[i].is_none())
+                        .map(|i| cols.latency_ns[i] as f64 / 1e6)
+                        .collect();
                     scenarios.push(ScenarioSummary {
                         scenario: scenario.clone(),
                         started_at_unix_ns: 1_750_000_000_000_000_000,
@@ -152,6 +156,7 @@ pub fn synthetic_run(
                         errors,
                         timed_out: false,
                         dropped_iterations: 0,
+                        latency_mean_ms: (!ok.is_empty()).then(|| crate::stats::mean(&ok)),
                     });
                 }
                 phases.push((scenario, active_ns));
@@ -217,6 +222,7 @@ pub fn synthetic_run(
         rounds: Vec::new(),
         isolation: None,
         path: None,
+        precision: None,
     };
     (manifest, cols, resources)
 }

@@ -40,6 +40,9 @@ pub struct Progress {
     mode: Mode,
     bar: Option<ProgressBar>,
     phase: Arc<Mutex<Phase>>,
+    /// The run's standing (a precision run: round, widest cell, time left), shown
+    /// after the phase's counters.
+    status: Arc<Mutex<String>>,
     pub live: Arc<Live>,
 }
 
@@ -73,8 +76,18 @@ impl Progress {
                 mark: (Instant::now(), 0),
                 rate: 0.0,
             })),
+            status: Arc::new(Mutex::new(String::new())),
             live: Arc::new(Live::default()),
         }
+    }
+
+    /// Set the run's standing, shown beside the bar (plain output prints the lines
+    /// given to [`Progress::line`] instead).
+    pub fn status(&self, msg: &str) {
+        if let Ok(mut s) = self.status.lock() {
+            *s = msg.to_string();
+        }
+        self.refresh();
     }
 
     /// A line above the bar (or on stderr); skipped when quiet.
@@ -162,7 +175,12 @@ impl Progress {
         } else {
             format!("{left} left")
         };
-        bar.set_message(msg);
+        let status = self.status.lock().map(|s| s.clone()).unwrap_or_default();
+        if status.is_empty() {
+            bar.set_message(msg);
+        } else {
+            bar.set_message(format!("{msg}  |  {status}"));
+        }
     }
 
     /// Refresh the bar every 250 ms until the display is finished.

@@ -258,6 +258,36 @@ pub enum PathChoice {
     PublishedPort,
 }
 
+/// `[precision]`: keep adding rounds until every headline cell's interval is narrow
+/// enough (`analysis::precision`); `pywebbench run --precision` sets or overrides it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Precision {
+    /// Largest 95 % interval half-width allowed, as a share of the cell's mean (0.03).
+    pub target: f64,
+    /// Stop after this many rounds whatever the widths (at least `repetitions`).
+    pub max_rounds: u32,
+}
+
+/// `--max-rounds` and `[precision] max_rounds` when not given.
+pub const DEFAULT_MAX_ROUNDS: u32 = 10;
+
+/// A share written as a percentage, `"3%"` or `"2.5 %"`, as a fraction (0.03); it
+/// must lie in (0 %, 100 %).
+pub fn parse_share(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let Some(number) = t.strip_suffix('%') else {
+        return Err(format!("{t:?} is not a percentage; write e.g. \"3%\""));
+    };
+    let v: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{t:?} is not a percentage; write e.g. \"3%\""))?;
+    if !(v > 0.0 && v < 100.0) {
+        return Err(format!("{t:?} must lie between 0% and 100% (e.g. \"3%\")"));
+    }
+    Ok(v / 100.0)
+}
+
 /// The validated campaign.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Campaign {
@@ -281,6 +311,9 @@ pub struct Campaign {
     /// `[loadgen] path`; `pywebbench run --path` overrides it.
     #[serde(default)]
     pub loadgen_path: PathChoice,
+    /// `[precision]`: `None` = exactly `repetitions` rounds (the paper's procedure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
     pub warmup: Vec<Scenario>,
     pub scenarios: Vec<Scenario>,
 }
@@ -303,6 +336,7 @@ struct RawCampaign {
     payloads: RawPayloads,
     server: RawServer,
     loadgen: Option<RawLoadgen>,
+    precision: Option<RawPrecision>,
     #[serde(default)]
     warmup: Vec<Spanned<RawScenario>>,
     scenario: Spanned<Vec<Spanned<RawScenario>>>,
@@ -313,6 +347,13 @@ struct RawCampaign {
 struct RawLoadgen {
     cpus: Option<Spanned<String>>,
     path: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrecision {
+    target: Spanned<String>,
+    max_rounds: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -803,10 +844,32 @@ impl Campaign {
         if seed < 0 {
             return Err(ctx.err(&raw.seed.span(), format!("seed must be >= 0, not {seed}")));
         }
+        let repetitions: u32 = ctx.count(&raw.repetitions, "repetitions")?;
+        let precision = match &raw.precision {
+            None => None,
+            Some(p) => {
+                let target = parse_share(p.target.get_ref())
+                    .map_err(|e| ctx.err(&p.target.span(), format!("precision.target: {e}")))?;
+                let max_rounds = match &p.max_rounds {
+                    None => DEFAULT_MAX_ROUNDS.max(repetitions),
+                    Some(m) => {
+                        let n: u32 = ctx.count(m, "precision.max_rounds")?;
+                        if n < repetitions {
+                            return Err(ctx.err(
+                                &m.span(),
+                                format!("precision.max_rounds = {n} is below repetitions = {repetitions}: a precision run does at least `repetitions` rounds; raise max_rounds or lower repetitions"),
+                            ));
+                        }
+                        n
+                    }
+                };
+                Some(Precision { target, max_rounds })
+            }
+        };
         Ok(Campaign {
             name: raw.name.get_ref().clone(),
             seed: seed as u64,
-            repetitions: ctx.count(&raw.repetitions, "repetitions")?,
+            repetitions,
             stacks,
             settle: ctx.dur(&raw.settle, "settle")?,
             idle: ctx.dur(&raw.idle, "idle")?,
@@ -824,6 +887,7 @@ impl Campaign {
             },
             loadgen_cpus,
             loadgen_path,
+            precision,
             warmup,
             scenarios,
         })
@@ -856,6 +920,24 @@ impl Campaign {
     #[cfg(test)]
     pub fn all_scenarios(&self) -> impl Iterator<Item = &Scenario> {
         self.warmup.iter().chain(&self.scenarios)
+    }
+
+    /// Rounds the run may make: `repetitions`, or up to `[precision] max_rounds`.
+    pub fn planned_rounds(&self) -> u32 {
+        match self.precision {
+            Some(p) => p.max_rounds.max(self.repetitions),
+            None => self.repetitions,
+        }
+    }
+
+    /// The stopping rule of a precision run (`None` without `[precision]`).
+    pub fn precision_rule(&self) -> Option<analysis::precision::PrecisionRule> {
+        self.precision.map(|p| analysis::precision::PrecisionRule {
+            target: p.target,
+            confidence: 0.95,
+            min_rounds: self.repetitions,
+            max_rounds: self.planned_rounds(),
+        })
     }
 
     /// The isolation profile the campaign's `server.cpuset` and `loadgen.cpus` make.

@@ -416,3 +416,77 @@ fn isolation_profile_follows_the_pinning() {
     assert_eq!(i.server_cpus.as_deref(), Some("0"));
     assert_eq!(i.loadgen_cpus.as_deref(), Some("1"));
 }
+
+#[test]
+fn precision_is_a_campaign_setting() {
+    let c = Campaign::parse("c.toml", QUICK).expect("valid");
+    assert_eq!(c.precision, None);
+    assert_eq!(c.planned_rounds(), 1);
+    assert_eq!(c.precision_rule(), None);
+    let with = |table: &str| {
+        edited(
+            "pids_limit = 512",
+            &format!("pids_limit = 512\n\n[precision]\n{table}"),
+        )
+        .0
+    };
+    let c = Campaign::parse("c.toml", &with("target = \"2.5%\"\nmax_rounds = 7")).expect("valid");
+    assert_eq!(
+        c.precision,
+        Some(Precision {
+            target: 0.025,
+            max_rounds: 7
+        })
+    );
+    assert_eq!(c.planned_rounds(), 7);
+    let rule = c.precision_rule().expect("a rule");
+    assert_eq!(
+        (rule.min_rounds, rule.max_rounds, rule.confidence),
+        (1, 7, 0.95)
+    );
+    assert_eq!(Campaign::from_json(&c.to_json()).unwrap(), c);
+    let c = Campaign::parse("c.toml", &with("target = \"3%\"")).expect("valid");
+    assert_eq!(c.precision.unwrap().max_rounds, DEFAULT_MAX_ROUNDS);
+    // A manifest written before the table existed reads back without it.
+    let mut old = Campaign::parse("c.toml", QUICK).unwrap().to_json();
+    assert!(old.get("precision").is_none());
+    old.as_object_mut().unwrap().remove("precision");
+    assert_eq!(Campaign::from_json(&old).unwrap().precision, None);
+
+    for (table, tail) in [
+        (
+            "target = \"3\"",
+            "precision.target: \"3\" is not a percentage; write e.g. \"3%\"",
+        ),
+        (
+            "target = \"0%\"",
+            "precision.target: \"0%\" must lie between 0% and 100% (e.g. \"3%\")",
+        ),
+        (
+            "target = \"3%\"\nmax_rounds = 0",
+            "precision.max_rounds must be > 0, not 0",
+        ),
+        ("max_rounds = 4", "missing field `target`"),
+        (
+            "target = \"3%\"\nrounds = 4",
+            "unknown field `rounds`, expected `target` or `max_rounds`",
+        ),
+    ] {
+        let msg = error_of(&with(table));
+        assert!(msg.ends_with(tail), "{table:?}: {msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+    }
+    let text = QUICK.replacen("repetitions = 1", "repetitions = 5", 1);
+    let text = text.replacen(
+        "pids_limit = 512",
+        "pids_limit = 512\n\n[precision]\ntarget = \"3%\"\nmax_rounds = 4",
+        1,
+    );
+    assert!(
+        error_of(&text).ends_with(
+            "precision.max_rounds = 4 is below repetitions = 5: a precision run does at least `repetitions` rounds; raise max_rounds or lower repetitions"
+        ),
+        "{}",
+        error_of(&text)
+    );
+}

@@ -49,6 +49,13 @@ pub struct ReproduceArgs {
     /// Repetitions per stack (overrides the campaign's).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub reps: Option<u32>,
+    /// Add rounds until every headline cell's 95 % interval half-width is at most this
+    /// share of its mean, e.g. `3%` (as `pywebbench run --precision`).
+    #[arg(long)]
+    pub precision: Option<String>,
+    /// The most rounds a precision run makes (as `pywebbench run --max-rounds`).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rounds: Option<u32>,
     /// Load generator: pywebbench's own, or the k6 binary.
     #[arg(long, value_enum, default_value = "native")]
     pub loadgen: Loadgen,
@@ -361,6 +368,12 @@ fn campaign_argv(args: &ReproduceArgs) -> Vec<String> {
     }
     if let Some(r) = args.reps {
         a.extend(["--reps".into(), r.to_string()]);
+    }
+    if let Some(p) = &args.precision {
+        a.extend(["--precision".into(), p.clone()]);
+    }
+    if let Some(m) = args.max_rounds {
+        a.extend(["--max-rounds".into(), m.to_string()]);
     }
     a.extend(["--loadgen".into(), loadgen_name(args.loadgen).into()]);
     a
@@ -728,6 +741,8 @@ mod tests {
             quick: false,
             stacks: None,
             reps: None,
+            precision: None,
+            max_rounds: None,
             loadgen: Loadgen::Native,
             k6: None,
             fresh: false,
@@ -766,6 +781,7 @@ mod tests {
             rounds: Vec::new(),
             isolation: None,
             path: None,
+            precision: None,
         };
         std::fs::write(
             dir.join(MANIFEST_FILE),

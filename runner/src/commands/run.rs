@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use analysis::SampleColumns;
+use analysis::precision::{self, PrecisionRecord, PrecisionRule};
 use analysis::schema::{
     LoadPath, Manifest, RepetitionStatus, RepetitionSummary, ResourceRecord, SCHEMA_VERSION,
     ScenarioSummary,
@@ -104,6 +105,15 @@ pub struct RunArgs {
     /// local engine and root, else the published port). --resume keeps the run's path.
     #[arg(long, value_enum, conflicts_with = "resume")]
     pub path: Option<PathChoice>,
+    /// Keep adding rounds (one repetition of every stack) after the campaign's
+    /// repetitions until every headline cell's 95 % interval half-width is at most
+    /// this share of its mean, e.g. `3%` (overrides the campaign's `[precision]`).
+    #[arg(long, value_parser = campaign::parse_share, conflicts_with = "resume")]
+    pub precision: Option<f64>,
+    /// The most rounds a precision run makes [default: the campaign's
+    /// `[precision] max_rounds`, else 10].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "resume")]
+    pub max_rounds: Option<u32>,
 }
 
 /// Why a repetition stopped before its end.
@@ -239,6 +249,27 @@ pub(crate) fn load_campaign(args: &RunArgs) -> Result<Campaign> {
     if let Some(r) = args.reps {
         c.repetitions = r;
     }
+    c.precision = match (c.precision, args.precision, args.max_rounds) {
+        (None, None, Some(_)) => bail!(
+            "--max-rounds needs a precision target: add --precision (e.g. --precision 3%) or a [precision] table to the campaign"
+        ),
+        (None, None, None) => None,
+        (old, target, max) => Some(campaign::Precision {
+            target: target.or(old.map(|p| p.target)).unwrap_or_default(),
+            max_rounds: max
+                .or(old.map(|p| p.max_rounds))
+                .unwrap_or(campaign::DEFAULT_MAX_ROUNDS),
+        }),
+    };
+    if let Some(p) = c.precision
+        && p.max_rounds < c.repetitions
+    {
+        bail!(
+            "--max-rounds {} is below the campaign's {} repetitions: a precision run makes at least `repetitions` rounds; raise --max-rounds or lower --reps",
+            p.max_rounds,
+            c.repetitions
+        );
+    }
     Ok(c)
 }
 
@@ -326,9 +357,14 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
                 campaign: campaign.to_json(),
                 packages: Default::default(),
                 repetitions: Vec::new(),
-                rounds: schedule::rounds(&campaign.stacks, campaign.repetitions, campaign.seed),
+                rounds: schedule::rounds(
+                    &campaign.stacks,
+                    campaign.planned_rounds(),
+                    campaign.seed,
+                ),
                 isolation: Some(campaign.isolation()),
                 path: Some(path),
+                precision: campaign.precision_rule().map(PrecisionRecord::new),
             };
             (RunDir::create(&out, manifest)?, campaign, args.loadgen)
         }
@@ -398,6 +434,7 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
     let started = Instant::now();
     let mut interrupted = false;
     let mut failed_fast = None;
+    let mut pace = RoundPace::default();
     for (stack, rep) in order(&dir.manifest, &campaign) {
         let stack = stack.as_str();
         if *stop.borrow() {
@@ -408,24 +445,28 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
             progress.line(&format!(
                 "{stack} r{rep}: done in an earlier attempt, skipped"
             ));
-            continue;
+        } else {
+            let result = session.repetition(stack, rep).await;
+            let status = result.summary.status;
+            match status {
+                RepetitionStatus::Ok => {}
+                RepetitionStatus::Failed => progress.warn(&format!(
+                    "{stack} r{rep} failed: {}",
+                    result.summary.cause.as_deref().unwrap_or("unknown cause")
+                )),
+                RepetitionStatus::Interrupted => interrupted = true,
+            }
+            dir.record(result.summary, &result.samples, &result.resources)?;
+            pace.ran_one();
+            if interrupted {
+                break;
+            }
+            if args.fail_fast && status == RepetitionStatus::Failed {
+                failed_fast = Some(format!("{stack} r{rep}"));
+                break;
+            }
         }
-        let result = session.repetition(stack, rep).await;
-        let status = result.summary.status;
-        match status {
-            RepetitionStatus::Ok => {}
-            RepetitionStatus::Failed => progress.warn(&format!(
-                "{stack} r{rep} failed: {}",
-                result.summary.cause.as_deref().unwrap_or("unknown cause")
-            )),
-            RepetitionStatus::Interrupted => interrupted = true,
-        }
-        dir.record(result.summary, &result.samples, &result.resources)?;
-        if interrupted {
-            break;
-        }
-        if args.fail_fast && status == RepetitionStatus::Failed {
-            failed_fast = Some(format!("{stack} r{rep}"));
+        if round_complete(&dir, rep) && precision_check(&mut dir, rep, &mut pace, &progress)? {
             break;
         }
     }
@@ -452,7 +493,7 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
             .count();
         eprintln!(
             "interrupted after {done} of {} repetitions; finished ones are kept in {} — complete the run with `pywebbench run --resume {}`",
-            campaign.stacks.len() * campaign.repetitions as usize,
+            order(&dir.manifest, &campaign).len(),
             dir.path.display(),
             dir.path.display()
         );
@@ -486,6 +527,166 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
         return Ok(Ended::WithFailures);
     }
     Ok(Ended::Complete)
+}
+
+/// True when every stack of round `round` has finished its repetition `round`.
+fn round_complete(dir: &RunDir, round: u32) -> bool {
+    dir.manifest
+        .rounds
+        .get(round as usize - 1)
+        .is_some_and(|stacks| stacks.iter().all(|s| dir.completed(s, round)))
+}
+
+/// How long rounds take in this process, for the precision run's estimate.
+#[derive(Default)]
+struct RoundPace {
+    /// Repetitions run (not skipped) in this process, and the time since the first began.
+    ran: u32,
+    since: Option<Instant>,
+}
+
+impl RoundPace {
+    fn ran_one(&mut self) {
+        self.ran += 1;
+        self.since.get_or_insert_with(Instant::now);
+    }
+
+    /// Mean time of a repetition run in this process.
+    fn per_repetition(&self) -> Option<Duration> {
+        let since = self.since?;
+        (self.ran > 1).then(|| since.elapsed() / (self.ran - 1))
+    }
+}
+
+/// A precision run, after round `round`: apply the stopping rule, record it in the
+/// manifest, show the widest cell and the estimate; true when the run stops here
+/// (the manifest's `rounds` then ends at this round). No-op without a precision
+/// target, or when this round was checked in an earlier attempt.
+fn precision_check(
+    dir: &mut RunDir,
+    round: u32,
+    pace: &mut RoundPace,
+    progress: &Progress,
+) -> Result<bool> {
+    let Some(record) = &dir.manifest.precision else {
+        return Ok(false);
+    };
+    if record.checks.iter().any(|c| c.round == round) {
+        return Ok(record.stopped.as_ref().is_some_and(|s| s.rounds <= round));
+    }
+    let rule = record.settings;
+    let check = precision::check(&rule, &dir.manifest, round);
+    let per_round = pace
+        .per_repetition()
+        .map(|d| d * dir.manifest.rounds.first().map_or(1, |r| r.len()) as u32);
+    progress.line(&precision_line(&rule, &check, per_round));
+    progress.status(&precision_status(&rule, &check, per_round));
+    let stop = check.stop;
+    if let Some(record) = dir.manifest.precision.as_mut() {
+        record.checks.push(check);
+        if let Some(reason) = stop {
+            record.stopped = Some(precision::Stopped {
+                reason,
+                rounds: round,
+            });
+        }
+    }
+    if let Some(reason) = stop {
+        dir.manifest.rounds.truncate(round as usize);
+        progress.line(&format!(
+            "precision: stopping after round {round}: {}",
+            reason.describe()
+        ));
+    }
+    dir.save_manifest()?;
+    Ok(stop.is_some())
+}
+
+/// Rounds still to run at the widest cell's spread (capped by max_rounds), and the
+/// time they would take.
+fn rounds_left(
+    rule: &PrecisionRule,
+    check: &precision::Check,
+    per_round: Option<Duration>,
+) -> (u32, Option<Duration>) {
+    let wanted = check
+        .rounds_needed
+        .unwrap_or(rule.max_rounds)
+        .max(rule.min_rounds)
+        .min(rule.max_rounds);
+    let left = wanted.saturating_sub(check.round);
+    (left, per_round.map(|d| d * left))
+}
+
+fn widest_text(rule: &PrecisionRule, check: &precision::Check) -> String {
+    match &check.widest {
+        Some(c) if c.relative.is_finite() => format!(
+            "widest cell {} {} ±{} (target ±{}), {} cell(s) over",
+            c.stack,
+            c.scenario,
+            precision::percent(c.relative),
+            precision::percent(rule.target),
+            check.cells_over_target
+        ),
+        Some(c) => format!("{} {}: no interval yet", c.stack, c.scenario),
+        None => "no headline cell yet".into(),
+    }
+}
+
+fn precision_line(
+    rule: &PrecisionRule,
+    check: &precision::Check,
+    per_round: Option<Duration>,
+) -> String {
+    let (left, time) = rounds_left(rule, check, per_round);
+    let needed = match check.rounds_needed {
+        Some(n) if n > rule.max_rounds => {
+            format!(
+                "; at this spread it needs ~{n} rounds, more than the {} allowed",
+                rule.max_rounds
+            )
+        }
+        Some(n) => format!("; at this spread it needs ~{n} rounds"),
+        None => String::new(),
+    };
+    let eta = match (check.stop, time) {
+        (Some(_), _) => String::new(),
+        (None, Some(t)) => format!(
+            " → {left} more round(s), ~{:.0} min",
+            t.as_secs_f64() / 60.0
+        ),
+        (None, None) => format!(" → {left} more round(s)"),
+    };
+    format!(
+        "precision after round {}/{}: {}{needed}{eta}",
+        check.round,
+        rule.max_rounds,
+        widest_text(rule, check)
+    )
+}
+
+/// The short form shown beside the progress bar.
+fn precision_status(
+    rule: &PrecisionRule,
+    check: &precision::Check,
+    per_round: Option<Duration>,
+) -> String {
+    let (left, time) = rounds_left(rule, check, per_round);
+    let widest = check.widest.as_ref().map_or(String::new(), |c| {
+        format!(
+            "  widest {}/{} ±{}",
+            c.stack,
+            c.scenario,
+            precision::percent(c.relative)
+        )
+    });
+    let eta = time.map_or(String::new(), |t| {
+        format!(", ~{:.0} min", t.as_secs_f64() / 60.0)
+    });
+    format!(
+        "round {}/{}{widest}, {left} more{eta}",
+        check.round, rule.max_rounds
+    )
 }
 
 /// Every (stack, repetition) of the run in the order they run: the manifest's
@@ -939,6 +1140,7 @@ impl Session {
             errors: outcome.errors,
             timed_out: outcome.timed_out,
             dropped_iterations: outcome.dropped_iterations,
+            latency_mean_ms: precision::ok_latency_mean_ms(samples, scenario_idx),
         });
         let secs = outcome.active_ns as f64 / 1e9;
         self.progress.line(&format!(
