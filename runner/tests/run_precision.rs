@@ -147,6 +147,73 @@ fn a_reachable_target_stops_early_or_at_max_consistently() {
     assert!(log.contains("precision: stopping after round"), "{log}");
 }
 
+#[cfg(unix)]
+#[test]
+fn resume_continues_a_precision_run_with_its_rule() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("precision-resume");
+    let mut first = Watched::spawn(
+        &[
+            "run",
+            "--quick",
+            "--stacks",
+            "flask-sqlite3",
+            "--reps",
+            "1",
+            "--precision",
+            "0.01%",
+            "--max-rounds",
+            "3",
+        ],
+        &run,
+    );
+    first.wait_for(
+        "precision after round 1/3",
+        std::time::Duration::from_secs(120),
+    );
+    first.wait_for(
+        "flask-sqlite3 r2/3 echo (",
+        std::time::Duration::from_secs(120),
+    );
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &first.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let (status, _, log) = first.finish();
+    assert_eq!(status.code(), Some(130), "{log}");
+    let m = manifest(&run);
+    let p = m
+        .precision
+        .as_ref()
+        .expect("precision recorded from the start");
+    assert_eq!(p.checks.len(), 1, "{:?}", p.checks);
+    assert!(p.stopped.is_none());
+
+    let out = pywebbench()
+        .args(["run", "--resume"])
+        .arg(&run)
+        .output()
+        .expect("resume runs");
+    let text = output_text(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("flask-sqlite3 r1: done in an earlier attempt, skipped"),
+        "{text}"
+    );
+    let (m, _) = check_complete_run(&run, &["flask-sqlite3"], 3);
+    let p = m.precision.as_ref().expect("precision");
+    let rounds: Vec<u32> = p.checks.iter().map(|c| c.round).collect();
+    assert_eq!(rounds, [1, 2, 3], "round 1's check is not repeated");
+    assert!(
+        (p.settings.target - 0.0001).abs() < 1e-12,
+        "the rule it started with"
+    );
+    let stopped = p.stopped.as_ref().expect("stopped");
+    assert_eq!((stopped.reason, stopped.rounds), (StopReason::MaxRounds, 3));
+    assert_no_container_of("precision-resume");
+}
+
 #[test]
 fn bad_precision_options_are_one_line_errors() {
     for (args, needle) in [

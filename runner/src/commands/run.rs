@@ -421,12 +421,20 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
         progress: progress.clone(),
         stop: stop.clone(),
     };
+    let repetitions = match campaign.precision {
+        Some(p) => format!(
+            "{}–{} repetitions (until every headline cell is within ±{})",
+            campaign.repetitions,
+            campaign.planned_rounds(),
+            precision::percent(p.target)
+        ),
+        None => format!("{} repetitions", campaign.repetitions),
+    };
     progress.line(&format!(
-        "run {} → {} ({} stacks × {} repetitions in interleaved rounds, campaign `{}`, loadgen {}, path {})",
+        "run {} → {} ({} stacks × {repetitions} in interleaved rounds, campaign `{}`, loadgen {}, path {})",
         dir.manifest.run_id,
         dir.path.display(),
         campaign.stacks.len(),
-        campaign.repetitions,
         campaign.name,
         loadgen_name(loadgen),
         path.as_str()
@@ -914,7 +922,7 @@ impl Session {
             publish_ip: self.publish_ip.clone(),
             publish: self.path == PathUsed::PublishedPort,
         };
-        let header = format!("{stack} r{rep}/{}", self.campaign.repetitions);
+        let header = format!("{stack} r{rep}/{}", self.campaign.planned_rounds());
         self.progress
             .phase(format!("{header} start"), None, None, false);
         let container = match ServerContainer::start(&self.docker, &spec).await {
