@@ -622,14 +622,25 @@ pub(crate) mod linux {
 
         #[test]
         fn own_cpu_time_is_counted() {
+            // Busy for 50 ms of this thread's CPU time (not wall time: on a loaded
+            // machine the thread may wait for a core), then rusage must have seen it.
+            let thread_cpu_ns = || {
+                let mut ts = libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                };
+                // SAFETY: a valid timespec out-pointer.
+                unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+                ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+            };
             let before = rusage_ns(libc::RUSAGE_SELF);
-            let t = Instant::now();
+            let start = thread_cpu_ns();
             let mut x = 0u64;
-            while t.elapsed() < std::time::Duration::from_millis(50) {
+            while thread_cpu_ns() - start < 50_000_000 {
                 x = std::hint::black_box(x.wrapping_add(1));
             }
             let spent = rusage_ns(libc::RUSAGE_SELF) - before;
-            assert!(spent >= 20_000_000, "{spent} ns for a 50 ms busy loop");
+            assert!(spent >= 40_000_000, "{spent} ns for 50 ms of busy CPU");
         }
     }
 }
