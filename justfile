@@ -17,6 +17,8 @@ setup:
 
 # The tests: Rust unit/integration tests and the contract suite against the five real containers.
 test: setup images
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
     cargo test --workspace
     cargo test -p runner --test run_quick -- --ignored
     cargo check -p runner --target x86_64-pc-windows-gnu

@@ -44,6 +44,17 @@ enum Command {
 /// Errors are one line (`error: what: why`), with no backtrace even when
 /// RUST_BACKTRACE is set: they are messages for the user, not crashes.
 fn main() -> std::process::ExitCode {
+    // `tracing` warnings and errors (a sampler that cannot read a cgroup, a missing
+    // resources file, …) go to stderr; PYWEBBENCH_LOG=info|debug shows more.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PYWEBBENCH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
     match dispatch(Cli::parse().command) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

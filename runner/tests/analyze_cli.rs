@@ -140,3 +140,19 @@ fn analyze_errors_name_the_cause() {
     let out = pywebbench(&["analyze", a.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a Parquet file"));
 }
+
+/// Warnings raised through `tracing` reach stderr (a subscriber is installed).
+#[test]
+fn a_missing_resources_file_is_a_visible_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run-nores");
+    write_run(&run, "run-nores", 3);
+    std::fs::remove_file(run.join(RESOURCES_FILE)).unwrap();
+    let out = pywebbench(&["analyze", run.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("WARN") && stderr.contains("is missing: no resource figures"),
+        "{stderr}"
+    );
+}
