@@ -74,6 +74,10 @@ bench-agreement stack="fastapi-sqlite3" rounds="3" seconds="10" iterations="1000
     cargo build --release -p runner
     python3 runner/bench/agreement.py --stack {{stack}} --rounds {{rounds}} --seconds {{seconds}} --iterations {{iterations}}
 
+# Does comparing stacks within a round narrow the intervals? Per scenario, paired (within-round log-ratio) vs unpaired (Welch) 95 % half-widths over all stack pairs of finished runs, and how many pairs each decides. E.g. `just bench-pairing data/published/*/`.
+bench-pairing +runs: setup
+    {{venv}}/bin/python runner/bench/pairing.py {{runs}}
+
 # --- reproduce and publish (issue 6) ---
 
 # The paper end to end: setup, images, run (resumes an unfinished run of the same campaign), analyze, publish to data/published/, viewer. E.g. `just reproduce --quick`, `just reproduce --loadgen k6`, `--fresh`.
