@@ -71,6 +71,10 @@ fn an_unreachable_target_runs_to_max_rounds_and_says_so() {
         "{log}"
     );
     assert!(log.contains("stopping after round 3"), "{log}");
+    assert!(
+        log.contains("precision: stopped after 3 round(s), max rounds reached with some cell still wider than the target; widest cell flask-sqlite3"),
+        "the end-of-run summary says how it ended\n{log}"
+    );
 
     // The latency headline the rule used is the analysis's own per-repetition mean.
     let summary = analysis_summary(&run);

@@ -763,6 +763,26 @@ fn print_summary(dir: &RunDir, samples: usize, resources: usize, took: Duration)
         took.as_secs_f64()
     );
     eprint!("{}", summary_table(m));
+    if let Some(p) = &m.precision {
+        eprintln!("{}", precision_outcome(p));
+    }
+}
+
+/// One line on how a precision run ended: rounds, why, and its widest cell.
+fn precision_outcome(p: &PrecisionRecord) -> String {
+    let Some(stopped) = &p.stopped else {
+        return "precision: the run did not reach its stopping rule".into();
+    };
+    let widest = p
+        .checks
+        .last()
+        .map(|c| widest_text(&p.settings, c))
+        .unwrap_or_default();
+    format!(
+        "precision: stopped after {} round(s), {}; {widest}",
+        stopped.rounds,
+        stopped.reason.describe()
+    )
 }
 
 /// The end-of-run table: per stack, ok/attempted repetitions, requests made, and per
