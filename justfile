@@ -88,7 +88,7 @@ reproduce *args:
 readme-results run k6="":
     cargo run --release -p runner -- readme {{run}} {{ if k6 == "" { "" } else { "--k6 " + k6 } }}
 
-# Bytes per sample of a run's samples.parquet, per column and under other layouts/codecs (data/README.md#size): `just samples-size data/published/<run id>`.
+# Bytes per sample of a run's samples (samples/*.parquet or samples.parquet), per column and under other layouts/codecs (data/README.md#size): `just samples-size data/published/<run id>`.
 samples-size run *args: setup
     {{venv}}/bin/python scripts/samples-size.py {{run}} {{args}}
 

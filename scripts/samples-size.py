@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where the bytes of a samples.parquet go, and what other layouts would cost.
+"""Where the bytes of a run's samples go (samples/*.parquet or samples.parquet), and what other layouts would cost.
 
 Usage: samples-size.py RUN_DIR_OR_PARQUET [--no-codecs]
 
@@ -45,16 +45,30 @@ def rewritten_size(table: pa.Table, codec: str, delta: bool) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("run", type=Path, help="a run folder or its samples.parquet")
+    ap.add_argument("run", type=Path, help="a run folder, its samples/ folder or its samples.parquet")
     ap.add_argument("--no-codecs", action="store_true", help="only the file as written")
     args = ap.parse_args()
-    path = args.run / "samples.parquet" if args.run.is_dir() else args.run
-    if not path.is_file():
-        print(f"samples-size: {path} does not exist: pass a run folder (data/published/<run id>) or its samples.parquet", file=sys.stderr)
+    # Schema v2: samples/<stack>.parquet (data/README.md#layout); v1: samples.parquet.
+    if args.run.is_dir() and (args.run / "samples").is_dir():
+        args.run = args.run / "samples"
+    if args.run.is_dir() and args.run.name == "samples":
+        paths = sorted(p for p in args.run.glob("*.parquet") if not p.name.startswith("."))
+        path = args.run
+    else:
+        path = args.run / "samples.parquet" if args.run.is_dir() else args.run
+        paths = [path]
+    if not paths or not all(p.is_file() for p in paths):
+        print(f"samples-size: {path} does not exist or holds no .parquet file: pass a run folder (data/published/<run id>) or its samples.parquet", file=sys.stderr)
         return 2
-    rows, sizes = column_sizes(path)
-    total = path.stat().st_size
-    print(f"{path}: {rows:,} samples, {total:,} bytes ({total / 2**20:.1f} MiB), {total / rows:.1f} bytes per sample")
+    rows, sizes, total = 0, {}, 0
+    for p in paths:
+        r, s = column_sizes(p)
+        rows += r
+        total += p.stat().st_size
+        for name, size in s.items():
+            sizes[name] = sizes.get(name, 0) + size
+    largest = max(p.stat().st_size for p in paths)
+    print(f"{path}: {rows:,} samples, {len(paths)} file(s), {total:,} bytes ({total / 2**20:.1f} MiB, largest file {largest / 2**20:.1f} MiB), {total / rows:.1f} bytes per sample")
     for name, size in sorted(sizes.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<14} {size / rows:6.2f} bytes per sample")
     if args.no_codecs:

@@ -64,7 +64,14 @@ candidates = listed + sorted(p for p in tracked if p.endswith("/manifest.json") 
 runs = []
 for manifest in candidates:
     src = os.path.join(root, os.path.dirname(manifest))
-    if not os.path.exists(os.path.join(src, "samples.parquet")):
+    # Samples: samples/<stack>.parquet (schema v2) or one samples.parquet (v1).
+    split = os.path.join(src, "samples")
+    if os.path.isdir(split):
+        sample_names = sorted("samples/" + f for f in os.listdir(split)
+                              if f.endswith(".parquet") and not f.startswith("."))
+    elif os.path.exists(os.path.join(src, "samples.parquet")):
+        sample_names = ["samples.parquet"]
+    else:
         continue
     run_id = re.sub(r"[^A-Za-z0-9._-]", "_", json.load(open(os.path.join(src, "manifest.json")))["run_id"])
     dst_rel = "data/" + run_id
@@ -79,8 +86,12 @@ for manifest in candidates:
         os.makedirs(os.path.join(dst, "report"), exist_ok=True)
         shutil.copy(os.path.join(out, "summary.json"), os.path.join(dst, "report", "summary.json"))
         shutil.rmtree(os.path.join(dist, ".analyze"))
-    files = {}
-    for name in ["samples.parquet", "resources.parquet", "manifest.json", "report/summary.json"]:
+    files = {"samples": []}
+    for name in sample_names:
+        os.makedirs(os.path.dirname(os.path.join(dst, name)), exist_ok=True)
+        shutil.copy(os.path.join(src, name), os.path.join(dst, name))
+        files["samples"].append(dst_rel + "/" + name)
+    for name in ["resources.parquet", "manifest.json", "report/summary.json"]:
         if os.path.exists(os.path.join(src, name)):
             os.makedirs(os.path.dirname(os.path.join(dst, name)), exist_ok=True)
             shutil.copy(os.path.join(src, name), os.path.join(dst, name))

@@ -29,7 +29,8 @@ for exe in ("pywebbench", "examples/gen_samples", "examples/bench_summarize"):
 run_dir = os.path.join(root, "target", "bench-analysis", f"scale{args.scale}")
 if not os.path.exists(os.path.join(run_dir, "manifest.json")):
     subprocess.run([os.path.join(rel, "examples", "gen_samples"), run_dir, str(args.scale), "20250512"], check=True)
-size_mb = os.path.getsize(os.path.join(run_dir, "samples.parquet")) / 1e6
+samples_dir = os.path.join(run_dir, "samples")
+size_mb = sum(os.path.getsize(os.path.join(samples_dir, f)) for f in os.listdir(samples_dir)) / 1e6
 
 
 def best_of(cmd, n):

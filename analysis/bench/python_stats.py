@@ -23,8 +23,10 @@ summary_path = sys.argv[2] if len(sys.argv) > 2 and not emit_path else None
 CONF, RESAMPLES, MAX_M = 0.95, 1000, 2000
 
 t0 = time.perf_counter()
-df = pl.read_parquet(os.path.join(run_dir, "samples.parquet"),
-                     columns=["stack", "repetition", "scenario", "latency_ns", "ttfb_ns", "error"])
+# Schema v2 (data/README.md#layout): samples/<stack>.parquet, ttfb_ns = latency_ns - transfer_ns.
+df = pl.read_parquet(os.path.join(run_dir, "samples", "*.parquet"),
+                     columns=["stack", "repetition", "scenario", "latency_ns", "transfer_ns", "error"])
+df = df.with_columns((pl.col("latency_ns") - pl.col("transfer_ns")).alias("ttfb_ns")).drop("transfer_ns")
 with open(os.path.join(run_dir, "manifest.json")) as f:
     manifest = json.load(f)
 t_read = time.perf_counter() - t0

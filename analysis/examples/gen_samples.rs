@@ -1,4 +1,4 @@
-//! Write a synthetic run folder (samples.parquet, resources.parquet, manifest.json)
+//! Write a synthetic run folder (samples/<stack>.parquet, resources.parquet, manifest.json)
 //! shaped like the paper's campaign, for `just bench-analysis` and for trying
 //! `pywebbench analyze` without Docker. Generated data, never a measurement.
 //!
@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use analysis::schema::{MANIFEST_FILE, RESOURCES_FILE, SAMPLES_FILE};
+use analysis::schema::{MANIFEST_FILE, RESOURCES_FILE, SAMPLES_DIR, stack_samples_file};
 use analysis::synthetic::{SyntheticSpec, synthetic_run};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -32,11 +32,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let (mut manifest, cols, resources) = synthetic_run(&spec, &paper);
     manifest.campaign["seed"] = serde_json::json!(seed);
-    std::fs::create_dir_all(&out)?;
-    std::fs::write(
-        out.join(SAMPLES_FILE),
-        analysis::write_sample_columns(&cols, None)?,
-    )?;
+    std::fs::create_dir_all(out.join(SAMPLES_DIR))?;
+    for (stack, rows) in cols.split_by_stack() {
+        std::fs::write(
+            out.join(SAMPLES_DIR).join(stack_samples_file(&stack)?),
+            analysis::write_sample_columns(&rows, Some(&manifest.run_id))?,
+        )?;
+    }
     std::fs::write(
         out.join(RESOURCES_FILE),
         analysis::write::write_resources_for_run(&resources, Some(&manifest.run_id))?,

@@ -4,6 +4,88 @@
 
 use crate::schema::{ErrorKind, SampleRecord};
 
+/// The logical sample columns, in the order of [`SampleRecord`]'s fields: what
+/// [`SampleColumns`] holds and what schema v1 files (`samples.parquet`) store.
+pub const SAMPLE_COLUMNS: [&str; 15] = [
+    "stack",
+    "repetition",
+    "scenario",
+    "vu",
+    "iteration",
+    "scheduled_ns",
+    "start_ns",
+    "end_ns",
+    "latency_ns",
+    "ttfb_ns",
+    "connect_ns",
+    "status",
+    "bytes_in",
+    "bytes_out",
+    "error",
+];
+
+/// Stored instead of `scheduled_ns` from schema v2 on: `start_ns − scheduled_ns`
+/// (0 in the closed-model executors, where the request starts when it is due).
+pub const SCHEDULE_LAG_NS: &str = "schedule_lag_ns";
+/// Stored instead of `end_ns` from schema v2 on: `end_ns − (start_ns + connect_ns +
+/// latency_ns)` (0 for the native generator, which measures all four on one clock).
+pub const END_EXTRA_NS: &str = "end_extra_ns";
+/// Stored instead of `ttfb_ns` from schema v2 on: `latency_ns − ttfb_ns` (sending
+/// plus receiving: small values, 2.5 instead of 3.1 bytes per sample).
+pub const TRANSFER_NS: &str = "transfer_ns";
+
+/// The columns schema v2 files (`samples/<stack>.parquet`) store, in file order:
+/// [`SAMPLE_COLUMNS`] with `scheduled_ns`, `end_ns` and `ttfb_ns` replaced by
+/// their offsets ([`SCHEDULE_LAG_NS`], [`END_EXTRA_NS`], [`TRANSFER_NS`]).
+pub const STORED_COLUMNS: [&str; 15] = [
+    "stack",
+    "repetition",
+    "scenario",
+    "vu",
+    "iteration",
+    SCHEDULE_LAG_NS,
+    "start_ns",
+    END_EXTRA_NS,
+    "latency_ns",
+    TRANSFER_NS,
+    "connect_ns",
+    "status",
+    "bytes_in",
+    "bytes_out",
+    "error",
+];
+
+/// The offsets are two's-complement (wrapping) differences, so every i64 value
+/// round-trips exactly, whatever the other columns hold.
+pub fn schedule_lag(start_ns: i64, scheduled_ns: i64) -> i64 {
+    start_ns.wrapping_sub(scheduled_ns)
+}
+
+/// `scheduled_ns` back from `start_ns` and [`schedule_lag`].
+pub fn scheduled_from_lag(start_ns: i64, lag_ns: i64) -> i64 {
+    start_ns.wrapping_sub(lag_ns)
+}
+
+/// `end_ns − (start_ns + connect_ns + latency_ns)`, wrapping.
+pub fn end_extra(end_ns: i64, start_ns: i64, connect_ns: i64, latency_ns: i64) -> i64 {
+    end_ns.wrapping_sub(start_ns.wrapping_add(connect_ns).wrapping_add(latency_ns))
+}
+
+/// `end_ns` back from its parts and [`end_extra`].
+pub fn end_from_extra(extra_ns: i64, start_ns: i64, connect_ns: i64, latency_ns: i64) -> i64 {
+    extra_ns.wrapping_add(start_ns.wrapping_add(connect_ns).wrapping_add(latency_ns))
+}
+
+/// `latency_ns − ttfb_ns`, wrapping.
+pub fn transfer(latency_ns: i64, ttfb_ns: i64) -> i64 {
+    latency_ns.wrapping_sub(ttfb_ns)
+}
+
+/// `ttfb_ns` back from `latency_ns` and [`transfer`].
+pub fn ttfb_from_transfer(latency_ns: i64, transfer_ns: i64) -> i64 {
+    latency_ns.wrapping_sub(transfer_ns)
+}
+
 /// Prefix of the warm-up scenarios recorded in the same file (`warmup_hello`, ...).
 pub const WARMUP_PREFIX: &str = "warmup";
 
@@ -154,6 +236,117 @@ impl SampleColumns {
     /// Requires a complete read ([`SampleColumns::is_complete`]).
     pub fn to_records(&self) -> Vec<SampleRecord> {
         (0..self.len()).map(|i| self.record(i)).collect()
+    }
+
+    /// Append `src`'s rows (complete or analysis-only, as `self`), re-indexing the
+    /// string dictionaries.
+    pub fn append(&mut self, src: &SampleColumns) {
+        let stacks: Vec<u16> = src
+            .stacks
+            .iter()
+            .map(|s| Self::intern(&mut self.stacks, s))
+            .collect();
+        let scenarios: Vec<u16> = src
+            .scenarios
+            .iter()
+            .map(|s| Self::intern(&mut self.scenarios, s))
+            .collect();
+        if self.run_id.is_none() {
+            self.run_id.clone_from(&src.run_id);
+        }
+        self.stack
+            .extend(src.stack.iter().map(|&i| stacks[i as usize]));
+        self.scenario
+            .extend(src.scenario.iter().map(|&i| scenarios[i as usize]));
+        self.repetition.extend_from_slice(&src.repetition);
+        self.vu.extend_from_slice(&src.vu);
+        self.iteration.extend_from_slice(&src.iteration);
+        self.scheduled_ns.extend_from_slice(&src.scheduled_ns);
+        self.start_ns.extend_from_slice(&src.start_ns);
+        self.end_ns.extend_from_slice(&src.end_ns);
+        self.latency_ns.extend_from_slice(&src.latency_ns);
+        self.ttfb_ns.extend_from_slice(&src.ttfb_ns);
+        self.connect_ns.extend_from_slice(&src.connect_ns);
+        self.status.extend_from_slice(&src.status);
+        self.bytes_in.extend_from_slice(&src.bytes_in);
+        self.bytes_out.extend_from_slice(&src.bytes_out);
+        self.error.extend_from_slice(&src.error);
+    }
+
+    /// The rows of one stack (by dictionary index), in their current order, with a
+    /// one-entry stack dictionary. Requires a complete read.
+    pub fn stack_rows(&self, stack: u16) -> SampleColumns {
+        let rows: Vec<usize> = (0..self.len())
+            .filter(|&i| self.stack[i] == stack)
+            .collect();
+        let mut c = SampleColumns {
+            run_id: self.run_id.clone(),
+            stacks: vec![self.stacks[stack as usize].clone()],
+            scenarios: self.scenarios.clone(),
+            ..SampleColumns::default()
+        };
+        c.reserve(rows.len());
+        for &i in &rows {
+            c.stack.push(0);
+            c.repetition.push(self.repetition[i]);
+            c.scenario.push(self.scenario[i]);
+            c.vu.push(self.vu[i]);
+            c.iteration.push(self.iteration[i]);
+            c.scheduled_ns.push(self.scheduled_ns[i]);
+            c.start_ns.push(self.start_ns[i]);
+            c.end_ns.push(self.end_ns[i]);
+            c.latency_ns.push(self.latency_ns[i]);
+            c.ttfb_ns.push(self.ttfb_ns[i]);
+            c.connect_ns.push(self.connect_ns[i]);
+            c.status.push(self.status[i]);
+            c.bytes_in.push(self.bytes_in[i]);
+            c.bytes_out.push(self.bytes_out[i]);
+            c.error.push(self.error[i]);
+        }
+        c
+    }
+
+    /// The stacks present, sorted by name, each with its rows ([`Self::stack_rows`]):
+    /// one `samples/<stack>.parquet` each.
+    pub fn split_by_stack(&self) -> Vec<(String, SampleColumns)> {
+        let mut present: Vec<u16> = self.stack.clone();
+        present.sort_unstable();
+        present.dedup();
+        let mut out: Vec<(String, SampleColumns)> = present
+            .into_iter()
+            .map(|s| (self.stacks[s as usize].clone(), self.stack_rows(s)))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// The first row (in [`Self::sorted_order`], the files' order) where two complete
+    /// reads differ in any logical value, or `Some(len)` when the row counts differ;
+    /// `None` when they hold the same samples.
+    pub fn first_difference(&self, other: &SampleColumns) -> Option<usize> {
+        if self.len() != other.len() {
+            return Some(self.len().min(other.len()));
+        }
+        let (a, b) = (self.sorted_order(), other.sorted_order());
+        (0..self.len()).find(|&k| {
+            let (i, j) = (a[k], b[k]);
+            self.stacks[self.stack[i] as usize] != other.stacks[other.stack[j] as usize]
+                || self.scenarios[self.scenario[i] as usize]
+                    != other.scenarios[other.scenario[j] as usize]
+                || self.repetition[i] != other.repetition[j]
+                || self.vu[i] != other.vu[j]
+                || self.iteration[i] != other.iteration[j]
+                || self.scheduled_ns[i] != other.scheduled_ns[j]
+                || self.start_ns[i] != other.start_ns[j]
+                || self.end_ns[i] != other.end_ns[j]
+                || self.latency_ns[i] != other.latency_ns[j]
+                || self.ttfb_ns[i] != other.ttfb_ns[j]
+                || self.connect_ns[i] != other.connect_ns[j]
+                || self.status[i] != other.status[j]
+                || self.bytes_in[i] != other.bytes_in[j]
+                || self.bytes_out[i] != other.bytes_out[j]
+                || self.error[i] != other.error[j]
+        })
     }
 
     /// Permutation that sorts rows by stack, repetition, scenario, start_ns

@@ -81,6 +81,14 @@ pub enum AnalysisError {
     },
 
     #[error(
+        "the sample files belong to different runs (`{first}` and `{other}`); open the samples/*.parquet of one run folder only"
+    )]
+    SamplesFromManyRuns { first: String, other: String },
+
+    #[error("no sample files were given; pass a run's samples/*.parquet (or its samples.parquet)")]
+    NoSampleFiles,
+
+    #[error(
         "samples.parquet holds stack `{stack}` repetition {repetition}, which manifest.json does not list: the manifest is from another run; use the run's own manifest.json"
     )]
     SampleNotInManifest { stack: String, repetition: u32 },

@@ -25,7 +25,10 @@ pub use columns::{SampleColumns, is_warmup};
 pub use compare::{Comparison, compare};
 pub use error::{AnalysisError, Result};
 pub use paper::{Paper, Verdict};
-pub use read::{parse_manifest, read_resources, read_samples, read_samples_for_analysis};
+pub use read::{
+    parse_manifest, read_resources, read_samples, read_samples_files,
+    read_samples_files_for_analysis, read_samples_for_analysis,
+};
 pub use summary::{
     SUMMARY_SCHEMA_VERSION, Settings, Summary, default_seed, summarize, summarize_paper,
     summarize_with,

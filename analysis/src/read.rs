@@ -1,4 +1,9 @@
-//! Reading `samples.parquet`, `resources.parquet` and `manifest.json` from bytes.
+//! Reading sample files, `resources.parquet` and `manifest.json` from bytes.
+//!
+//! Sample files come in two layouts (data/README.md#versions): schema v1 stores every
+//! logical column ([`SAMPLE_COLUMNS`]); schema v2 stores `scheduled_ns`, `end_ns` and
+//! `ttfb_ns` as offsets ([`STORED_COLUMNS`]), told apart by its `transfer_ns` column.
+//! Both are read into the same logical [`SampleColumns`].
 //!
 //! Uses the `parquet` crate's low-level column readers (no `arrow` feature), so the
 //! same code runs natively and in wasm32. Columns are matched by name; integer
@@ -12,7 +17,11 @@ use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{ByteArray, DataType};
 use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
 
-use crate::columns::SampleColumns;
+use crate::columns::{
+    END_EXTRA_NS, SCHEDULE_LAG_NS, SampleColumns, TRANSFER_NS, end_from_extra, scheduled_from_lag,
+    ttfb_from_transfer,
+};
+pub use crate::columns::{SAMPLE_COLUMNS, STORED_COLUMNS};
 use crate::error::{AnalysisError, Result};
 use crate::schema::{
     ErrorKind, MANIFEST_FILE, Manifest, RESOURCES_FILE, ResourceRecord, SAMPLES_FILE,
@@ -110,6 +119,11 @@ impl ParquetFile {
     /// 16 M up front (a corrupt footer may claim any count; vectors grow past it).
     fn capacity(&self) -> usize {
         self.num_rows().min(1 << 24)
+    }
+
+    fn has_column(&self, column: &str) -> bool {
+        let schema = self.reader.metadata().file_metadata().schema_descr();
+        (0..schema.num_columns()).any(|i| schema.column(i).path().string() == column)
     }
 
     fn column_index(&self, column: &'static str) -> Result<usize> {
@@ -505,9 +519,43 @@ enum Columns {
     Analysis,
 }
 
-/// Read `samples.parquet` completely (every column).
+/// Read one sample file (either layout) completely (every logical column).
 pub fn read_samples(bytes: &[u8]) -> Result<SampleColumns> {
     read_samples_inner(bytes, Columns::All)
+}
+
+/// Read a run's sample files (its `samples/<stack>.parquet`, or its one
+/// `samples.parquet`) completely, appended in the given order; refuses files of
+/// different runs.
+pub fn read_samples_files(files: &[&[u8]]) -> Result<SampleColumns> {
+    read_many(files, Columns::All)
+}
+
+/// [`read_samples_files`] with only the columns [`crate::summarize`] needs.
+pub fn read_samples_files_for_analysis(files: &[&[u8]]) -> Result<SampleColumns> {
+    read_many(files, Columns::Analysis)
+}
+
+fn read_many(files: &[&[u8]], which: Columns) -> Result<SampleColumns> {
+    let mut all: Option<SampleColumns> = None;
+    for bytes in files {
+        let c = read_samples_inner(bytes, which)?;
+        match &mut all {
+            None => all = Some(c),
+            Some(a) => {
+                if let (Some(first), Some(other)) = (&a.run_id, &c.run_id)
+                    && first != other
+                {
+                    return Err(AnalysisError::SamplesFromManyRuns {
+                        first: first.clone(),
+                        other: other.clone(),
+                    });
+                }
+                a.append(&c);
+            }
+        }
+    }
+    all.ok_or(AnalysisError::NoSampleFiles)
 }
 
 /// Read only the columns [`crate::summarize`] needs (stack, repetition, scenario,
@@ -581,16 +629,34 @@ fn read_samples_unguarded(bytes: &[u8], which: Columns) -> Result<SampleColumns>
         run_id: f.meta_value(META_RUN_ID),
         ..SampleColumns::default()
     };
+    // Schema v2 (offsets) has `transfer_ns`; anything else is read as v1.
+    let offsets = f.has_column(TRANSFER_NS);
     // Check every column exists and has a usable type before reading any, so a
     // wrong file fails fast with the first missing column.
-    for col in SAMPLE_COLUMNS {
+    for col in if offsets {
+        STORED_COLUMNS
+    } else {
+        SAMPLE_COLUMNS
+    } {
         f.column_index(col)?;
     }
     c.stack = f.required_strings("stack", &mut c.stacks)?;
     c.repetition = f.unsigned("repetition", "a repetition number is 1..=4294967295")?;
     c.scenario = f.required_strings("scenario", &mut c.scenarios)?;
     c.latency_ns = f.ints("latency_ns")?;
-    c.ttfb_ns = f.ints("ttfb_ns")?;
+    c.ttfb_ns = if offsets {
+        let transfer = f.ints(TRANSFER_NS)?;
+        if transfer.len() != c.latency_ns.len() {
+            return Err(corrupt_msg(SAMPLES_FILE, "columns have different lengths"));
+        }
+        c.latency_ns
+            .iter()
+            .zip(&transfer)
+            .map(|(&l, &t)| ttfb_from_transfer(l, t))
+            .collect()
+    } else {
+        f.ints("ttfb_ns")?
+    };
     let mut kinds: Vec<String> = Vec::new();
     let codes = f.strings("error", true, &mut kinds)?;
     let mut kind_of = Vec::with_capacity(kinds.len());
@@ -611,10 +677,33 @@ fn read_samples_unguarded(bytes: &[u8], which: Columns) -> Result<SampleColumns>
     if which == Columns::All {
         c.vu = f.unsigned("vu", "a VU index is 0..=4294967295")?;
         c.iteration = f.u64s("iteration")?;
-        c.scheduled_ns = f.ints("scheduled_ns")?;
         c.start_ns = f.ints("start_ns")?;
-        c.end_ns = f.ints("end_ns")?;
         c.connect_ns = f.ints("connect_ns")?;
+        if offsets {
+            let lag = f.ints(SCHEDULE_LAG_NS)?;
+            let extra = f.ints(END_EXTRA_NS)?;
+            let n = c.start_ns.len();
+            if [
+                lag.len(),
+                extra.len(),
+                c.connect_ns.len(),
+                c.latency_ns.len(),
+            ]
+            .iter()
+            .any(|&l| l != n)
+            {
+                return Err(corrupt_msg(SAMPLES_FILE, "columns have different lengths"));
+            }
+            c.scheduled_ns = (0..n)
+                .map(|i| scheduled_from_lag(c.start_ns[i], lag[i]))
+                .collect();
+            c.end_ns = (0..n)
+                .map(|i| end_from_extra(extra[i], c.start_ns[i], c.connect_ns[i], c.latency_ns[i]))
+                .collect();
+        } else {
+            c.scheduled_ns = f.ints("scheduled_ns")?;
+            c.end_ns = f.ints("end_ns")?;
+        }
         c.status = f.unsigned("status", "an HTTP status is 0..=65535")?;
         c.bytes_in = f.u64s("bytes_in")?;
         c.bytes_out = f.u64s("bytes_out")?;
@@ -640,25 +729,6 @@ fn read_samples_unguarded(bytes: &[u8], which: Columns) -> Result<SampleColumns>
     }
     Ok(c)
 }
-
-/// The column names of `samples.parquet`, in file order (= [`crate::schema::SampleRecord`] fields).
-pub const SAMPLE_COLUMNS: [&str; 15] = [
-    "stack",
-    "repetition",
-    "scenario",
-    "vu",
-    "iteration",
-    "scheduled_ns",
-    "start_ns",
-    "end_ns",
-    "latency_ns",
-    "ttfb_ns",
-    "connect_ns",
-    "status",
-    "bytes_in",
-    "bytes_out",
-    "error",
-];
 
 /// The required columns of `resources.parquet`, in file order (= the first
 /// [`ResourceRecord`] fields).

@@ -5,13 +5,36 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Version of the Parquet column layout and of `manifest.json`.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the Parquet column layout and of `manifest.json` (data/README.md#versions):
+/// 1 = one `samples.parquet` with every logical column; 2 = `samples/<stack>.parquet`
+/// storing `scheduled_ns`, `end_ns` and `ttfb_ns` as offsets (`crate::columns`).
+/// Readers read both.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// File names inside a run directory.
+/// The samples of a schema v1 run (one file, every stack).
 pub const SAMPLES_FILE: &str = "samples.parquet";
+/// The folder of a schema v2 run's samples: one `<stack>.parquet` per stack.
+pub const SAMPLES_DIR: &str = "samples";
 pub const RESOURCES_FILE: &str = "resources.parquet";
 pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// `samples/<stack>.parquet`'s file name for `stack`, refusing a name that is not a
+/// plain file name (a path separator, `..`, a leading dot, a control character).
+pub fn stack_samples_file(stack: &str) -> std::result::Result<String, String> {
+    let bad = stack.is_empty()
+        || stack.starts_with('.')
+        || stack
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c == ':' || c.is_control());
+    if bad {
+        return Err(format!(
+            "the stack name `{}` cannot be a file name under {SAMPLES_DIR}/ (use letters, digits, `-`, `_`, `.`)",
+            stack.escape_default()
+        ));
+    }
+    Ok(format!("{stack}.parquet"))
+}
 
 /// Why a request failed. `None` in a [`SampleRecord`] means it succeeded
 /// (a response with status 200..=399, as k6's `http_req_failed`).

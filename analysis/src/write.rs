@@ -1,5 +1,9 @@
-//! Writing `samples.parquet` and `resources.parquet` (feature `write`): the other
+//! Writing sample files and `resources.parquet` (feature `write`): the other
 //! direction of [`crate::read`], so one crate owns the file layout.
+//!
+//! Sample files are written in schema v2's layout ([`crate::columns::STORED_COLUMNS`]:
+//! `scheduled_ns`, `end_ns`, `ttfb_ns` as offsets) unless [`Layout::V1`] is asked for
+//! (the old single-file layout, kept for tests of the readers' compatibility).
 //!
 //! Rows are sorted by stack, repetition, scenario (phase), start_ns (t_ns); strings
 //! are dictionary-encoded, times and durations delta-encoded (DELTA_BINARY_PACKED);
@@ -17,7 +21,7 @@ use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
 
-use crate::columns::SampleColumns;
+use crate::columns::{SampleColumns, end_extra, schedule_lag, transfer};
 use crate::error::{AnalysisError, Result};
 use crate::read::{META_RUN_ID, META_SCHEMA_VERSION};
 use crate::schema::{RESOURCES_FILE, ResourceRecord, SAMPLES_FILE, SCHEMA_VERSION, SampleRecord};
@@ -25,7 +29,8 @@ use crate::schema::{RESOURCES_FILE, ResourceRecord, SAMPLES_FILE, SCHEMA_VERSION
 /// Rows per row group.
 const ROW_GROUP: usize = 1 << 20;
 
-const SAMPLES_SCHEMA: &str = "
+/// Schema v1: every logical column.
+const SAMPLES_SCHEMA_V1: &str = "
 message samples {
   REQUIRED BYTE_ARRAY stack (STRING);
   REQUIRED INT32 repetition (INTEGER(32,false));
@@ -44,12 +49,52 @@ message samples {
   OPTIONAL BYTE_ARRAY error (STRING);
 }";
 
+/// Schema v2: the offsets in place of `scheduled_ns`, `end_ns`, `ttfb_ns`
+/// (= [`crate::columns::STORED_COLUMNS`]).
+const SAMPLES_SCHEMA_V2: &str = "
+message samples {
+  REQUIRED BYTE_ARRAY stack (STRING);
+  REQUIRED INT32 repetition (INTEGER(32,false));
+  REQUIRED BYTE_ARRAY scenario (STRING);
+  REQUIRED INT32 vu (INTEGER(32,false));
+  REQUIRED INT64 iteration (INTEGER(64,false));
+  REQUIRED INT64 schedule_lag_ns;
+  REQUIRED INT64 start_ns;
+  REQUIRED INT64 end_extra_ns;
+  REQUIRED INT64 latency_ns;
+  REQUIRED INT64 transfer_ns;
+  REQUIRED INT64 connect_ns;
+  REQUIRED INT32 status (INTEGER(16,false));
+  REQUIRED INT64 bytes_in (INTEGER(64,false));
+  REQUIRED INT64 bytes_out (INTEGER(64,false));
+  OPTIONAL BYTE_ARRAY error (STRING);
+}";
+
+/// The sample files' layouts (data/README.md#versions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Schema v1: `scheduled_ns`, `end_ns`, `ttfb_ns` stored as they are.
+    V1,
+    /// Schema v2: stored as `schedule_lag_ns`, `end_extra_ns`, `transfer_ns`.
+    V2,
+}
+
+impl Layout {
+    fn version(self) -> u32 {
+        match self {
+            Layout::V1 => 1,
+            Layout::V2 => SCHEMA_VERSION,
+        }
+    }
+}
+
 /// Integer columns stored as DELTA_BINARY_PACKED instead of dictionary/PLAIN: the
 /// times rise within a scenario (sorted by start_ns) and the durations need ~28 of
 /// their 64 bits, so a real quick run shrinks from 40.5 to 17.7 bytes per sample
 /// (still snappy, so browsers read it). Small-valued columns (vu, status, bytes)
-/// stay dictionary-encoded, which is smaller for them.
-const SAMPLES_DELTA: [&str; 7] = [
+/// stay dictionary-encoded, which is smaller for them. An all-zero offset column
+/// costs a few bytes per page (every miniblock has bit width 0).
+const SAMPLES_DELTA: [&str; 10] = [
     "iteration",
     "scheduled_ns",
     "start_ns",
@@ -57,6 +102,9 @@ const SAMPLES_DELTA: [&str; 7] = [
     "latency_ns",
     "ttfb_ns",
     "connect_ns",
+    crate::columns::SCHEDULE_LAG_NS,
+    crate::columns::END_EXTRA_NS,
+    crate::columns::TRANSFER_NS,
 ];
 
 const RESOURCES_SCHEMA: &str = "
@@ -96,11 +144,12 @@ fn file_writer<W: Write + Send>(
     out: W,
     run_id: Option<&str>,
     delta_columns: &[&str],
+    version: u32,
 ) -> Result<SerializedFileWriter<W>> {
     let schema = Arc::new(parse_message_type(schema).map_err(|e| werr(file, e))?);
     let mut meta = vec![KeyValue::new(
         META_SCHEMA_VERSION.to_string(),
-        SCHEMA_VERSION.to_string(),
+        version.to_string(),
     )];
     if let Some(id) = run_id {
         meta.push(KeyValue::new(META_RUN_ID.to_string(), id.to_string()));
@@ -110,7 +159,7 @@ fn file_writer<W: Write + Send>(
         .set_dictionary_enabled(true)
         .set_key_value_metadata(Some(meta))
         .set_created_by(format!("pywebbench-analysis {}", env!("CARGO_PKG_VERSION")));
-    for name in delta_columns {
+    for name in delta_columns.iter().filter(|n| schema_has(&schema, n)) {
         let col = ColumnPath::from(*name);
         props = props
             .set_column_dictionary_enabled(col.clone(), false)
@@ -118,6 +167,10 @@ fn file_writer<W: Write + Send>(
     }
     let props = props.build();
     SerializedFileWriter::new(out, schema, Arc::new(props)).map_err(|e| werr(file, e))
+}
+
+fn schema_has(schema: &parquet::schema::types::Type, name: &str) -> bool {
+    schema.get_fields().iter().any(|f| f.name() == name)
 }
 
 fn column<T: DataType, W: Write + Send>(
@@ -153,12 +206,22 @@ pub fn write_sample_columns(cols: &SampleColumns, run_id: Option<&str>) -> Resul
     Ok(out)
 }
 
-/// Stream complete sample columns as Parquet into `out` (a file, a buffer).
-/// `run_id` defaults to the columns' own.
+/// Stream complete sample columns as Parquet (schema v2) into `out` (a file, a
+/// buffer). `run_id` defaults to the columns' own.
 pub fn write_sample_columns_to<W: Write + Send>(
     out: W,
     cols: &SampleColumns,
     run_id: Option<&str>,
+) -> Result<()> {
+    write_sample_columns_layout_to(out, cols, run_id, Layout::V2)
+}
+
+/// [`write_sample_columns_to`] in the given layout.
+pub fn write_sample_columns_layout_to<W: Write + Send>(
+    out: W,
+    cols: &SampleColumns,
+    run_id: Option<&str>,
+    layout: Layout,
 ) -> Result<()> {
     let file = SAMPLES_FILE;
     let run_id = run_id.or(cols.run_id.as_deref());
@@ -183,7 +246,11 @@ pub fn write_sample_columns_to<W: Write + Send>(
         .iter()
         .map(|k| ByteArray::from(k.as_str()))
         .collect();
-    let mut w = file_writer(file, SAMPLES_SCHEMA, out, run_id, &SAMPLES_DELTA)?;
+    let schema = match layout {
+        Layout::V1 => SAMPLES_SCHEMA_V1,
+        Layout::V2 => SAMPLES_SCHEMA_V2,
+    };
+    let mut w = file_writer(file, schema, out, run_id, &SAMPLES_DELTA, layout.version())?;
     for chunk in order.chunks(ROW_GROUP) {
         let mut rg = w.next_row_group().map_err(|e| werr(file, e))?;
         let bytes = |dict: &[ByteArray], col: &[u16]| -> Vec<ByteArray> {
@@ -200,11 +267,39 @@ pub fn write_sample_columns_to<W: Write + Send>(
         column::<ByteArrayType, _>(file, &mut rg, &bytes(&scenario_names, &cols.scenario), None)?;
         column::<Int32Type, _>(file, &mut rg, &u32s(&cols.vu), None)?;
         column::<Int64Type, _>(file, &mut rg, &u64s(&cols.iteration), None)?;
-        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.scheduled_ns), None)?;
+        let (scheduled, end, ttfb) = match layout {
+            Layout::V1 => (
+                i64s(&cols.scheduled_ns),
+                i64s(&cols.end_ns),
+                i64s(&cols.ttfb_ns),
+            ),
+            Layout::V2 => (
+                chunk
+                    .iter()
+                    .map(|&i| schedule_lag(cols.start_ns[i], cols.scheduled_ns[i]))
+                    .collect(),
+                chunk
+                    .iter()
+                    .map(|&i| {
+                        end_extra(
+                            cols.end_ns[i],
+                            cols.start_ns[i],
+                            cols.connect_ns[i],
+                            cols.latency_ns[i],
+                        )
+                    })
+                    .collect(),
+                chunk
+                    .iter()
+                    .map(|&i| transfer(cols.latency_ns[i], cols.ttfb_ns[i]))
+                    .collect(),
+            ),
+        };
+        column::<Int64Type, _>(file, &mut rg, &scheduled, None)?;
         column::<Int64Type, _>(file, &mut rg, &i64s(&cols.start_ns), None)?;
-        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.end_ns), None)?;
+        column::<Int64Type, _>(file, &mut rg, &end, None)?;
         column::<Int64Type, _>(file, &mut rg, &i64s(&cols.latency_ns), None)?;
-        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.ttfb_ns), None)?;
+        column::<Int64Type, _>(file, &mut rg, &ttfb, None)?;
         column::<Int64Type, _>(file, &mut rg, &i64s(&cols.connect_ns), None)?;
         let status: Vec<i32> = chunk.iter().map(|&i| cols.status[i] as i32).collect();
         column::<Int32Type, _>(file, &mut rg, &status, None)?;
@@ -248,7 +343,14 @@ pub fn write_resources_for_run(
         (&a.stack, a.repetition, a.t_ns, &a.phase).cmp(&(&b.stack, b.repetition, b.t_ns, &b.phase))
     });
     let mut out = Vec::new();
-    let mut w = file_writer(file, RESOURCES_SCHEMA, &mut out, run_id, &[])?;
+    let mut w = file_writer(
+        file,
+        RESOURCES_SCHEMA,
+        &mut out,
+        run_id,
+        &[],
+        SCHEMA_VERSION,
+    )?;
     let mut rg = w.next_row_group().map_err(|e| werr(file, e))?;
     let strs = |f: fn(&ResourceRecord) -> &str| -> Vec<ByteArray> {
         order.iter().map(|r| ByteArray::from(f(r))).collect()

@@ -9,7 +9,7 @@ get_all and get_one. Profiles take turns: round i runs one repetition of every
 profile (profile order shuffled by round, seeded), so a drift of the host hits
 every profile alike. Each repetition is one `pywebbench run --reps 1` into its
 own folder; req/s comes from the manifest (requests / active time) and mean
-latency from samples.parquet (successful requests), the same definitions as the
+latency from the run's samples (successful requests), the same definitions as the
 analysis.
 
 Printed per profile × stack × scenario: n, mean req/s and its coefficient of
@@ -126,11 +126,13 @@ def campaign_text(profile: str, args: argparse.Namespace) -> str:
 
 
 def mean_latency_ms(run: Path) -> dict[tuple[str, str], float]:
-    """Mean latency of successful requests per (stack, scenario), from samples.parquet."""
+    """Mean latency of successful requests per (stack, scenario), from the run's samples
+    (samples/<stack>.parquet, or samples.parquet before schema v2)."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    t = pq.read_table(run / "samples.parquet", columns=["stack", "scenario", "latency_ns", "error"])
+    src = run / "samples" if (run / "samples").is_dir() else run / "samples.parquet"
+    t = pq.read_table(src, columns=["stack", "scenario", "latency_ns", "error"])
     t = t.filter(pc.is_null(t["error"]))
     out: dict[tuple[str, str], float] = {}
     g = t.group_by(["stack", "scenario"]).aggregate([("latency_ns", "mean")])

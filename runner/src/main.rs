@@ -37,6 +37,8 @@ enum Command {
     Compare(commands::compare::CompareArgs),
     /// The paper end to end: setup, images, run (resumed if unfinished), analyze, publish, viewer.
     Reproduce(commands::reproduce::ReproduceArgs),
+    /// Convert a finished run folder's samples.parquet losslessly to samples/<stack>.parquet (schema v2).
+    Repack(commands::repack::RepackArgs),
     /// Write the README's results section (between its markers) from published runs.
     Readme(commands::readme::ReadmeArgs),
 }
@@ -73,5 +75,6 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Compare(args) => commands::compare::run(args),
         Command::Reproduce(args) => commands::reproduce::run(args),
         Command::Readme(args) => commands::readme::run(args),
+        Command::Repack(args) => commands::repack::run(args),
     }
 }

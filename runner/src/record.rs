@@ -7,8 +7,12 @@
 //! manifest.json                                  rewritten after every repetition
 //! parts/<stack>-r<N>.samples.parquet             one per finished repetition (while running)
 //! parts/<stack>-r<N>.resources.parquet
-//! samples.parquet, resources.parquet             the parts merged, at the end of the run
+//! samples/<stack>.parquet                        a stack's parts merged, at the end of the run
+//! resources.parquet                              every resources part merged
 //! ```
+//!
+//! Runs finished before schema v2 have one `samples.parquet` instead of `samples/`;
+//! [`sample_files`] finds either, and parts of either layout are merged.
 //!
 //! Nothing is half-written: every file goes to `.<name>.tmp` first, is synced and
 //! renamed. The Parquet layout is the `analysis` crate's (`analysis::write`).
@@ -22,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use analysis::SampleColumns;
 use analysis::schema::{
     MANIFEST_FILE, Manifest, RESOURCES_FILE, RepetitionStatus, RepetitionSummary, ResourceRecord,
-    SAMPLES_FILE,
+    SAMPLES_DIR, SAMPLES_FILE, stack_samples_file,
 };
 use anyhow::{Context, Result, bail};
 use tokio::sync::mpsc;
@@ -83,37 +87,6 @@ pub fn spawn_collector(
     })
 }
 
-/// Append `src`'s rows to `dst`, re-indexing the string dictionaries.
-pub fn append(dst: &mut SampleColumns, src: &SampleColumns) {
-    let stacks: Vec<u16> = src
-        .stacks
-        .iter()
-        .map(|s| SampleColumns::intern(&mut dst.stacks, s))
-        .collect();
-    let scenarios: Vec<u16> = src
-        .scenarios
-        .iter()
-        .map(|s| SampleColumns::intern(&mut dst.scenarios, s))
-        .collect();
-    dst.stack
-        .extend(src.stack.iter().map(|&i| stacks[i as usize]));
-    dst.scenario
-        .extend(src.scenario.iter().map(|&i| scenarios[i as usize]));
-    dst.repetition.extend_from_slice(&src.repetition);
-    dst.vu.extend_from_slice(&src.vu);
-    dst.iteration.extend_from_slice(&src.iteration);
-    dst.scheduled_ns.extend_from_slice(&src.scheduled_ns);
-    dst.start_ns.extend_from_slice(&src.start_ns);
-    dst.end_ns.extend_from_slice(&src.end_ns);
-    dst.latency_ns.extend_from_slice(&src.latency_ns);
-    dst.ttfb_ns.extend_from_slice(&src.ttfb_ns);
-    dst.connect_ns.extend_from_slice(&src.connect_ns);
-    dst.status.extend_from_slice(&src.status);
-    dst.bytes_in.extend_from_slice(&src.bytes_in);
-    dst.bytes_out.extend_from_slice(&src.bytes_out);
-    dst.error.extend_from_slice(&src.error);
-}
-
 /// `.<name>.tmp` beside `path`.
 fn temp_path(path: &Path) -> PathBuf {
     let name = path
@@ -155,6 +128,103 @@ fn write_then_rename(
     std::fs::rename(tmp, path)
         .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     Ok(())
+}
+
+/// The sample files of a finished run folder, in order: its `samples/*.parquet`
+/// (schema v2, sorted by name) or its one `samples.parquet` (schema v1).
+pub fn sample_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let split = dir.join(SAMPLES_DIR);
+    if split.is_dir() {
+        let mut files = Vec::new();
+        for entry in
+            std::fs::read_dir(&split).with_context(|| format!("cannot list {}", split.display()))?
+        {
+            let path = entry
+                .with_context(|| format!("cannot list {}", split.display()))?
+                .path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.ends_with(".parquet") && !name.starts_with('.') && path.is_file() {
+                files.push(path);
+            }
+        }
+        files.sort();
+        if files.is_empty() {
+            bail!(
+                "{} holds no sample file: the run recorded no requests (every repetition failed before one); fix the cause in manifest.json and re-run it (`pywebbench run`)",
+                split.display()
+            );
+        }
+        return Ok(files);
+    }
+    let single = dir.join(SAMPLES_FILE);
+    if single.is_file() {
+        return Ok(vec![single]);
+    }
+    bail!(
+        "{} has neither {SAMPLES_DIR}/ nor {SAMPLES_FILE}; pass a run folder that `pywebbench run` finished (or finish it with `pywebbench run --resume {}`)",
+        dir.display(),
+        dir.display()
+    )
+}
+
+/// Does the folder hold a finished run's samples (either layout)?
+pub fn has_samples(dir: &Path) -> bool {
+    dir.join(SAMPLES_DIR).is_dir() || dir.join(SAMPLES_FILE).is_file()
+}
+
+/// Read a finished run folder's samples, every column (`analysis_only`: only those
+/// the summary needs).
+pub fn read_run_samples(dir: &Path, analysis_only: bool) -> Result<SampleColumns> {
+    let files = sample_files(dir)?;
+    let bytes = files
+        .iter()
+        .map(|p| read_file(p))
+        .collect::<Result<Vec<_>>>()?;
+    let slices: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let read = if analysis_only {
+        analysis::read_samples_files_for_analysis(&slices)
+    } else {
+        analysis::read_samples_files(&slices)
+    };
+    read.with_context(|| {
+        format!(
+            "reading {}",
+            if files.len() == 1 {
+                files[0].display().to_string()
+            } else {
+                dir.join(SAMPLES_DIR).display().to_string()
+            }
+        )
+    })
+}
+
+/// Write `cols` as `split/<stack>.parquet` (`split` is a run's `samples/`), one file
+/// per stack (each through a synced temporary and a rename); returns the files written.
+pub fn write_split_samples(
+    split: &Path,
+    cols: &SampleColumns,
+    run_id: &str,
+) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(split).with_context(|| format!("creating {}", split.display()))?;
+    let mut written = Vec::new();
+    for (stack, rows) in cols.split_by_stack() {
+        let name = stack_samples_file(&stack).map_err(|e| anyhow::anyhow!(e))?;
+        let path = split.join(name);
+        write_samples_file(&path, &rows, run_id)?;
+        written.push(path);
+    }
+    sync_dir(split);
+    Ok(written)
+}
+
+/// Make renames inside `dir` durable (best effort: not every platform can open a folder).
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
 }
 
 fn write_samples_file(path: &Path, cols: &SampleColumns, run_id: &str) -> Result<()> {
@@ -298,38 +368,68 @@ impl RunDir {
         self.save_manifest()
     }
 
-    /// Merge the parts into `samples.parquet` and `resources.parquet`, set the end
-    /// time, and remove the parts.
+    /// Merge the parts into `samples/<stack>.parquet` (one stack in memory at a
+    /// time) and `resources.parquet`, set the end time, and remove the parts. Parts
+    /// of either layout are read (a run begun by an older pywebbench finishes here).
     pub fn finish(&mut self, ended_at: String) -> Result<Merged> {
         let run_id = self.manifest.run_id.clone();
-        let mut samples = SampleColumns::default();
         let mut resources = Vec::new();
         let mut parts = Vec::new();
-        for r in &self.manifest.repetitions {
-            let sp = self.part(&r.stack, r.repetition, "samples");
-            if sp.exists() {
-                let cols = analysis::read_samples(&read_file(&sp)?)
-                    .with_context(|| format!("reading {}", sp.display()))?;
-                append(&mut samples, &cols);
-                parts.push(sp);
+        let mut stacks: Vec<String> = self
+            .manifest
+            .repetitions
+            .iter()
+            .map(|r| r.stack.clone())
+            .collect();
+        stacks.sort();
+        stacks.dedup();
+        let mut samples_total = 0;
+        let mut written = Vec::new();
+        for stack in &stacks {
+            let mut samples = SampleColumns::default();
+            for r in self
+                .manifest
+                .repetitions
+                .iter()
+                .filter(|r| &r.stack == stack)
+            {
+                let sp = self.part(&r.stack, r.repetition, "samples");
+                if sp.exists() {
+                    let cols = analysis::read_samples(&read_file(&sp)?)
+                        .with_context(|| format!("reading {}", sp.display()))?;
+                    samples.append(&cols);
+                    parts.push(sp);
+                }
+                let rp = self.part(&r.stack, r.repetition, "resources");
+                if rp.exists() {
+                    resources.extend(
+                        analysis::read_resources(&read_file(&rp)?)
+                            .with_context(|| format!("reading {}", rp.display()))?,
+                    );
+                    parts.push(rp);
+                }
             }
-            let rp = self.part(&r.stack, r.repetition, "resources");
-            if rp.exists() {
-                resources.extend(
-                    analysis::read_resources(&read_file(&rp)?)
-                        .with_context(|| format!("reading {}", rp.display()))?,
-                );
-                parts.push(rp);
-            }
+            samples_total += samples.len();
+            written.extend(
+                write_split_samples(&self.path.join(SAMPLES_DIR), &samples, &run_id)
+                    .map_err(|e| self.write_error(e))?,
+            );
         }
-        write_samples_file(&self.path.join(SAMPLES_FILE), &samples, &run_id)
-            .map_err(|e| self.write_error(e))?;
+        if written.is_empty() {
+            // No request at all (every repetition failed before one): an empty
+            // folder still marks the run as merged.
+            std::fs::create_dir_all(self.path.join(SAMPLES_DIR))
+                .with_context(|| format!("creating {}/{SAMPLES_DIR}", self.path.display()))
+                .map_err(|e| self.write_error(e))?;
+        }
+        // A file of an earlier, interrupted finish whose stack has no samples now.
+        remove_other_sample_files(&self.path, &written)?;
         write_resources_file(&self.path.join(RESOURCES_FILE), &resources, &run_id)
             .map_err(|e| self.write_error(e))?;
         self.manifest.ended_at = Some(ended_at);
         if let Err(e) = self.save_manifest() {
             self.manifest.ended_at = None;
-            let _ = std::fs::remove_file(self.path.join(SAMPLES_FILE));
+            let _ = std::fs::remove_dir_all(self.path.join(SAMPLES_DIR));
             let _ = std::fs::remove_file(self.path.join(RESOURCES_FILE));
             return Err(self.write_error(e));
         }
@@ -338,15 +438,30 @@ impl RunDir {
         }
         let _ = std::fs::remove_dir(self.path.join("parts"));
         Ok(Merged {
-            samples: samples.len(),
+            samples: samples_total,
             resources: resources.len(),
         })
     }
 
     /// Finished and merged already?
     pub fn is_finished(&self) -> bool {
-        self.manifest.ended_at.is_some() && self.path.join(SAMPLES_FILE).exists()
+        self.manifest.ended_at.is_some() && has_samples(&self.path)
     }
+}
+
+fn remove_other_sample_files(dir: &Path, keep: &[PathBuf]) -> Result<()> {
+    let split = dir.join(SAMPLES_DIR);
+    for entry in
+        std::fs::read_dir(&split).with_context(|| format!("cannot list {}", split.display()))?
+    {
+        let path = entry
+            .with_context(|| format!("cannot list {}", split.display()))?
+            .path();
+        if path.extension().is_some_and(|e| e == "parquet") && !keep.contains(&path) {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -382,7 +497,7 @@ mod tests {
         ]);
         let b = SampleColumns::from_records(&[sample("s2", "echo", 3, Some(ErrorKind::Timeout))]);
         let mut all = a.clone();
-        append(&mut all, &b);
+        all.append(&b);
         assert_eq!(all.len(), 3);
         assert_eq!(
             all.record(2),
@@ -426,6 +541,74 @@ mod tests {
         assert_eq!(cols.record(2).repetition, 2);
         assert_eq!(live.requests.load(Ordering::Relaxed), 3);
         assert_eq!(live.errors.load(Ordering::Relaxed), 1);
+    }
+
+    fn summary(stack: &str) -> RepetitionSummary {
+        RepetitionSummary {
+            stack: stack.into(),
+            repetition: 1,
+            status: RepetitionStatus::Ok,
+            cause: None,
+            started_at: "2026-12-01T00:00:00Z".into(),
+            ended_at: "2026-12-01T00:01:00Z".into(),
+            scenarios: Vec::new(),
+            image_id: "sha256:x".into(),
+        }
+    }
+
+    #[test]
+    fn finish_merges_old_and_new_parts_into_one_file_per_stack() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let manifest = Manifest {
+            schema_version: 1,
+            run_id: "resumed".into(),
+            loadgen: "native".into(),
+            host: crate::manifest::host_info("test".into()),
+            git_commit: None,
+            pywebbench_version: "0".into(),
+            started_at: "2026-12-01T00:00:00Z".into(),
+            ended_at: None,
+            campaign: serde_json::json!({}),
+            packages: Default::default(),
+            repetitions: Vec::new(),
+            rounds: Vec::new(),
+            isolation: None,
+            path: None,
+        };
+        let mut dir = RunDir::create(&tmp.path().join("run"), manifest).expect("create");
+        // s1's part as an older pywebbench wrote it (schema v1), s2's as this one does.
+        let old = SampleColumns::from_records(&[
+            sample("s1", "hello", 5, None),
+            sample("s1", "echo", 2, Some(ErrorKind::Io)),
+        ]);
+        let mut bytes = Vec::new();
+        analysis::write::write_sample_columns_layout_to(
+            &mut bytes,
+            &old,
+            Some("resumed"),
+            analysis::write::Layout::V1,
+        )
+        .expect("v1");
+        std::fs::write(dir.part("s1", 1, "samples"), bytes).expect("old part");
+        dir.manifest.repetitions.push(summary("s1"));
+        let new = SampleColumns::from_records(&[sample("s2", "hello", 9, None)]);
+        dir.record(summary("s2"), &new, &[]).expect("record");
+        let merged = dir.finish("2026-12-01T00:02:00Z".into()).expect("finish");
+        assert_eq!(merged.samples, 3);
+        assert!(dir.is_finished());
+        assert!(!dir.path.join("parts").exists());
+        assert!(!dir.path.join(SAMPLES_FILE).exists());
+        let files = sample_files(&dir.path).expect("files");
+        let names: Vec<_> = files
+            .iter()
+            .map(|f| f.file_name().expect("name").to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["s1.parquet", "s2.parquet"]);
+        let mut all = old.clone();
+        all.append(&new);
+        let back = read_run_samples(&dir.path, false).expect("read");
+        assert_eq!(all.first_difference(&back), None);
+        assert_eq!(back.run_id.as_deref(), Some("resumed"));
     }
 
     #[test]

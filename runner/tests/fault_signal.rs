@@ -94,7 +94,7 @@ fn interrupt_at(run_id: &str, line: &str, sig: &str, phase: &str) {
     assert_eq!(status.code(), Some(130), "{log}");
     assert!(took < Duration::from_secs(15), "took {took:?}\n{log}");
     assert_no_container_of(run_id);
-    assert!(!run.join("samples.parquet").exists(), "{log}");
+    assert!(!run.join("samples").exists(), "{log}");
     assert_nothing_half_written(&run);
     let m = manifest(&run);
     assert_eq!(m.repetitions.len(), 1, "{log}");
@@ -154,7 +154,7 @@ fn fault_sigint_barrage_at_the_end_of_the_run() {
     assert_nothing_half_written(&run);
     match status.code() {
         Some(130) => {
-            assert!(!run.join("samples.parquet").exists(), "{log}");
+            assert!(!run.join("samples").exists(), "{log}");
             let total = resume_and_check(&run, run_id);
             eprintln!("{run_id}: interrupted ({sent} SIGINTs); resumed run has {total} samples");
         }

@@ -1,6 +1,9 @@
 """Read a pywebbench run folder back with pyarrow AND DuckDB; print what both saw as JSON.
 
-Usage: python readback.py RUN_DIR
+Either layout: samples/<stack>.parquet (schema v2, offsets; the logical columns rebuilt
+as data/README.md shows, `samples_layout.py`) or samples.parquet (schema v1).
+
+Usage: python readback.py RUN_DIR [--samples-only]
 
 Exits non-zero (with the reason on stderr) when the two readers disagree, a column
 is missing or mistyped, or a compression codec other than snappy/lz4/none is used.
@@ -15,6 +18,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).parent))
+from samples_layout import arrow_samples, duckdb_samples_sql, is_split, sample_files  # noqa: E402
 
 SAMPLE_TYPES = {
     "stack": pa.string(),
@@ -32,6 +38,11 @@ SAMPLE_TYPES = {
     "bytes_in": pa.uint64(),
     "bytes_out": pa.uint64(),
     "error": pa.string(),
+}
+# Schema v2 stores offsets in place of scheduled_ns, end_ns and ttfb_ns.
+STORED_TYPES = {
+    {"scheduled_ns": "schedule_lag_ns", "end_ns": "end_extra_ns", "ttfb_ns": "transfer_ns"}.get(k, k): v
+    for k, v in SAMPLE_TYPES.items()
 }
 RESOURCE_TYPES = {
     "stack": pa.string(),
@@ -85,8 +96,11 @@ def check_file(path, types):
 
 def main():
     run = Path(sys.argv[1])
-    samples = check_file(run / "samples.parquet", SAMPLE_TYPES)
-    resources = check_file(run / "resources.parquet", RESOURCE_TYPES)
+    for f in sample_files(run):
+        check_file(f, STORED_TYPES if is_split(run) else SAMPLE_TYPES)
+    samples = arrow_samples(run)
+    samples_sql = duckdb_samples_sql(run)
+    samples_only = "--samples-only" in sys.argv[2:]
 
     # pyarrow: per (stack, repetition, scenario) counts and errors.
     arrow_counts = {}
@@ -103,7 +117,7 @@ def main():
     query = f"""
         SELECT stack, repetition, scenario, count(*) AS n, count(error) AS errors,
                min(latency_ns) FILTER (WHERE error IS NULL) AS min_latency, min(end_ns - start_ns - latency_ns) AS min_gap
-        FROM read_parquet('{run / "samples.parquet"}')
+        FROM ({samples_sql})
         GROUP BY ALL
     """
     for stack, rep, scenario, n, errors, min_latency, min_gap in con.execute(query).fetchall():
@@ -114,6 +128,10 @@ def main():
             fail(f"{stack}/{rep}/{scenario}: latency_ns longer than end_ns - start_ns")
     if arrow_counts != duck_counts:
         fail(f"pyarrow and DuckDB disagree:\n{arrow_counts}\n{duck_counts}")
+    if samples_only:
+        print(json.dumps({"samples": samples.num_rows, "counts": arrow_counts}))
+        return
+    resources = check_file(run / "resources.parquet", RESOURCE_TYPES)
     res_rows = con.execute(
         f"SELECT count(*), count(DISTINCT phase), max(mem_bytes) FROM read_parquet('{run / 'resources.parquet'}')"
     ).fetchone()
@@ -142,7 +160,7 @@ def main():
         if abs(parts - wall) > 0.05 * wall:
             fail(f"{stack} r{rep}: /proc/stat parts {parts} ns != wall time x CPUs {wall} ns")
     ok_statuses = con.execute(
-        f"SELECT count(*) FROM read_parquet('{run / 'samples.parquet'}') WHERE error IS NULL AND status NOT BETWEEN 200 AND 399"
+        f"SELECT count(*) FROM ({samples_sql}) WHERE error IS NULL AND status NOT BETWEEN 200 AND 399"
     ).fetchone()[0]
     if ok_statuses:
         fail(f"{ok_statuses} samples without error have a status outside 200..=399")

@@ -37,7 +37,7 @@ fn sigterm_stops_the_run_and_removes_its_container() {
     let m = manifest(&run);
     assert_eq!(m.repetitions.len(), 1);
     assert_eq!(m.repetitions[0].status, RepetitionStatus::Interrupted);
-    assert!(!run.join("samples.parquet").exists());
+    assert!(!run.join("samples").exists());
 }
 
 #[test]
@@ -73,8 +73,8 @@ fn sigint_mid_scenario_keeps_finished_work_and_resume_completes_it() {
     // Nothing left running; nothing half-written.
     assert_no_container_of("sigint-run");
     assert!(
-        !run.join("samples.parquet").exists(),
-        "a final samples.parquet after an interrupted run"
+        !run.join("samples").exists(),
+        "final samples/ after an interrupted run"
     );
     assert!(!run.join("resources.parquet").exists());
     let names: Vec<String> = std::fs::read_dir(run.join("parts"))

@@ -32,6 +32,18 @@ function fixture() {
       summary: JSON.parse(fs.readFileSync(path.join(dir, 'report', 'summary.json'), 'utf8')),
     };
   }
+  // Run A in the per-stack layout (samples/<stack>.parquet, schema v2) as
+  // `pywebbench repack` makes it from the single file: the same samples.
+  const split = path.join(work, `${runs.a.id}-split`);
+  fs.mkdirSync(split);
+  for (const f of ['samples.parquet', 'resources.parquet', 'manifest.json']) fs.copyFileSync(path.join(runs.a.dir, f), path.join(split, f));
+  sh('cargo', ['run', '-q', '-p', 'runner', '--bin', 'pywebbench', '--', 'repack', split]);
+  const splitSamples = fs.readdirSync(path.join(split, 'samples')).sort().map((f) => path.join('samples', f));
+  assert.equal(splitSamples.length, 5, `five stacks, five files: ${splitSamples}`);
+  runs.aSplit = {
+    ...runs.a, dir: split,
+    files: [...splitSamples, 'resources.parquet', 'manifest.json'].map((f) => path.join(split, f)),
+  };
   // Bad inputs, each named as the run file it pretends to be.
   const bad = (name, file, bytes) => {
     const dir = path.join(work, name);
@@ -44,11 +56,14 @@ function fixture() {
   site = path.join(work, 'site');
   fs.cpSync(dist, site, { recursive: true });
   const index = JSON.parse(fs.readFileSync(path.join(site, 'data', 'index.json'), 'utf8'));
-  const files = {};
-  for (const f of ['samples.parquet', 'resources.parquet', 'manifest.json', 'report/summary.json']) {
+  // Published in the per-stack layout: `files.samples` lists every samples/<stack>.parquet.
+  const files = { samples: [] };
+  for (const f of [...splitSamples, 'resources.parquet', 'manifest.json', 'report/summary.json']) {
+    const from = f.startsWith('report/') ? runs.a.dir : split;
     fs.mkdirSync(path.dirname(path.join(site, 'data', runs.a.id, f)), { recursive: true });
-    fs.copyFileSync(path.join(runs.a.dir, f), path.join(site, 'data', runs.a.id, f));
-    files[path.basename(f).split('.')[0]] = `data/${runs.a.id}/${f}`;
+    fs.copyFileSync(path.join(from, f), path.join(site, 'data', runs.a.id, f));
+    if (f.startsWith('samples/')) files.samples.push(`data/${runs.a.id}/${f}`);
+    else files[path.basename(f).split('.')[0]] = `data/${runs.a.id}/${f}`;
   }
   index.runs.push({ id: runs.a.id, source: 'e2e fixture', files });
   fs.writeFileSync(path.join(site, 'data', 'index.json'), JSON.stringify(index));
@@ -204,6 +219,16 @@ describe('the viewer', () => {
     const [html] = await Promise.all([page.waitForEvent('download'), page.click('#dl-html')]);
     assert.match(fs.readFileSync(await html.path(), 'utf8'), /^<!DOCTYPE html>[\s\S]*<svg[\s\S]*<\/html>\s*$/);
     await shot(page, '03-opened-run', '#figures');
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  test('a run in the per-stack layout (samples/*.parquet) shows the same numbers', async () => {
+    const page = await openPage(env, '');
+    await ready(page);
+    await openRun(page, runs.aSplit);
+    const checked = await assertNativeNumbers(page, runs.a.summary);
+    console.log(`# samples/<stack>.parquet: ${checked} numbers and verdicts equal the native summary.json`);
     assert.deepEqual(page.problems, []);
     await page.close();
   });
@@ -393,7 +418,7 @@ describe('the viewer', () => {
       return { message, after: await call('schema_version') };
     });
     assert.match(result.message, /internal error in the analysis module.*debug_panic was called/s);
-    assert.equal(result.after, 1);
+    assert.equal(result.after, 2); // analysis::schema::SCHEMA_VERSION
     // Page-level errors from the panic are expected here; nothing else.
     assert.ok(page.problems.every((p) => /unreachable|debug_panic/.test(p)), page.problems.join('\n'));
     await page.close();

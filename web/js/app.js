@@ -97,6 +97,15 @@ async function fetchBytes(path) {
   return new Uint8Array(await r.arrayBuffer());
 }
 
+/** Several files' bytes one after another, with their lengths (what analyze_run takes). */
+function packFiles(files) {
+  const lengths = new Uint32Array(files.map((f) => f.length));
+  const bytes = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+  let at = 0;
+  for (const f of files) { bytes.set(f, at); at += f.length; }
+  return { bytes, lengths };
+}
+
 function addRun(key, label, json, origin) {
   const summary = JSON.parse(json);
   const run = { key, label, json, summary, origin };
@@ -126,13 +135,16 @@ async function getRun(key) {
 
 async function analyseReference(ref) {
   setStatus(`Analysing the published run ${ref.id} in this page…`);
+  // `files.samples`: the run's samples/<stack>.parquet (a list), or one samples.parquet.
+  const samplePaths = [].concat(ref.files.samples);
   const [samples, resources, manifest] = await Promise.all([
-    fetchBytes(ref.files.samples),
+    Promise.all(samplePaths.map(fetchBytes)),
     ref.files.resources ? fetchBytes(ref.files.resources) : null,
     fetchBytes(ref.files.manifest),
   ]);
   await paint();
-  const json = await call('analyze_run', samples, resources, manifest, store.published, store.claims);
+  const packed = packFiles(samples);
+  const json = await call('analyze_run', packed.bytes, packed.lengths, resources, manifest, store.published, store.claims);
   return addRun(`ref:${ref.id}`, `Published run ${ref.id}`, json, 'its raw samples, analysed in this page');
 }
 
@@ -142,7 +154,8 @@ async function openFiles(files) {
     const f = await readRunFiles(files);
     setStatus(`Analysing ${f.name} in this page (nothing is uploaded)…`);
     await paint();
-    const json = await call('analyze_run', f.samples, f.resources, f.manifest, store.published, store.claims);
+    const packed = packFiles(f.samples);
+    const json = await call('analyze_run', packed.bytes, packed.lengths, f.resources, f.manifest, store.published, store.claims);
     store.localCount += 1;
     const key = `local:${store.localCount}`;
     const run = addRun(key, '', json, 'files you opened, analysed in this page');

@@ -1,6 +1,7 @@
-// Opening a user's run: a file picker or drag and drop, of the three files or
+// Opening a user's run: a file picker or drag and drop, of the run's files or
 // of the run folder itself. Files are read locally (File.arrayBuffer); nothing
-// leaves the page.
+// leaves the page. Samples are the run's samples/<stack>.parquet (schema v2, one
+// per stack: all of them are read) or its one samples.parquet (schema v1).
 
 export const SAMPLES = 'samples.parquet';
 export const RESOURCES = 'resources.parquet';
@@ -23,7 +24,7 @@ export async function filesFromDrop(dataTransfer) {
 async function collect(entry, out, depth) {
   if (entry.isFile) {
     out.push(await new Promise((resolve, reject) => entry.file(resolve, reject)));
-  } else if (entry.isDirectory && depth < 1) {
+  } else if (entry.isDirectory && (depth < 1 || (depth === 1 && entry.name === 'samples'))) {
     const reader = entry.createReader();
     for (;;) {
       const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
@@ -34,30 +35,38 @@ async function collect(entry, out, depth) {
 }
 
 /**
- * Sort the given files into the three run files, by name. Returns
- * `{ samples, resources, manifest, name }` with Uint8Array contents
- * (resources may be null: the analysis then has no resource figures).
+ * Sort the given files into the run files, by name. Returns
+ * `{ samples, resources, manifest, name }` with Uint8Array contents; `samples` is
+ * a list (every samples/<stack>.parquet, or the one samples.parquet); resources
+ * may be null (the analysis then has no resource figures).
  */
 export async function readRunFiles(files) {
-  const byRole = { samples: null, resources: null, manifest: null };
+  const byRole = { samples: [], resources: null, manifest: null };
   const unknown = [];
   for (const f of files) {
     const role = roleOf(f.name);
     if (!role) { unknown.push(f.name); continue; }
+    if (role === 'samples') {
+      if (byRole.samples.some((g) => g.name === f.name)) throw new InputError(`two files are named ${f.name}: open the files of one run only`);
+      byRole.samples.push(f);
+      continue;
+    }
     if (byRole[role]) throw new InputError(`two files look like ${roleName(role)} (${byRole[role].name} and ${f.name}): open the files of one run only`);
     byRole[role] = f;
   }
-  if (!byRole.samples && !byRole.manifest && unknown.length > 0) {
-    throw new InputError(`none of ${unknown.join(', ')} is a run file: open samples.parquet, resources.parquet and manifest.json from one run folder`);
+  if (byRole.samples.length === 0 && !byRole.manifest && unknown.length > 0) {
+    throw new InputError(`none of ${unknown.join(', ')} is a run file: open samples/ (or samples.parquet), resources.parquet and manifest.json from one run folder`);
   }
-  if (!byRole.samples) throw new InputError('samples.parquet is missing: open it together with manifest.json (and resources.parquet) from the run folder');
+  if (byRole.samples.length === 0) throw new InputError('samples.parquet is missing: open it (or the samples/*.parquet files) together with manifest.json (and resources.parquet) from the run folder');
   if (!byRole.manifest) throw new InputError('manifest.json is missing: open it together with samples.parquet from the same run folder');
   const read = async (f) => (f ? new Uint8Array(await f.arrayBuffer()) : null);
+  byRole.samples.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const first = byRole.samples[0].name;
   return {
-    samples: await read(byRole.samples),
+    samples: await Promise.all(byRole.samples.map(read)),
     resources: await read(byRole.resources),
     manifest: await read(byRole.manifest),
-    name: byRole.samples.name === SAMPLES ? 'your run' : byRole.samples.name,
+    name: byRole.samples.length > 1 || first === SAMPLES ? 'your run' : first,
   };
 }
 

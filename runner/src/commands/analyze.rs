@@ -1,16 +1,17 @@
 //! `pywebbench analyze RUN_DIR`: summary.json, report.md, report.html and Figures 1–7
-//! (SVG and PNG) from a run folder's samples.parquet, resources.parquet and manifest.json.
+//! (SVG and PNG) from a run folder's samples (`samples/<stack>.parquet`, or
+//! `samples.parquet` before schema v2), resources.parquet and manifest.json.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use analysis::schema::{MANIFEST_FILE, RESOURCES_FILE, SAMPLES_FILE};
+use analysis::schema::{MANIFEST_FILE, RESOURCES_FILE};
 use analysis::{Paper, Summary, Verdict};
 use anyhow::{Context, Result};
 
 #[derive(clap::Args, Debug)]
 pub struct AnalyzeArgs {
-    /// The run folder (holds samples.parquet, resources.parquet, manifest.json).
+    /// The run folder (holds samples/, resources.parquet, manifest.json).
     pub run_dir: PathBuf,
     /// Where to write the report [default: RUN_DIR/report].
     #[arg(long)]
@@ -23,7 +24,7 @@ pub struct AnalyzeArgs {
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| {
         format!(
-            "cannot read {} (a run folder holds manifest.json and samples.parquet as `pywebbench run` wrote them)",
+            "cannot read {} (a run folder holds manifest.json and samples/ as `pywebbench run` wrote them)",
             path.display()
         )
     })
@@ -39,8 +40,7 @@ pub fn summarize_run_dir(dir: &Path, seed: Option<u64>) -> Result<Summary> {
     }
     let manifest = analysis::parse_manifest(&read(&dir.join(MANIFEST_FILE))?)
         .with_context(|| format!("in {}", dir.display()))?;
-    let samples = analysis::read_samples_for_analysis(&read(&dir.join(SAMPLES_FILE))?)
-        .with_context(|| format!("in {}", dir.display()))?;
+    let samples = crate::record::read_run_samples(dir, true)?;
     let resources_path = dir.join(RESOURCES_FILE);
     let resources = if resources_path.exists() {
         analysis::read_resources(&read(&resources_path)?)

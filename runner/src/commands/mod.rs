@@ -5,5 +5,6 @@ pub mod clean;
 pub mod compare;
 pub mod load;
 pub mod readme;
+pub mod repack;
 pub mod reproduce;
 pub mod run;

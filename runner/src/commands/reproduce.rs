@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use analysis::schema::{MANIFEST_FILE, Manifest, RESOURCES_FILE, SAMPLES_FILE};
+use analysis::schema::{MANIFEST_FILE, Manifest, RESOURCES_FILE};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 
@@ -32,8 +32,9 @@ use crate::manifest::{hostname, now_compact};
 pub const INDEX_FILE: &str = "index.json";
 /// Above this a published samples.parquet gets a warning (GitHub's own warning size).
 const GIT_HOST_WARN_BYTES: u64 = 50_000_000;
-/// Files of a report copied when publishing (besides the whole `report/` folder).
-const RUN_FILES: [&str; 3] = [MANIFEST_FILE, SAMPLES_FILE, RESOURCES_FILE];
+/// Files of a run copied when publishing (besides its sample files and the whole
+/// `report/` folder).
+const RUN_FILES: [&str; 2] = [MANIFEST_FILE, RESOURCES_FILE];
 
 #[derive(clap::Args, Debug)]
 pub struct ReproduceArgs {
@@ -287,7 +288,7 @@ struct Found {
 
 impl Found {
     fn finished(&self) -> bool {
-        self.manifest.ended_at.is_some() && self.path.join(SAMPLES_FILE).exists()
+        self.manifest.ended_at.is_some() && crate::record::has_samples(&self.path)
     }
     fn missing(&self) -> usize {
         let c = &self.manifest.campaign;
@@ -513,15 +514,23 @@ pub fn publish(run_dir: &Path, publish_dir: &Path) -> Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(tmp.join("report"))
         .with_context(|| format!("cannot create {}", tmp.display()))?;
-    let mut samples_bytes = 0;
     for name in RUN_FILES {
         let src = run_dir.join(name);
         if src.exists() {
-            let n = copy(&src, &tmp.join(name))?;
-            if name == SAMPLES_FILE {
-                samples_bytes = n;
-            }
+            copy(&src, &tmp.join(name))?;
         }
+    }
+    // The sample files at the same relative paths: samples/<stack>.parquet (schema
+    // v2) or samples.parquet (a run finished before it).
+    let mut samples_bytes = 0;
+    for src in crate::record::sample_files(run_dir)? {
+        let rel = src.strip_prefix(run_dir).unwrap_or(&src);
+        let to = tmp.join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        samples_bytes += copy(&src, &to)?;
     }
     for entry in
         std::fs::read_dir(&report).with_context(|| format!("cannot list {}", report.display()))?
@@ -670,23 +679,30 @@ async fn reproduce(args: ReproduceArgs) -> Result<()> {
     if !args.no_publish {
         let t = phases.begin("publish", &format!("into {}", args.publish_dir.display()));
         let dst = publish(&run_dir, &args.publish_dir)?;
-        let size = std::fs::metadata(dst.join(SAMPLES_FILE))
-            .map(|m| m.len())
-            .unwrap_or(0);
+        let mut largest: (u64, PathBuf) = (0, dst.clone());
+        let mut total = 0;
+        for f in crate::record::sample_files(&dst)? {
+            let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+            total += size;
+            if size > largest.0 {
+                largest = (size, f);
+            }
+        }
         phases.end(
             "publish",
             t,
             format!(
-                "{} (samples.parquet {:.1} MiB)",
+                "{} (samples {:.1} MiB, largest file {:.1} MiB)",
                 dst.display(),
-                size as f64 / 1048576.0
+                total as f64 / 1048576.0,
+                largest.0 as f64 / 1048576.0
             ),
         );
-        if size > GIT_HOST_WARN_BYTES {
+        if largest.0 > GIT_HOST_WARN_BYTES {
             eprintln!(
                 "reproduce: warning: {} is {:.0} MB; GitHub warns above 50 MB and refuses files above 100 MB (use Git LFS for it there)",
-                dst.join(SAMPLES_FILE).display(),
-                size as f64 / 1e6
+                largest.1.display(),
+                largest.0 as f64 / 1e6
             );
         }
         report = dst.join("report");
@@ -731,7 +747,7 @@ async fn reproduce(args: ReproduceArgs) -> Result<()> {
 mod tests {
     use super::*;
     use crate::manifest::host_info;
-    use analysis::schema::SCHEMA_VERSION;
+    use analysis::schema::{SAMPLES_FILE, SCHEMA_VERSION};
 
     fn quick_args(runs_dir: &Path) -> ReproduceArgs {
         ReproduceArgs {

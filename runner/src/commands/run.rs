@@ -12,7 +12,7 @@
 //! check and k6 reach its `127.0.0.1:8000` from inside its network namespace.
 //!
 //! Each finished repetition is flushed at once (parts + manifest), so a late failure
-//! loses nothing; at the end the parts are merged into `samples.parquet` and
+//! loses nothing; at the end the parts are merged into `samples/<stack>.parquet` and
 //! `resources.parquet`. A failed repetition (container died, health timeout, load
 //! error) is recorded with its cause and its samples, and the run goes on.
 //! Ctrl-C / SIGTERM stops the load, removes the container, records the repetition

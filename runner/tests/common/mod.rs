@@ -59,6 +59,25 @@ pub fn readback(run: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("readback prints JSON")
 }
 
+/// Like [`readback`], for a folder with samples but no resources.parquet: the number
+/// of samples pyarrow and DuckDB agree on (`readback.py --samples-only`).
+pub fn readback_samples_only(run: &Path) -> usize {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/readback.py");
+    let out = Command::new(python())
+        .arg(script)
+        .arg(run)
+        .arg("--samples-only")
+        .output()
+        .expect("python runs (run `just setup` for .venv with pyarrow and duckdb)");
+    assert!(
+        out.status.success(),
+        "readback failed:\n{}",
+        output_text(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("readback prints JSON");
+    v["samples"].as_u64().expect("samples") as usize
+}
+
 pub fn manifest(run: &Path) -> Manifest {
     let bytes = std::fs::read(run.join("manifest.json")).expect("manifest.json exists");
     analysis::parse_manifest(&bytes).expect("manifest.json parses")

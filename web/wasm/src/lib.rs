@@ -67,10 +67,14 @@ pub fn paper_summary(published: &str, claims: &str) -> Result<String, JsError> {
 }
 
 /// Analyse a run from its files' bytes, as `pywebbench analyze` does natively;
-/// returns `summary.json`. `resources` may be absent (no resource figures).
+/// returns `summary.json`. `samples` is the run's sample files one after another
+/// (`samples/<stack>.parquet`, or the one `samples.parquet` of a schema v1 run) and
+/// `sample_lengths` their sizes in bytes, in order. `resources` may be absent (no
+/// resource figures).
 #[wasm_bindgen]
 pub fn analyze_run(
     samples: &[u8],
+    sample_lengths: &[u32],
     resources: Option<Vec<u8>>,
     manifest: &[u8],
     published: &str,
@@ -78,7 +82,8 @@ pub fn analyze_run(
 ) -> Result<String, JsError> {
     let paper = paper(published, claims)?;
     let manifest = analysis::parse_manifest(manifest).map_err(to_js)?;
-    let samples = analysis::read_samples_for_analysis(samples).map_err(to_js)?;
+    let files = split_files(samples, sample_lengths).map_err(|e| JsError::new(&e))?;
+    let samples = analysis::read_samples_files_for_analysis(&files).map_err(to_js)?;
     let resources = match resources {
         Some(bytes) => analysis::read_resources(&bytes).map_err(to_js)?,
         None => Vec::new(),
@@ -86,6 +91,24 @@ pub fn analyze_run(
     let summary = analysis::summarize(&manifest, &samples, &resources, &paper, seed_of(&manifest))
         .map_err(to_js)?;
     Ok(summary.to_json())
+}
+
+/// The files packed one after another in `bytes`, `lengths` long each.
+fn split_files<'a>(bytes: &'a [u8], lengths: &[u32]) -> Result<Vec<&'a [u8]>, String> {
+    let total: u64 = lengths.iter().map(|&l| u64::from(l)).sum();
+    if total != bytes.len() as u64 {
+        return Err(format!(
+            "the sample files' lengths add up to {total} bytes but {} were passed; reload the page",
+            bytes.len()
+        ));
+    }
+    let mut files = Vec::with_capacity(lengths.len());
+    let mut at = 0usize;
+    for &l in lengths {
+        files.push(&bytes[at..at + l as usize]);
+        at += l as usize;
+    }
+    Ok(files)
 }
 
 /// Validate a `summary.json` written by `pywebbench analyze`; returns it re-serialised.
