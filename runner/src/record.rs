@@ -574,6 +574,7 @@ mod tests {
             rounds: Vec::new(),
             isolation: None,
             path: None,
+            precision: None,
         };
         let mut dir = RunDir::create(&tmp.path().join("run"), manifest).expect("create");
         // s1's part as an older pywebbench wrote it (schema v1), s2's as this one does.
