@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 pub const SLOWEST_DIVISOR: usize = 100;
 
 /// Points kept of the pooled ECDF of a cell (all requests of its included repetitions).
-pub const POOLED_POINTS: usize = 300;
+pub const POOLED_POINTS: usize = 200;
 /// Points kept of each repetition's ECDF.
-pub const REPETITION_POINTS: usize = 100;
+pub const REPETITION_POINTS: usize = 50;
 
 /// Share (0..=1) of the summed latency carried by the slowest ⌈n·1 %⌉ requests, from
 /// ascending-sorted values; `None` when empty or the sum is not positive.
@@ -39,10 +39,11 @@ pub fn share_text(share: Option<f64>) -> String {
 pub struct Ecdf {
     /// Requests behind it.
     pub n: u64,
-    /// `[ms, F(ms)]`, ascending: each point is the i-th smallest value and i/n. The
-    /// first and last values (min, max) are always kept, and the upper tail
-    /// (F ≥ 0.99) more densely than the body.
-    pub points: Vec<[f64; 2]>,
+    /// The points' values in ms, ascending: point i is the k-th smallest value and
+    /// `f[i]` = k/n. The first and last values (min, max) are always kept, and the upper
+    /// tail (F ≥ 0.99) more densely than the body. Two flat lists keep summary.json small.
+    pub ms: Vec<f64>,
+    pub f: Vec<f64>,
 }
 
 impl Ecdf {
@@ -65,14 +66,19 @@ impl Ecdf {
         ranks.dedup();
         // Rounded for the file's size (0.1 µs and 1e-6 are far below what a figure shows).
         let round = |v: f64, scale: f64| (v * scale).round() / scale;
-        let points = ranks
-            .into_iter()
-            .map(|r| [round(sorted[r], 1e4), round((r + 1) as f64 / n as f64, 1e6)])
-            .collect();
         Some(Ecdf {
             n: n as u64,
-            points,
+            ms: ranks.iter().map(|&r| round(sorted[r], 1e4)).collect(),
+            f: ranks
+                .iter()
+                .map(|&r| round((r + 1) as f64 / n as f64, 1e6))
+                .collect(),
         })
+    }
+
+    /// The points as `[ms, F]`.
+    pub fn points(&self) -> impl Iterator<Item = [f64; 2]> + '_ {
+        self.ms.iter().zip(&self.f).map(|(&x, &f)| [x, f])
     }
 }
 
@@ -115,25 +121,30 @@ mod tests {
     fn ecdf_keeps_exact_points_with_min_max_and_the_tail() {
         let v: Vec<f64> = (1..=10_000).map(f64::from).collect();
         let e = Ecdf::of_sorted(&v, 50).expect("non-empty");
+        assert_eq!(e.ms.len(), e.f.len());
+        let points: Vec<[f64; 2]> = e.points().collect();
         assert_eq!(e.n, 10_000);
-        assert!(e.points.len() <= 50 + 18, "{}", e.points.len());
-        assert_eq!(e.points.first(), Some(&[1.0, 1e-4]));
-        assert_eq!(e.points.last(), Some(&[10_000.0, 1.0]));
+        assert!(points.len() <= 50 + 18, "{}", points.len());
+        assert_eq!(points.first(), Some(&[1.0, 1e-4]));
+        assert_eq!(points.last(), Some(&[10_000.0, 1.0]));
         // Every point lies on the ECDF: the k-th smallest value at F = k/n.
-        for [x, f] in &e.points {
+        for [x, f] in &points {
             assert_eq!(*f, x / 10_000.0);
         }
         // The tail is denser than the body: F = 0.999 and 0.9999 are points.
-        assert!(e.points.iter().any(|p| p[1] == 0.999));
-        assert!(e.points.iter().any(|p| p[1] == 0.9999));
+        assert!(points.iter().any(|p| p[1] == 0.999));
+        assert!(points.iter().any(|p| p[1] == 0.9999));
         assert!(
-            e.points
+            points
                 .windows(2)
                 .all(|w| w[0][0] < w[1][0] && w[0][1] < w[1][1])
         );
         // One value: one point at F = 1.
         assert_eq!(
-            Ecdf::of_sorted(&[3.0], 50).expect("one").points,
+            Ecdf::of_sorted(&[3.0], 50)
+                .expect("one")
+                .points()
+                .collect::<Vec<_>>(),
             vec![[3.0, 1.0]]
         );
         assert_eq!(Ecdf::of_sorted(&[], 50), None);

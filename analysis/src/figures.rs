@@ -439,10 +439,10 @@ pub fn draw_distribution<DB: DrawingBackend>(
     }
     let all_x = cells.iter().flat_map(|(_, _, d)| {
         d.pooled
-            .points
+            .ms
             .iter()
-            .chain(d.repetitions.iter().flat_map(|r| r.ecdf.points.iter()))
-            .map(|p| p[0])
+            .chain(d.repetitions.iter().flat_map(|r| r.ecdf.ms.iter()))
+            .copied()
     });
     let (lo, hi) = all_x
         .filter(|x| x.is_finite() && *x > 0.0)
@@ -506,7 +506,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
                 .pos(Pos::new(HPos::Center, VPos::Top)),
         ))
         .map_err(&e)?;
-    let clip = |p: &[f64; 2]| (p[0].max(lo), p[1]);
+    let clip = |p: [f64; 2]| (p[0].max(lo), p[1]);
     for (c, d, dist) in &cells {
         let colour = PALETTE[summary
             .stacks
@@ -517,7 +517,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
         for r in &dist.repetitions {
             chart
                 .draw_series(LineSeries::new(
-                    r.ecdf.points.iter().map(clip),
+                    r.ecdf.points().map(clip),
                     colour.mix(0.3).stroke_width(1),
                 ))
                 .map_err(&e)?;
@@ -536,7 +536,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
         );
         chart
             .draw_series(LineSeries::new(
-                dist.pooled.points.iter().map(clip),
+                dist.pooled.points().map(clip),
                 colour.stroke_width(3),
             ))
             .map_err(&e)?
@@ -563,7 +563,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
         format!(
             "Thick: all successful requests of the {n_reps} included repetition(s) pooled; faint: each repetition alone (the spread between repetitions)."
         ),
-        "Median, p99 and the slowest 1 %'s share of the summed latency from all pooled requests; the curves are drawn from at most a few hundred exact ECDF points.".to_string(),
+        "Median, p99 and the slowest 1 %'s share of the summed latency from all pooled requests; the curves are drawn through a few hundred exact ECDF points.".to_string(),
     ];
     for (k, line) in lines.iter().enumerate() {
         caption_area

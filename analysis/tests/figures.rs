@@ -92,9 +92,9 @@ fn all_seven_figures_and_reports_from_a_written_run() {
             let share = l.slowest_1pct_share.unwrap();
             assert!(share > 0.01 && share < 1.0, "{share}");
             let d = c.detail.as_ref().unwrap().distribution.as_ref().unwrap();
-            assert!(d.pooled.points.len() <= analysis::distribution::POOLED_POINTS + 18);
+            assert!(d.pooled.ms.len() <= analysis::distribution::POOLED_POINTS + 18);
             assert_eq!(d.pooled.n, l.n);
-            assert_eq!(d.pooled.points.last().unwrap()[1], 1.0);
+            assert_eq!(*d.pooled.f.last().unwrap(), 1.0);
         }
         distributions.push((scenario.to_string(), doc));
     }
