@@ -465,6 +465,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc("response time (ms, log scale)")
+        .x_labels(12)
         .y_desc("fraction of requests ≤ x")
         .x_label_formatter(&|x| {
             if *x >= 10.0 {
@@ -545,9 +546,10 @@ pub fn draw_distribution<DB: DrawingBackend>(
                 PathElement::new(vec![(x, y), (x + 22, y)], colour.stroke_width(3))
             });
     }
+    // Upper left: where an ECDF never goes (many requests below a small time).
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.9))
         .border_style(RGBColor(200, 200, 200))
         .label_font((FONT, 13).into_font().color(&INK))
