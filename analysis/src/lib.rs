@@ -5,6 +5,7 @@
 
 pub mod columns;
 pub mod compare;
+pub mod distribution;
 pub mod error;
 pub mod figures;
 mod jsonf64;

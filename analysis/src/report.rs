@@ -16,6 +16,9 @@ enum Block {
     Code(String),
     /// Figure n (1..=7): an image in Markdown, the inline SVG in HTML.
     Figure(u8),
+    /// The latency distribution of a scenario: `dist-<scenario>.svg` in Markdown, the
+    /// inline SVG in HTML.
+    Distribution(String),
 }
 
 fn num(v: f64, metric: Metric) -> String {
@@ -71,6 +74,43 @@ fn verdict(v: Option<Verdict>) -> String {
 
 fn bytes_mib(b: f64) -> String {
     format!("{:.1} MiB", b / (1024.0 * 1024.0))
+}
+
+/// A statistic across repetitions: `mean [low, high]` (t interval), the mean alone for
+/// one repetition.
+fn across_ms(a: Option<&crate::summary::Across>) -> String {
+    match a {
+        Some(a) => match a.ci {
+            Some(i) => format!("{} [{}, {}]", ms(a.mean), ms(i.low), ms(i.high)),
+            None => ms(a.mean),
+        },
+        None => "–".into(),
+    }
+}
+
+/// The slowest 1 %'s share of the pooled latency, with the repetitions' range.
+fn slowest_share(d: Option<&crate::summary::CellDetail>) -> String {
+    use crate::distribution::share_text;
+    let Some(d) = d else {
+        return "–".into();
+    };
+    let pooled = share_text(d.pooled_latency.and_then(|l| l.slowest_1pct_share));
+    match &d.slowest_1pct_share {
+        Some(a) if a.n >= 2 => {
+            let (lo, hi) = a
+                .values
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                });
+            format!(
+                "{pooled} ({}–{})",
+                share_text(Some(lo)),
+                share_text(Some(hi))
+            )
+        }
+        _ => pooled,
+    }
 }
 
 fn cell_row(c: &CellSummary) -> Vec<String> {
@@ -132,8 +172,11 @@ fn cell_row(c: &CellSummary) -> Vec<String> {
         pooled
             .map(|l| ms(l.median_ms))
             .unwrap_or_else(|| "–".into()),
+        across_ms(d.and_then(|d| d.median_ms.as_ref())),
         pooled.map(|l| ms(l.p95_ms)).unwrap_or_else(|| "–".into()),
         pooled.map(|l| ms(l.p99_ms)).unwrap_or_else(|| "–".into()),
+        across_ms(d.and_then(|d| d.p99_ms.as_ref())),
+        slowest_share(d),
         pooled.map(|l| ms(l.max_ms)).unwrap_or_else(|| "–".into()),
         d.and_then(|d| d.pooled_ttfb)
             .map(|l| ms(l.mean_ms))
@@ -303,6 +346,7 @@ fn document(s: &Summary) -> Vec<Block> {
             s.settings.bootstrap_max_resample
         ),
         "Warm-up requests (scenarios named warmup*) and failed or interrupted repetitions are excluded from the statistics and listed above, never silently averaged.".to_string(),
+        "Tails: Mean, Median, p95, p99 and Max ms are over all successful requests of the included repetitions pooled. \"repetitions [95% CI]\" is the mean of the per-repetition medians (or p99s) with its Student-t interval across repetitions (the repetition is the unit of replication; no interval comes from pooled requests). \"Slowest 1% share\" is the fraction of the summed latency carried by the slowest ⌈1%⌉ of the pooled requests, with the range over the repetitions in brackets.".to_string(),
         "Outliers: Tukey fences, counted as beyond 1.5×IQR / beyond 3×IQR of the pooled latencies; none are dropped.".to_string(),
         format!(
             "Significance: Welch's t on repetition values (Mann–Whitney U on the pooled latencies when a stack has fewer than two repetitions); p < {} is significant, otherwise \"~\" as benchstat prints. p values are not adjusted for multiple comparisons.",
@@ -349,8 +393,11 @@ fn document(s: &Summary) -> Vec<Block> {
                 "Limited by".into(),
                 "Mean ms".into(),
                 "Median ms".into(),
+                "Median ms, repetitions [95% CI]".into(),
                 "p95 ms".into(),
                 "p99 ms".into(),
+                "p99 ms, repetitions [95% CI]".into(),
+                "Slowest 1% share (repetitions)".into(),
                 "Max ms".into(),
                 "TTFB ms".into(),
                 "Outliers 1.5/3 IQR".into(),
@@ -358,6 +405,20 @@ fn document(s: &Summary) -> Vec<Block> {
             ],
             cells.iter().map(|c| cell_row(c)).collect(),
         ));
+    }
+
+    let with_distribution: Vec<&str> = crate::figures::distribution_scenarios()
+        .filter(|sc| s.cell_has_distribution(sc))
+        .collect();
+    if is_run && !with_distribution.is_empty() {
+        doc.push(Block::Heading(2, "Latency distributions".into()));
+        doc.push(Block::Para(
+            "Means hide tails: per latency scenario, the ECDF of each stack's successful requests on a log-scale time axis (thick: all included repetitions pooled; faint: each repetition). The legend gives the pooled median, p99 and the slowest 1%'s share of the summed latency.".into(),
+        ));
+        for sc in with_distribution {
+            doc.push(Block::Heading(3, crate::figures::distribution_title(sc)));
+            doc.push(Block::Distribution(sc.to_string()));
+        }
     }
 
     if is_run && s.cells.iter().any(|c| c.limiter.is_some()) {
@@ -626,6 +687,14 @@ pub fn markdown(s: &Summary) -> String {
             Block::Figure(n) => {
                 let _ = writeln!(out, "![Figure {n}](fig{n}.svg)\n");
             }
+            Block::Distribution(sc) => {
+                let _ = writeln!(
+                    out,
+                    "![{}]({})\n",
+                    crate::figures::distribution_title(&sc),
+                    distribution_file(&sc)
+                );
+            }
         }
     }
     out
@@ -645,9 +714,15 @@ th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top
 tr:nth-child(even) td{background:#fafafa}pre{background:#f5f5f5;padding:1em;overflow-x:auto;font-size:.85em}
 figure{margin:1em 0}figure svg{max-width:100%;height:auto}";
 
+/// The file name of a scenario's latency distribution figure beside `report.md`.
+pub fn distribution_file(scenario: &str) -> String {
+    format!("dist-{scenario}.svg")
+}
+
 /// `report.html`: self-contained (inline CSS, the figures inline as SVG, no scripts,
-/// no external resources). `figures_svg[i]` is Figure i + 1.
-pub fn html(s: &Summary, figures_svg: &[String]) -> String {
+/// no external resources). `figures_svg[i]` is Figure i + 1; `distributions` holds
+/// (scenario, SVG) of the latency distribution figures.
+pub fn html(s: &Summary, figures_svg: &[String], distributions: &[(String, String)]) -> String {
     let mut out = String::new();
     let title = match &s.manifest {
         Some(m) => format!("pywebbench report — {}", m.run_id),
@@ -697,6 +772,18 @@ pub fn html(s: &Summary, figures_svg: &[String]) -> String {
                 }
                 None => {
                     let _ = writeln!(out, "<p><em>Figure {n} not drawn.</em></p>");
+                }
+            },
+            Block::Distribution(sc) => match distributions.iter().find(|(d, _)| *d == sc) {
+                Some((_, svg)) => {
+                    let _ = writeln!(out, "<figure>{svg}</figure>");
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "<p><em>{} not drawn.</em></p>",
+                        html_escape(&crate::figures::distribution_title(&sc))
+                    );
                 }
             },
         }

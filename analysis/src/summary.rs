@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::columns::{SampleColumns, is_warmup};
+use crate::distribution::{self, CellDistribution, Ecdf, RepetitionEcdf};
 use crate::error::{AnalysisError, Result};
 use crate::limiter::{self, CellLimiter, RepetitionLimiter};
 use crate::paired::{PairedRatio, paired_ratio};
@@ -85,6 +86,10 @@ pub struct LatencySummary {
     pub p95_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// Share (0..=1) of the summed latency carried by the slowest 1 % of the requests
+    /// ([`crate::distribution::slowest_share`]); absent in summaries written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slowest_1pct_share: Option<f64>,
 }
 
 impl LatencySummary {
@@ -102,6 +107,7 @@ impl LatencySummary {
             p95_ms: percentile_sorted(sorted_ms, 0.95),
             p99_ms: percentile_sorted(sorted_ms, 0.99),
             max_ms: sorted_ms[sorted_ms.len() - 1],
+            slowest_1pct_share: crate::distribution::slowest_share(sorted_ms),
         })
     }
 }
@@ -171,6 +177,13 @@ pub struct CellDetail {
     pub max_ms: Option<Across>,
     pub ttfb_mean_ms: Option<Across>,
     pub error_rate: Option<Across>,
+    /// The slowest 1 % of requests' share of the total latency, across repetitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slowest_1pct_share: Option<Across>,
+    /// The latency ECDF (pooled and per repetition) downsampled for drawing; latency
+    /// scenarios only (Figures 3–7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<CellDistribution>,
     /// All successful requests of the included repetitions together.
     pub pooled_latency: Option<LatencySummary>,
     pub pooled_ttfb: Option<LatencySummary>,
@@ -374,6 +387,14 @@ impl Summary {
             .iter()
             .filter_map(|s| self.cell(s, scenario))
             .collect()
+    }
+
+    /// Whether any cell of `scenario` carries a latency distribution (runs, latency
+    /// scenarios; not summaries written before it existed).
+    pub fn cell_has_distribution(&self, scenario: &str) -> bool {
+        self.cells_of(scenario)
+            .iter()
+            .any(|c| c.detail.as_ref().is_some_and(|d| d.distribution.is_some()))
     }
 
     pub fn label<'a>(&'a self, stack: &'a str) -> &'a str {
@@ -903,6 +924,24 @@ fn summarize_cell(
         all.sort_by(f64::total_cmp);
         all
     };
+    let distribution = match metric {
+        Metric::MeanLatencyMs => {
+            let repetitions: Vec<RepetitionEcdf> = inc
+                .iter()
+                .zip(&included_ms)
+                .filter_map(|(r, ms)| {
+                    Ecdf::of_sorted(ms, distribution::REPETITION_POINTS).map(|ecdf| {
+                        RepetitionEcdf {
+                            repetition: r.repetition,
+                            ecdf,
+                        }
+                    })
+                })
+                .collect();
+            Some(repetitions)
+        }
+        Metric::ReqPerS => None,
+    };
     let pooled_ms = concat(included_ms);
     let pooled_ttfb = concat(included_ttfb);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ fnv1a(&format!("{stack}/{scenario}")));
@@ -979,6 +1018,15 @@ fn summarize_cell(
         max_ms: across(&|r| r.latency.map(|l| l.max_ms)),
         ttfb_mean_ms: across(&|r| r.ttfb.map(|l| l.mean_ms)),
         error_rate: across(&|r| Some(r.error_rate)),
+        slowest_1pct_share: across(&|r| r.latency.and_then(|l| l.slowest_1pct_share)),
+        distribution: distribution.and_then(|repetitions| {
+            Ecdf::of_sorted(&pooled_ms, distribution::POOLED_POINTS).map(|pooled| {
+                CellDistribution {
+                    pooled,
+                    repetitions,
+                }
+            })
+        }),
         pooled_latency: LatencySummary::of_sorted(&pooled_ms),
         pooled_ttfb: LatencySummary::of_sorted(&pooled_ttfb),
         outliers: (!pooled_ms.is_empty()).then(|| tukey_outliers(&pooled_ms)),

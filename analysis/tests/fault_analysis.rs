@@ -114,7 +114,7 @@ fn fault_hostile_strings_in_a_sample_file_are_escaped_or_refused() {
     }
     match summarize_with(&manifest, &cols, &resources, &paper, 42, light()) {
         Ok(s) => {
-            let html = report::html(&s, &[]);
+            let html = report::html(&s, &[], &[]);
             eprintln!("hostile scenario name: summarised; report.html escapes it");
             assert!(
                 !html.contains("<script>alert"),

@@ -1,7 +1,7 @@
 //! A synthetic run written with the writer, read back, summarised and drawn: all seven
 //! figures as SVG and PNG, and the reports. Set ANALYSIS_FIGURES_DIR to keep the files.
 
-use analysis::figures::{HEIGHT, WIDTH, png, svg};
+use analysis::figures::{HEIGHT, WIDTH, distribution_svg, png, short_label, svg};
 use analysis::synthetic::{SyntheticSpec, synthetic_run};
 use analysis::{
     AnalysisError, Paper, Settings, read_resources, read_samples_for_analysis, report,
@@ -59,11 +59,62 @@ fn all_seven_figures_and_reports_from_a_written_run() {
             && md.contains("does not hold")
             && md.contains("flask-sqlalchemy repetition 2")
     );
-    let html = report::html(&s, &svgs);
+    // One latency distribution per latency scenario: a curve and a legend entry per
+    // stack (pooled) plus a faint curve per included repetition.
+    let mut distributions = Vec::new();
+    for scenario in ["get_all", "get_one", "create", "update", "delete"] {
+        assert!(s.cell_has_distribution(scenario), "{scenario}");
+        let doc = distribution_svg(&s, scenario, WIDTH, HEIGHT).unwrap();
+        assert!(doc.contains(&format!("Latency distribution: {scenario}")));
+        assert!(doc.contains("log scale"), "log-x axis named");
+        let cells = s.cells_of(scenario);
+        let reps: usize = cells
+            .iter()
+            .map(|c| c.detail.as_ref().unwrap().included_repetitions as usize)
+            .sum();
+        // Thick: each stack's pooled curve and its legend mark; faint: each repetition.
+        let thick = doc.matches(r#"stroke-width="3""#).count();
+        assert_eq!(thick, 2 * cells.len(), "pooled curves + legend marks");
+        let faint = doc
+            .matches(r#"<polyline fill="none" opacity="0.3""#)
+            .count();
+        assert_eq!(faint, reps, "one faint curve per included repetition");
+        if let Some(dir) = &keep {
+            std::fs::write(dir.join(format!("dist-{scenario}.svg")), &doc).unwrap();
+        }
+        for c in &cells {
+            let l = c.detail.as_ref().unwrap().pooled_latency.unwrap();
+            assert!(
+                doc.contains(&format!("{} — median", short_label(&c.stack))),
+                "legend lists {}",
+                c.stack
+            );
+            let share = l.slowest_1pct_share.unwrap();
+            assert!(share > 0.01 && share < 1.0, "{share}");
+            let d = c.detail.as_ref().unwrap().distribution.as_ref().unwrap();
+            assert!(d.pooled.ms.len() <= analysis::distribution::POOLED_POINTS + 18);
+            assert_eq!(d.pooled.n, l.n);
+            assert_eq!(*d.pooled.f.last().unwrap(), 1.0);
+        }
+        distributions.push((scenario.to_string(), doc));
+    }
+    assert!(
+        !s.cell_has_distribution("hello"),
+        "throughput scenarios have none"
+    );
+    let md = report::markdown(&s);
+    for scenario in ["get_all", "delete"] {
+        assert!(
+            md.contains(&format!("](dist-{scenario}.svg)")),
+            "{scenario} referenced"
+        );
+    }
+    assert!(md.contains("Slowest 1% share") && md.contains("p99 ms, repetitions [95% CI]"));
+    let html = report::html(&s, &svgs, &distributions);
     assert_eq!(
         html.matches("<figure><svg").count(),
-        7,
-        "all seven figures inline"
+        7 + 5,
+        "all seven figures and five distributions inline"
     );
     for external in [
         "<script",

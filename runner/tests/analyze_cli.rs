@@ -65,6 +65,15 @@ fn analyze_writes_the_report_and_compare_prints_the_table() {
         let svg = std::fs::read_to_string(report.join(format!("fig{fig}.svg"))).unwrap();
         assert!(svg.contains(&format!("Figure {fig}")));
     }
+    // One latency distribution per latency scenario, referenced from report.md.
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    for scenario in ["get_all", "get_one", "create", "update", "delete"] {
+        let file = format!("dist-{scenario}.svg");
+        let svg = std::fs::read_to_string(report.join(&file)).unwrap();
+        assert!(svg.contains(&format!("Latency distribution: {scenario}")));
+        assert!(md.contains(&format!("]({file})")), "report.md lacks {file}");
+    }
+    assert!(!report.join("dist-hello.svg").exists());
     let summary =
         analysis::Summary::from_json(&std::fs::read(report.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary.cells.len(), 35);

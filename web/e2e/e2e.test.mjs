@@ -233,6 +233,50 @@ describe('the viewer', () => {
     await page.close();
   });
 
+  test('latency distributions: one ECDF chart per latency scenario, every stack in its legend', async () => {
+    const page = await openPage(env, '');
+    await ready(page);
+    await openRun(page, runs.a);
+    const native = runs.a.summary;
+    const latency = ['get_all', 'get_one', 'create', 'update', 'delete'].filter((sc) => native.cells.some((c) => c.scenario === sc));
+    assert.ok(latency.length >= 1, 'the fixture has latency scenarios');
+    const shown = await page.$$eval('figure[data-distribution]', (figs) => figs.map((f) => ({
+      scenario: f.dataset.distribution,
+      svgs: f.querySelectorAll('svg').length,
+      text: [...f.querySelectorAll('svg text')].map((t) => t.textContent).join(' | '),
+      thick: f.querySelectorAll('svg polyline[stroke-width="3"]').length,
+      faint: f.querySelectorAll('svg polyline[opacity="0.3"]').length,
+      points: Math.min(...[...f.querySelectorAll('svg polyline[stroke-width="3"]')].map((l) => l.getAttribute('points').trim().split(/\s+/).length)),
+    })));
+    assert.deepEqual(shown.map((f) => f.scenario), latency, 'one chart per latency scenario, in order');
+    const labels = await shortLabels(page, native.stacks);
+    for (const f of shown) {
+      const cells = native.cells.filter((c) => c.scenario === f.scenario);
+      assert.equal(f.svgs, 1, f.scenario);
+      assert.match(f.text, /log scale/, `${f.scenario}: log-scale time axis`);
+      // A pooled curve and a legend mark per stack; a faint curve per included repetition.
+      assert.equal(f.thick, 2 * cells.length, `${f.scenario}: pooled curves + legend marks`);
+      const reps = cells.reduce((n, c) => n + c.detail.included_repetitions, 0);
+      assert.equal(f.faint, reps, `${f.scenario}: one faint curve per repetition`);
+      assert.ok(f.points >= 2, `${f.scenario}: a curve has ${f.points} point(s)`);
+      for (const c of cells) {
+        assert.ok(f.text.includes(`${labels[c.stack]} — median`), `${f.scenario}: legend lacks ${labels[c.stack]}: ${f.text.slice(0, 300)}`);
+        const p99 = c.detail.pooled_latency.p99_ms;
+        assert.ok(f.text.includes(`p99 ${p99 >= 10 ? p99.toFixed(1) : p99.toFixed(2)} ms`), `${f.scenario}: ${c.stack}'s p99 ${p99} not in the legend`);
+      }
+    }
+    await shot(page, '03c-distributions', '#distributions');
+    // The stack filter applies: untick one stack and it leaves every legend.
+    const gone = native.stacks[0];
+    await page.uncheck(`input[name=stack][value="${gone}"]`);
+    await ready(page);
+    for (const text of await page.$$eval('figure[data-distribution] svg', (s) => s.map((x) => x.textContent))) {
+      assert.ok(!text.includes(`${labels[gone]} — median`), `${labels[gone]} still in a distribution legend`);
+    }
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
   test('a published run, re-analysed in the page, equals its native summary.json', async () => {
     const page = await openPage(env, `#run=ref:${runs.a.id}`);
     await ready(page);

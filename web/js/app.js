@@ -285,6 +285,37 @@ async function renderFigures(a, b, view) {
   if (figures.length === 0) list.append(el('p', { class: 'note', text: 'No figure: every scenario is filtered out.' }));
 }
 
+/** The latency distribution figures (one per latency scenario in the view) of each run. */
+async function renderDistributions(a, b, view) {
+  const list = $('distribution-list');
+  const stacksJson = JSON.stringify([...view.stacks]);
+  const runs = b ? [a, b] : [a];
+  const has = new Map();
+  for (const run of runs) has.set(run, JSON.parse(await call('distribution_scenarios', run.json)));
+  const scenarios = [...new Set(runs.flatMap((r) => has.get(r)))].filter((sc) => view.scenarios.has(sc));
+  const figures = [];
+  for (const scenario of scenarios) {
+    const plots = [];
+    for (const run of runs) {
+      const plot = el('div', { class: 'plot' });
+      if (b) plot.append(el('p', { class: 'plot-label', text: run === a ? `A: ${run.label}` : `B: ${run.label}` }));
+      if (has.get(run).includes(scenario)) {
+        const svg = sanitizeSvg(await call('distribution_svg', run.json, scenario, stacksJson));
+        svg.setAttribute('aria-label', `Latency distribution of ${scenario} (${run.label}): ECDF per stack, log-scale time axis`);
+        plot.append(svg);
+      } else {
+        plot.append(el('p', { class: 'note', text: 'This summary has no request-level distribution for this scenario (re-analyse the run in this page, or run pywebbench analyze again).' }));
+      }
+      plots.push(plot);
+    }
+    figures.push(el('figure', { id: `distribution-${scenario}`, 'data-distribution': scenario, class: b ? 'compare' : '' },
+      el('div', { class: 'plots' }, ...plots),
+      el('figcaption', {}, el('strong', { text: `Latency distribution: ${scenario}` }))));
+  }
+  list.replaceChildren(...figures);
+  if (figures.length === 0) list.append(el('p', { class: 'note', text: 'No latency distribution: no latency scenario in the view has request-level data in this summary.' }));
+}
+
 async function downloadFigure(n, kind) {
   const svgs = [...document.querySelectorAll(`#figure-${n} svg`)];
   const base = fileSafe(`figure-${n}-${store.runs.get(state.run)?.summary.manifest?.run_id || state.run}`);
@@ -370,6 +401,7 @@ async function renderNow() {
     const view = viewOf(all);
     renderRunInfo(a, b);
     await renderFigures(a, b, view);
+    await renderDistributions(a, b, view);
     await renderTables(a, b, view);
     writeHash();
     setStatus('');

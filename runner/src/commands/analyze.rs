@@ -86,6 +86,19 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         write_atomic(&out, &format!("fig{fig}.png"), &png)?;
         svgs.push(svg);
     }
+    let mut distributions = Vec::new();
+    for scenario in analysis::figures::distribution_scenarios() {
+        if summary.cell_has_distribution(scenario) {
+            let svg = analysis::figures::distribution_svg(&summary, scenario, w, h)
+                .with_context(|| format!("drawing the latency distribution of {scenario}"))?;
+            write_atomic(
+                &out,
+                &analysis::report::distribution_file(scenario),
+                svg.as_bytes(),
+            )?;
+            distributions.push((scenario.to_string(), svg));
+        }
+    }
     write_atomic(&out, "summary.json", summary.to_json().as_bytes())?;
     write_atomic(
         &out,
@@ -95,7 +108,7 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     write_atomic(
         &out,
         "report.html",
-        analysis::report::html(&summary, &svgs).as_bytes(),
+        analysis::report::html(&summary, &svgs, &distributions).as_bytes(),
     )?;
 
     let count = |v: Verdict| {
@@ -126,7 +139,19 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         println!("analyze: warning: {w}");
     }
     println!(
-        "analyze: wrote summary.json, report.md, report.html, fig1..fig7 (.svg, .png) to {}",
+        "analyze: wrote summary.json, report.md, report.html, fig1..fig7 (.svg, .png){} to {}",
+        if distributions.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {}",
+                distributions
+                    .iter()
+                    .map(|(sc, _)| analysis::report::distribution_file(sc))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
         out.display()
     );
     Ok(())

@@ -61,6 +61,36 @@ fn paper_value(c: &CellSummary) -> String {
     }
 }
 
+/// A latency cell's tails: the repetitions' median and p99 (mean [95 % t CI]) and the
+/// slowest 1 %'s share of the pooled latency; "–" for throughput cells.
+fn tails(c: &CellSummary) -> (String, String, String) {
+    let dash = || "–".to_string();
+    let Some(d) = c
+        .detail
+        .as_ref()
+        .filter(|_| c.metric == Metric::MeanLatencyMs)
+    else {
+        return (dash(), dash(), dash());
+    };
+    let across = |a: Option<&analysis::summary::Across>| match a {
+        Some(a) => match a.ci {
+            Some(i) => format!(
+                "{} [{}, {}]",
+                num(a.mean, c.metric),
+                num(i.low, c.metric),
+                num(i.high, c.metric)
+            ),
+            None => num(a.mean, c.metric),
+        },
+        None => dash(),
+    };
+    (
+        across(d.median_ms.as_ref()),
+        across(d.p99_ms.as_ref()),
+        analysis::distribution::share_text(d.pooled_latency.and_then(|l| l.slowest_1pct_share)),
+    )
+}
+
 /// A ratio to the paper's value, "–" when there is none.
 fn ratio_text(r: Option<f64>) -> String {
     r.filter(|r| r.is_finite())
@@ -160,10 +190,13 @@ pub fn section(
     let _ = writeln!(o, "### This run beside the paper\n");
     let _ = writeln!(
         o,
-        "Ours = mean over the repetitions with its 95 % Student-t interval (bootstrap over the pooled requests when a latency cell has one repetition; n = repetitions included); paper = the published value (~ = read off a figure); ratio = ours ÷ paper (req/s: > 1 is faster here; ms: > 1 is slower here).\n"
+        "Ours = mean over the repetitions with its 95 % Student-t interval (bootstrap over the pooled requests when a latency cell has one repetition; n = repetitions included); paper = the published value (~ = read off a figure); ratio = ours ÷ paper (req/s: > 1 is faster here; ms: > 1 is slower here). Latency cells (ms) also give the median and the p99: the mean of the repetitions' medians (p99s) with its 95 % Student-t interval; and the share of the summed latency carried by the slowest 1 % of all their requests pooled. The paper reports only means.\n"
     );
-    let _ = writeln!(o, "| Figure | Stack | Ours | 95 % CI | n | Paper | Ratio |");
-    let _ = writeln!(o, "|---|---|---:|---|---:|---:|---:|");
+    let _ = writeln!(
+        o,
+        "| Figure | Stack | Ours | 95 % CI | n | Paper | Ratio | Median ms [95 % CI] | p99 ms [95 % CI] | Slowest 1 % share |"
+    );
+    let _ = writeln!(o, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|");
     for (i, scenario) in SCENARIOS.iter().enumerate() {
         let fig = i as u8 + 1;
         for c in run_s.cells_of(scenario) {
@@ -186,9 +219,10 @@ pub fn section(
                 .unwrap_or_else(|| "–".into());
             let paper = paper_value(c);
             let ratio = ratio_text(c.ratio_to_published);
+            let (median, p99, share) = tails(c);
             let _ = writeln!(
                 o,
-                "| {fig}. {scenario} ({}) | {} | {} | {ci} | {n} | {paper} | {ratio} |",
+                "| {fig}. {scenario} ({}) | {} | {} | {ci} | {n} | {paper} | {ratio} | {median} | {p99} | {share} |",
                 metric.unit(),
                 short_label(&c.stack),
                 num(c.estimate.value, metric),
@@ -214,27 +248,11 @@ pub fn section(
         );
     }
 
-    let _ = writeln!(o, "### The paper's claims\n");
-    let _ = writeln!(
-        o,
-        "Each claim judged against the paper's own numbers and against this run (inconclusive = the intervals overlap; each claim's exact reading is in [paper/claims.toml](paper/claims.toml)).\n"
-    );
-    let _ = writeln!(
-        o,
-        "| § | Claim | Paper's numbers | This run | Why (this run) |"
-    );
-    let _ = writeln!(o, "|---|---|---|---|---|");
-    for c in &run_s.claims {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} | {} |",
-            cell(&c.section),
-            cell(&c.text),
-            verdict(Some(c.paper_verdict)),
-            verdict(c.run_verdict),
-            cell(c.run_detail.as_deref().unwrap_or(""))
-        );
+    let mut runs: Vec<&Summary> = vec![run_s];
+    if let Some((_, k6_s)) = k6 {
+        runs.push(k6_s);
     }
+    claims_side_by_side(&mut o, &runs);
 
     if let Some((k6_path, k6_s)) = k6 {
         let Some(km) = &k6_s.manifest else {
@@ -282,6 +300,75 @@ pub fn section(
     }
     o.push('\n');
     Ok(o)
+}
+
+/// The claims, one row each, judged on the paper's numbers and on each run beside it
+/// (columns named by the run's load generator, from its manifest); a claim that only
+/// some runs judge shows "–" in the others.
+fn claims_side_by_side(o: &mut String, runs: &[&Summary]) {
+    let name = |s: &Summary| {
+        s.manifest
+            .as_ref()
+            .map(|m| format!("{} run", m.loadgen))
+            .unwrap_or_else(|| "run".into())
+    };
+    let _ = writeln!(o, "### The paper's claims\n");
+    let _ = writeln!(
+        o,
+        "Each claim judged against the paper's own numbers and against each run ({}; inconclusive = the intervals overlap; each claim's exact reading is in [paper/claims.toml](paper/claims.toml)). \"Why\" gives the run's numbers behind its verdict.\n",
+        runs.iter()
+            .map(|s| {
+                format!(
+                    "{}: `{}`",
+                    name(s),
+                    s.manifest
+                        .as_ref()
+                        .map(|m| m.run_id.as_str())
+                        .unwrap_or("?")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut head = vec!["§".to_string(), "Claim".into(), "Paper's numbers".into()];
+    head.extend(runs.iter().map(|s| name(s)));
+    head.extend(runs.iter().map(|s| format!("Why ({})", name(s))));
+    let _ = writeln!(o, "| {} |", head.join(" | "));
+    let _ = writeln!(o, "|{}|", vec!["---"; head.len()].join("|"));
+    // Every claim any run judged, in the first run's order, then the others' new ones.
+    let mut ids: Vec<&str> = Vec::new();
+    for s in runs {
+        for c in &s.claims {
+            if !ids.contains(&c.id.as_str()) {
+                ids.push(&c.id);
+            }
+        }
+    }
+    for id in ids {
+        let found: Vec<_> = runs
+            .iter()
+            .map(|s| s.claims.iter().find(|c| c.id == id))
+            .collect();
+        let Some(first) = found.iter().flatten().next() else {
+            continue;
+        };
+        let mut row = vec![
+            cell(&first.section),
+            cell(&first.text),
+            verdict(Some(first.paper_verdict)).to_string(),
+        ];
+        row.extend(
+            found
+                .iter()
+                .map(|c| verdict(c.and_then(|c| c.run_verdict)).to_string()),
+        );
+        row.extend(
+            found
+                .iter()
+                .map(|c| cell(c.and_then(|c| c.run_detail.as_deref()).unwrap_or("–"))),
+        );
+        let _ = writeln!(o, "| {} |", row.join(" | "));
+    }
 }
 
 /// The throughput figures (1–2, where the generator shares the CPUs with the server) of
@@ -433,6 +520,55 @@ mod tests {
                     num(k.estimate.value, k.metric)
                 );
                 assert!(text.contains(&row), "missing {row} in\n{text}");
+            }
+        }
+        // The claims side by side: one row per claim with the paper's, the native and the
+        // k6 run's verdicts, the columns named by each manifest's generator.
+        assert!(
+            text.contains("| § | Claim | Paper's numbers | native run | k6 run | Why (native run) | Why (k6 run) |"),
+            "claims header in\n{text}"
+        );
+        for c in &ns.claims {
+            let k = ks.claims.iter().find(|k| k.id == c.id).expect("k6 claim");
+            let row = format!(
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                cell(&c.section),
+                cell(&c.text),
+                verdict(Some(c.paper_verdict)),
+                verdict(c.run_verdict),
+                verdict(k.run_verdict),
+                cell(c.run_detail.as_deref().unwrap_or("–")),
+                cell(k.run_detail.as_deref().unwrap_or("–")),
+            );
+            assert!(text.contains(&row), "missing claim row {row}");
+        }
+        // Latency cells carry their tails (repetitions' median and p99), throughput cells none.
+        for c in ns.cells.iter().filter(|c| c.figure.is_some()) {
+            let (median, p99, share) = tails(c);
+            let row = format!(
+                "| {} | {} | {} |",
+                ratio_text(c.ratio_to_published),
+                median,
+                p99
+            );
+            assert!(text.contains(&row), "missing tails {row}");
+            if c.metric == Metric::MeanLatencyMs {
+                let d = c.detail.as_ref().expect("detail");
+                assert!(
+                    median.starts_with(&num(d.median_ms.as_ref().expect("median").mean, c.metric))
+                );
+                assert!(
+                    median.contains('['),
+                    "{median}: an interval from the repetitions"
+                );
+                if d.pooled_latency
+                    .and_then(|l| l.slowest_1pct_share)
+                    .is_some()
+                {
+                    assert!(share.ends_with(" %"), "{share}");
+                }
+            } else {
+                assert_eq!((median.as_str(), share.as_str()), ("–", "–"));
             }
         }
         // The k6 slot refuses a native run.

@@ -139,6 +139,39 @@ pub fn figure_svg(summary_json: &str, figure: u8, view_json: &str) -> Result<Str
     Ok(view::relabel_svg(&svg, &relabel))
 }
 
+/// The latency scenarios with a distribution in the summary (JSON array of names).
+#[wasm_bindgen]
+pub fn distribution_scenarios(summary_json: &str) -> Result<String, JsError> {
+    let summary = Summary::from_json(summary_json.as_bytes()).map_err(to_js)?;
+    let list: Vec<&str> = analysis::figures::distribution_scenarios()
+        .filter(|sc| summary.cell_has_distribution(sc))
+        .collect();
+    serde_json::to_string(&list).map_err(to_js)
+}
+
+/// The latency distribution of `scenario` (ECDF per stack, log-x) as SVG text, for the
+/// stacks in `stacks_json` (a JSON array; empty = all), drawn by `analysis::figures`.
+#[wasm_bindgen]
+pub fn distribution_svg(
+    summary_json: &str,
+    scenario: &str,
+    stacks_json: &str,
+) -> Result<String, JsError> {
+    let mut summary = Summary::from_json(summary_json.as_bytes()).map_err(to_js)?;
+    if !stacks_json.is_empty() {
+        let stacks: Vec<String> = serde_json::from_str(stacks_json)
+            .map_err(|e| to_js(format!("bad stack list {stacks_json}: {e}")))?;
+        summary.cells.retain(|c| stacks.contains(&c.stack));
+    }
+    analysis::figures::distribution_svg(
+        &summary,
+        scenario,
+        analysis::figures::WIDTH,
+        analysis::figures::HEIGHT,
+    )
+    .map_err(to_js)
+}
+
 /// The stack's label as the figures print it.
 #[wasm_bindgen]
 pub fn short_label(stack: &str) -> String {
@@ -167,7 +200,20 @@ pub fn report_html(summary_json: &str) -> Result<String, JsError> {
         })
         .collect::<analysis::Result<Vec<String>>>()
         .map_err(to_js)?;
-    Ok(analysis::report::html(&summary, &figures))
+    let distributions = analysis::figures::distribution_scenarios()
+        .filter(|sc| summary.cell_has_distribution(sc))
+        .map(|sc| {
+            analysis::figures::distribution_svg(
+                &summary,
+                sc,
+                analysis::figures::WIDTH,
+                analysis::figures::HEIGHT,
+            )
+            .map(|svg| (sc.to_string(), svg))
+        })
+        .collect::<analysis::Result<Vec<_>>>()
+        .map_err(to_js)?;
+    Ok(analysis::report::html(&summary, &figures, &distributions))
 }
 
 /// Two summaries side by side (`analysis::compare`, A the baseline); returns JSON.
