@@ -236,7 +236,8 @@ pub struct OrmOverheadSummary {
     pub overhead_ci_percent: Option<Interval>,
     pub p: Option<f64>,
     /// `repetitions` (Welch on repetition values), `samples` (Welch on pooled
-    /// latencies, when fewer than two repetitions) or `none`.
+    /// latencies, when fewer than two repetitions: it describes these requests, not
+    /// the stacks, so `significant` is `None` there) or `none`.
     pub basis: String,
     pub significant: Option<bool>,
 }
@@ -1189,7 +1190,11 @@ fn orm_overhead(
                 overhead_ci_percent: ci,
                 p: test.map(|w| w.p),
                 basis: basis.to_string(),
-                significant: test.map(|w| w.p < settings.alpha),
+                // Pooled latencies treat requests as independent (the unit of
+                // replication is the repetition): described, never marked.
+                significant: test
+                    .filter(|_| basis == "repetitions")
+                    .map(|w| w.p < settings.alpha),
             });
         }
     }
