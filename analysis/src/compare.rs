@@ -1,7 +1,9 @@
 //! Two summaries side by side, like benchstat: per scenario × stack the change from A
 //! to B with its confidence interval and significance ("~" when not significant).
 //! A or B may be a paper-only summary: the run's repetitions are then tested against
-//! the published value (one-sample t).
+//! the published value (one-sample t). A value the paper gives only approximately
+//! ("around 2,700", `approximate` in published.toml) is a band, not a measurement:
+//! the run is tested against the nearest point of the band (p = 1 inside it).
 
 use std::fmt::Write as _;
 
@@ -31,7 +33,8 @@ pub struct ComparisonRow {
     /// CI of the change, percent of a.
     pub delta_ci_percent: Option<Interval>,
     pub p: Option<f64>,
-    /// `welch`, `one_sample` or `none`.
+    /// `welch`, `one_sample`, `band` (one-sample t against the nearest edge of an
+    /// approximate published value's band) or `none`.
     pub test: String,
     pub significant: Option<bool>,
     /// B is better than A (higher req/s, lower ms), when the change is significant.
@@ -102,13 +105,13 @@ pub fn compare(a: &Summary, b: &Summary) -> Comparison {
             // The test of b − a.
             let (test, kind): (Option<Welch>, &str) = match (xa.len() >= 2, xb.len() >= 2) {
                 (true, true) => (welch(&xb, &xa, confidence), "welch"),
-                (false, true) if ca.is_some_and(|c| c.detail.is_none()) => (
-                    va.and_then(|v| one_sample_t(&xb, v, confidence)),
-                    "one_sample",
-                ),
-                (true, false) if cb.is_some_and(|c| c.detail.is_none()) => (
-                    vb.and_then(|v| one_sample_t(&xa, v, confidence))
-                        .map(|w| Welch {
+                (false, true) if ca.is_some_and(|c| c.detail.is_none()) => {
+                    against_published(ca, &xb, confidence)
+                }
+                (true, false) if cb.is_some_and(|c| c.detail.is_none()) => {
+                    let (t, kind) = against_published(cb, &xa, confidence);
+                    (
+                        t.map(|w| Welch {
                             diff: -w.diff,
                             t: -w.t,
                             ci: Interval {
@@ -117,8 +120,9 @@ pub fn compare(a: &Summary, b: &Summary) -> Comparison {
                             },
                             ..w
                         }),
-                    "one_sample",
-                ),
+                        kind,
+                    )
+                }
                 _ => (None, "none"),
             };
             let delta = match (va, vb) {
@@ -167,6 +171,35 @@ pub fn compare(a: &Summary, b: &Summary) -> Comparison {
     }
 }
 
+/// A run's repetition values `x` tested against a published cell: one-sample t
+/// against its value, or, for an approximate value, against the nearest point of its
+/// band (the difference and interval then still measured from the central value).
+fn against_published(
+    published: Option<&CellSummary>,
+    x: &[f64],
+    confidence: f64,
+) -> (Option<Welch>, &'static str) {
+    let Some(c) = published.filter(|c| c.estimate.value.is_finite()) else {
+        return (None, "none");
+    };
+    let v = c.estimate.value;
+    match c.estimate.ci.filter(|_| c.published_approximate) {
+        Some(band) => {
+            let edge = crate::stats::mean(x).clamp(band.low, band.high);
+            let t = one_sample_t(x, edge, confidence).map(|w| Welch {
+                diff: w.diff + (edge - v),
+                ci: Interval {
+                    low: w.ci.low + (edge - v),
+                    high: w.ci.high + (edge - v),
+                },
+                ..w
+            });
+            (t, "band")
+        }
+        None => (one_sample_t(x, v, confidence), "one_sample"),
+    }
+}
+
 fn value(v: Option<f64>, metric: Metric) -> String {
     match v {
         None => "–".into(),
@@ -205,11 +238,9 @@ impl Comparison {
                 .delta_ci_percent
                 .map(|i| format!("[{:+.2}%, {:+.2}%]", i.low, i.high))
                 .unwrap_or_else(|| "–".into());
-            let p = match r.p {
-                Some(p) if p < 1e-4 => format!("p={p:.1e}"),
-                Some(p) => format!("p={p:.3}"),
-                None => "–".into(),
-            };
+            let p =
+                r.p.map(crate::stats::format_p)
+                    .unwrap_or_else(|| "–".into());
             let n = format!("n={}+{}", r.n_a, r.n_b);
             let mark = match r.b_better {
                 Some(true) => "better",
@@ -241,7 +272,7 @@ impl Comparison {
         }
         let _ = writeln!(
             out,
-            "\n~: no significant difference (p ≥ {}). ?: cannot be tested (fewer than two repetitions). Welch's t on repetition values; one-sample t against a published value.",
+            "\n~: no significant difference (p ≥ {}). ?: cannot be tested (fewer than two repetitions). Welch's t on repetition values; one-sample t against a published value; against the nearest edge of the band of an approximate one (\"around 2,700\").",
             self.alpha
         );
         out

@@ -55,10 +55,29 @@ fn pct(v: f64) -> String {
 }
 
 fn p_value(p: Option<f64>) -> String {
+    p.map(crate::stats::format_p).unwrap_or_else(|| "–".into())
+}
+
+/// What deciding an inconclusive claim would take, one cell.
+fn power(p: Option<&crate::paper::Power>) -> String {
     match p {
-        Some(p) if p < 1e-4 => format!("{p:.1e}"),
-        Some(p) => format!("{p:.4}"),
-        None => "–".into(),
+        None => String::new(),
+        Some(w) => format!(
+            "{}: half-width ±{:.1}% needed (now ±{:.1}%); {} {} at sd {:.3} (observed {})",
+            w.comparison,
+            w.needed_halfwidth * 100.0,
+            w.observed_halfwidth * 100.0,
+            w.n_needed
+                .map(|n| format!("≈{n}"))
+                .unwrap_or_else(|| "no number of".into()),
+            if w.design == "paired" {
+                "rounds"
+            } else {
+                "repetitions per stack"
+            },
+            w.sd,
+            w.n
+        ),
     }
 }
 
@@ -514,7 +533,7 @@ fn document(s: &Summary) -> Vec<Block> {
     if !s.pairwise.is_empty() {
         doc.push(Block::Heading(2, "Pairwise comparison of stacks".into()));
         doc.push(Block::Para(
-            "Each pair of stacks in each scenario: difference of the figure's metric, Welch's t on repetition values (Hedges' g), Mann–Whitney U on the pooled latencies (Cliff's δ). \"Better\" names the significantly better stack, \"~\" means no significant difference.".into(),
+            "Each pair of stacks in each scenario: difference of the figure's metric and a repetition-level test (the unit of replication is the repetition): the paired t on the within-round log-ratios for a run made in interleaved rounds, else Welch's t on the repetition values (Hedges' g). p (Holm) is adjusted over all pairwise tests of the run; \"Better\" names the better stack where the Holm-adjusted p < alpha, \"~\" means no significant difference (not: no difference), \"?\" untested.".into(),
         ));
         let rows = s
             .pairwise
@@ -529,13 +548,11 @@ fn document(s: &Summary) -> Vec<Block> {
                         num(p.b_value, p.metric)
                     ),
                     pct(p.diff_percent),
-                    p_value(p.welch.map(|w| w.p)),
+                    p.test.clone(),
+                    p_value(p.p),
+                    p_value(p.p_holm),
                     p.hedges_g
                         .map(|g| format!("{g:.2}"))
-                        .unwrap_or_else(|| "–".into()),
-                    p_value(p.mann_whitney.map(|m| m.p)),
-                    p.mann_whitney
-                        .map(|m| format!("{:.3}", m.cliffs_delta))
                         .unwrap_or_else(|| "–".into()),
                     if p.verdict == "~" || p.verdict == "?" {
                         p.verdict.clone()
@@ -551,10 +568,10 @@ fn document(s: &Summary) -> Vec<Block> {
                 "Pair",
                 "Values",
                 "Difference",
-                "p (Welch)",
+                "Test",
+                "p",
+                "p (Holm)",
                 "Hedges' g",
-                "p (Mann–Whitney)",
-                "Cliff's δ",
                 "Better",
             ]
             .map(String::from)
@@ -565,7 +582,7 @@ fn document(s: &Summary) -> Vec<Block> {
 
     doc.push(Block::Heading(2, "The paper's claims".into()));
     doc.push(Block::Para(
-        "Each claim is judged against the paper's own published numbers and against this run: holds, does not hold, or inconclusive when the intervals overlap (see paper/claims.toml for each claim's exact reading).".into(),
+        "Each claim is judged against the paper's own published numbers and against this run: holds, does not hold, or inconclusive when the data cannot decide (see paper/claims.toml for each claim's exact reading and analysis/README.md for the rules). A claim about a run is decided by repetition-level intervals: paired within rounds when the run has them, else Welch or interval arithmetic (\"Basis\"); \"equal\" claims by two one-sided tests. \"Holm\" is the verdict after Holm's adjustment over the run's decided claims; \"To decide\" gives, for an inconclusive claim, the interval half-width it would need and the rounds that would take at the observed spread.".into(),
     ));
     let rows = s
         .claims
@@ -578,6 +595,12 @@ fn document(s: &Summary) -> Vec<Block> {
                 c.paper_detail.clone(),
                 verdict(c.run_verdict),
                 c.run_detail.clone().unwrap_or_default(),
+                c.run_basis.clone().unwrap_or_default(),
+                match (c.run_verdict_holm, c.run_p_holm) {
+                    (None, _) => String::new(),
+                    (Some(v), q) => format!("{} ({})", verdict(Some(v)), p_value(q)),
+                },
+                power(c.run_power.as_ref()),
             ]
         })
         .collect();
@@ -589,6 +612,9 @@ fn document(s: &Summary) -> Vec<Block> {
             "Why",
             "This run",
             "Why",
+            "Basis",
+            "Holm",
+            "To decide",
         ]
         .map(String::from)
         .to_vec(),

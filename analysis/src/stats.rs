@@ -98,7 +98,9 @@ fn refine_quantile(cdf: impl Fn(f64) -> f64, mut x: f64, q: f64) -> f64 {
     x
 }
 
-fn t_sf(df: f64, t: f64) -> f64 {
+/// The survival function P(T > t) of Student's t with `df` degrees of freedom
+/// (scipy `t.sf`).
+pub fn t_sf(df: f64, t: f64) -> f64 {
     match StudentsT::new(0.0, 1.0, df) {
         Ok(d) => d.sf(t),
         Err(_) => f64::NAN,
@@ -430,6 +432,44 @@ pub fn bootstrap_ci<R: Rng + ?Sized>(
     })
 }
 
+/// Holm's step-down adjustment of a family of p values (Holm 1979; statsmodels
+/// `multipletests(method="holm")`): sort ascending, `p_(i) · (m − i + 1)` for the
+/// i-th smallest (1-based), made monotone by a running maximum and capped at 1;
+/// returned in the input order. Rejecting where the adjusted p < α controls the
+/// family-wise error rate at α. NaN p values are left NaN and do not count in m.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let m = order.len();
+    let mut out = vec![f64::NAN; p.len()];
+    let mut running = 0.0f64;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max((p[i] * (m - rank) as f64).min(1.0));
+        out[i] = running;
+    }
+    out
+}
+
+/// A p value as the reports print it: `p<0.001` below 0.001, else two significant
+/// digits (`p=0.042`, `p=0.35`, `p=1`). The one formatter of p values.
+pub fn format_p(p: f64) -> String {
+    if p.is_nan() {
+        return "p=–".into();
+    }
+    if p < 0.001 {
+        return "p<0.001".into();
+    }
+    // Two significant digits, trailing zeros dropped.
+    let digits = (1 - p.log10().floor() as i32).max(0) as usize;
+    let s = format!("{p:.digits$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    format!("p={s}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,5 +513,33 @@ mod tests {
         let o = tukey_outliers(&v);
         assert_eq!(o.beyond_1_5_iqr, 2);
         assert_eq!(o.beyond_3_iqr, 2);
+    }
+
+    #[test]
+    fn holm_matches_a_hand_computation() {
+        // m = 4; sorted 0.01, 0.02, 0.03, 0.04 → ×4, ×3, ×2, ×1 = 0.04, 0.06, 0.06, 0.04
+        // → running max 0.04, 0.06, 0.06, 0.06; back in input order.
+        let adj = holm(&[0.03, 0.01, 0.04, 0.02]);
+        let want = [0.06, 0.04, 0.06, 0.06];
+        for (a, w) in adj.iter().zip(want) {
+            assert!((a - w).abs() < 1e-12, "{adj:?}");
+        }
+        // Capped at 1; NaN stays NaN and is not counted (m = 2 here).
+        let adj = holm(&[0.6, f64::NAN, 0.2]);
+        assert!((adj[0] - 0.6).abs() < 1e-12 && (adj[2] - 0.4).abs() < 1e-12);
+        assert!(adj[1].is_nan());
+        assert_eq!(holm(&[0.5, 0.9]), vec![1.0, 1.0]);
+        assert!(holm(&[]).is_empty());
+    }
+
+    #[test]
+    fn p_values_print_with_two_significant_digits_or_as_a_bound() {
+        assert_eq!(format_p(0.000_2), "p<0.001");
+        assert_eq!(format_p(0.001), "p=0.001");
+        assert_eq!(format_p(0.012_34), "p=0.012");
+        assert_eq!(format_p(0.042), "p=0.042");
+        assert_eq!(format_p(0.351), "p=0.35");
+        assert_eq!(format_p(0.5), "p=0.5");
+        assert_eq!(format_p(1.0), "p=1");
     }
 }

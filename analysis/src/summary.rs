@@ -14,7 +14,8 @@ use crate::error::{AnalysisError, Result};
 use crate::limiter::{self, CellLimiter, RepetitionLimiter};
 use crate::paired::{PairedRatio, paired_ratio};
 use crate::paper::{
-    Estimate, Estimates, Metric, ORM_PAIRS, Paper, PublishedValue, SCENARIOS, Verdict, figure_of,
+    Estimate, Estimates, Evidence, Metric, ORM_PAIRS, Paper, Power, PublishedValue, Repetitions,
+    SCENARIOS, Verdict, figure_of,
 };
 use crate::schema::{
     ErrorKind, MANIFEST_FILE, Manifest, RepetitionStatus, ResourceRecord, SCHEMA_VERSION,
@@ -248,7 +249,8 @@ pub struct OrmOverheadSummary {
     pub overhead_ci_percent: Option<Interval>,
     pub p: Option<f64>,
     /// `repetitions` (Welch on repetition values), `samples` (Welch on pooled
-    /// latencies, when fewer than two repetitions) or `none`.
+    /// latencies, when fewer than two repetitions: it describes these requests, not
+    /// the stacks, so `significant` is `None` there) or `none`.
     pub basis: String,
     pub significant: Option<bool>,
 }
@@ -271,9 +273,21 @@ pub struct PairwiseSummary {
     pub welch: Option<Welch>,
     /// Hedges' g on the repetition values.
     pub hedges_g: Option<f64>,
-    /// Mann–Whitney U on the pooled latencies of successful requests.
+    /// Mann–Whitney U on the pooled latencies of successful requests. It treats every
+    /// request as independent, so it describes these two sets of requests, not the
+    /// stacks (the unit of replication is the repetition): no mark or verdict uses it.
     pub mann_whitney: Option<MannWhitney>,
-    /// Welch's p < alpha when available, else Mann–Whitney's; `None` if neither.
+    /// The repetition-level test behind the marks: `paired` (within-round log-ratio,
+    /// runs made in rounds), `welch` (Welch's t on the repetition values) or `none`.
+    #[serde(default)]
+    pub test: String,
+    /// Its two-sided p.
+    #[serde(default)]
+    pub p: Option<f64>,
+    /// `p` Holm-adjusted over every pairwise test of the run (all scenarios).
+    #[serde(default)]
+    pub p_holm: Option<f64>,
+    /// `p_holm` < alpha; `None` without a repetition-level test.
     pub significant: Option<bool>,
     /// The better stack, or `~` when not significant (as benchstat prints), `?` untested.
     pub verdict: String,
@@ -338,6 +352,23 @@ pub struct ClaimSummary {
     pub paper_detail: String,
     pub run_verdict: Option<Verdict>,
     pub run_detail: Option<String>,
+    /// Which interval(s) decided the run verdict (see analysis/README.md, "Claims").
+    #[serde(default)]
+    pub run_basis: Option<String>,
+    /// The p of the run verdict's decision (see [`crate::paper::Judgement::p`]).
+    #[serde(default)]
+    pub run_p: Option<f64>,
+    /// `run_p` Holm-adjusted over the run's decided claims that have a p.
+    #[serde(default)]
+    pub run_p_holm: Option<f64>,
+    /// The run verdict after Holm: a decision whose `run_p_holm` ≥ alpha becomes
+    /// inconclusive; decisions without a p (interval arithmetic) are kept.
+    #[serde(default)]
+    pub run_verdict_holm: Option<Verdict>,
+    /// For an inconclusive run verdict: the interval half-width and the rounds
+    /// (repetitions) deciding it would need at the observed spread.
+    #[serde(default)]
+    pub run_power: Option<Power>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -487,14 +518,34 @@ fn order_scenarios(present: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
-fn judge_claims(paper: &Paper, run: Option<&Estimates>) -> Vec<ClaimSummary> {
+fn judge_claims(paper: &Paper, run: Option<&Evidence>, alpha: f64) -> Vec<ClaimSummary> {
     let paper_est = paper.estimates();
-    paper
+    let judged: Vec<_> = paper
         .claims
         .iter()
-        .map(|c| {
-            let p = c.judge(&paper_est);
-            let r = run.map(|e| c.judge(e));
+        .map(|c| (c, c.judge(&paper_est), run.map(|e| c.judge_with(e))))
+        .collect();
+    // Holm over the family of decided run claims that have a p.
+    let decided = |v: Verdict| matches!(v, Verdict::Holds | Verdict::DoesNotHold);
+    let family: Vec<f64> = judged
+        .iter()
+        .map(|(_, _, r)| {
+            r.as_ref()
+                .filter(|j| decided(j.verdict))
+                .and_then(|j| j.p)
+                .unwrap_or(f64::NAN)
+        })
+        .collect();
+    let adjusted = stats::holm(&family);
+    judged
+        .into_iter()
+        .zip(adjusted)
+        .map(|((c, p, r), p_holm)| {
+            let p_holm = (!p_holm.is_nan()).then_some(p_holm);
+            let holm_verdict = r.as_ref().map(|j| match p_holm {
+                Some(q) if q >= alpha => Verdict::Inconclusive,
+                _ => j.verdict,
+            });
             ClaimSummary {
                 id: c.id.clone(),
                 section: c.section.clone(),
@@ -503,10 +554,33 @@ fn judge_claims(paper: &Paper, run: Option<&Estimates>) -> Vec<ClaimSummary> {
                 paper_verdict: p.verdict,
                 paper_detail: p.detail,
                 run_verdict: r.as_ref().map(|j| j.verdict),
+                run_basis: r.as_ref().map(|j| j.basis.clone()),
+                run_p: r.as_ref().and_then(|j| j.p),
+                run_p_holm: p_holm,
+                run_verdict_holm: holm_verdict,
+                run_power: r.as_ref().and_then(|j| j.power.clone()),
                 run_detail: r.map(|j| j.detail),
             }
         })
         .collect()
+}
+
+/// The repetition values of every cell, for the claims' repetition-level tests.
+fn claim_repetitions(s: &Summary) -> Repetitions {
+    Repetitions {
+        values: s
+            .cells
+            .iter()
+            .map(|c| {
+                (
+                    (c.stack.clone(), c.scenario.clone()),
+                    rep_values_by_round(c),
+                )
+            })
+            .filter(|(_, v)| !v.is_empty())
+            .collect(),
+        rounds: s.manifest.as_ref().is_some_and(|m| !m.rounds.is_empty()),
+    }
 }
 
 /// The paper alone, no run: its numbers as bars, its ORM deltas, its claims judged
@@ -559,7 +633,7 @@ pub fn summarize_paper(paper: &Paper) -> Summary {
         pairwise: Vec::new(),
         resources: Vec::new(),
         published: paper.published.clone(),
-        claims: judge_claims(paper, None),
+        claims: judge_claims(paper, None, Settings::default().alpha),
         warnings: Vec::new(),
     };
     summary.orm_overhead = orm_overhead(&summary, &HashMap::new(), Settings::default());
@@ -834,7 +908,17 @@ pub fn summarize_with(
     };
     summary.orm_overhead = orm_overhead(&summary, &pooled, settings);
     summary.pairwise = pairwise(&summary, &pooled, settings);
-    summary.claims = judge_claims(paper, Some(&summary.estimates()));
+    let estimates = summary.estimates();
+    let reps = claim_repetitions(&summary);
+    summary.claims = judge_claims(
+        paper,
+        Some(&Evidence {
+            estimates: &estimates,
+            repetitions: Some(&reps),
+            confidence: settings.confidence,
+        }),
+        settings.alpha,
+    );
     Ok(summary)
 }
 
@@ -1154,7 +1238,11 @@ fn orm_overhead(
                 overhead_ci_percent: ci,
                 p: test.map(|w| w.p),
                 basis: basis.to_string(),
-                significant: test.map(|w| w.p < settings.alpha),
+                // Pooled latencies treat requests as independent (the unit of
+                // replication is the repetition): described, never marked.
+                significant: test
+                    .filter(|_| basis == "repetitions")
+                    .map(|w| w.p < settings.alpha),
             });
         }
     }
@@ -1181,18 +1269,22 @@ fn pairwise(
                     (Some(x), Some(y)) => mann_whitney_sorted(x, y),
                     _ => None,
                 };
-                let p = w.map(|w| w.p).or(mw.map(|m| m.p));
-                let significant = p.map(|p| p < settings.alpha);
-                let a_better = if a.metric.higher_is_better() {
-                    a.estimate.value > b.estimate.value
-                } else {
-                    a.estimate.value < b.estimate.value
+                let paired = blocked
+                    .then(|| {
+                        paired_ratio(
+                            &rep_values_by_round(a),
+                            &rep_values_by_round(b),
+                            settings.confidence,
+                        )
+                    })
+                    .flatten();
+                // The repetition-level test: paired within rounds, else Welch.
+                let (test, p, a_higher) = match (paired, w) {
+                    (Some(pr), _) => ("paired", Some(pr.p), pr.ratio > 1.0),
+                    (None, Some(w)) => ("welch", Some(w.p), w.diff > 0.0),
+                    (None, None) => ("none", None, a.estimate.value > b.estimate.value),
                 };
-                let verdict = match significant {
-                    Some(true) => (if a_better { &a.stack } else { &b.stack }).clone(),
-                    Some(false) => "~".to_string(),
-                    None => "?".to_string(),
-                };
+                let a_better = a_higher == a.metric.higher_is_better();
                 out.push(PairwiseSummary {
                     scenario: sc.clone(),
                     metric: a.metric,
@@ -1204,19 +1296,28 @@ fn pairwise(
                     welch: w,
                     hedges_g: hedges_g(&av, &bv),
                     mann_whitney: mw,
-                    significant,
-                    verdict,
-                    paired: blocked
-                        .then(|| {
-                            paired_ratio(
-                                &rep_values_by_round(a),
-                                &rep_values_by_round(b),
-                                settings.confidence,
-                            )
-                        })
-                        .flatten(),
+                    test: test.to_string(),
+                    p,
+                    p_holm: None,
+                    significant: None,
+                    // Filled in after Holm: the better stack's name when significant.
+                    verdict: if a_better {
+                        a.stack.clone()
+                    } else {
+                        b.stack.clone()
+                    },
+                    paired,
                 });
             }
+        }
+    }
+    // Holm over every pairwise test of the run; the marks use the adjusted p.
+    let family: Vec<f64> = out.iter().map(|p| p.p.unwrap_or(f64::NAN)).collect();
+    for (pw, q) in out.iter_mut().zip(stats::holm(&family)) {
+        pw.p_holm = (!q.is_nan()).then_some(q);
+        pw.significant = pw.p_holm.map(|q| q < settings.alpha);
+        if pw.significant != Some(true) {
+            pw.verdict = if pw.significant.is_some() { "~" } else { "?" }.to_string();
         }
     }
     out
