@@ -29,6 +29,11 @@ pub struct SyntheticSpec {
     /// Warm-up requests per stack × repetition, before `scale`.
     pub warmup_requests: u64,
     pub seed: u64,
+    /// `Some(sd)`: the run has interleaved rounds (`manifest.rounds`; repetition r of
+    /// every stack in round r) and every value of round r is scaled by one factor
+    /// `1 + sd·z_r` shared by all stacks of that round — a drift of the host that
+    /// comparing within rounds removes. `None`: no rounds, no shared drift.
+    pub round_drift: Option<f64>,
 }
 
 impl Default for SyntheticSpec {
@@ -42,6 +47,7 @@ impl Default for SyntheticSpec {
             failed: None,
             warmup_requests: 30_000,
             seed: 1,
+            round_drift: None,
         }
     }
 }
@@ -78,11 +84,22 @@ pub fn synthetic_run(
     let mut reps = Vec::new();
     let mut resources = Vec::new();
     let sigma = 0.35f64;
+    // Round-shared drift from an RNG of its own, so runs without it are unchanged.
+    let drift: Vec<f64> = match spec.round_drift {
+        Some(sd) => {
+            let mut r = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5eed_d21f);
+            (0..spec.repetitions)
+                .map(|_| (1.0 + sd * normal(&mut r)).max(0.05))
+                .collect()
+        }
+        None => Vec::new(),
+    };
     for stack in &spec.stacks {
         let st = SampleColumns::intern(&mut cols.stacks, stack);
         // Stack-level speed factor so stacks without published values still differ.
         for rep in 1..=spec.repetitions {
-            let rep_factor = 1.0 + 0.03 * normal(&mut rng);
+            let rep_factor = (1.0 + 0.03 * normal(&mut rng))
+                * drift.get(rep as usize - 1).copied().unwrap_or(1.0);
             let mut scenarios = Vec::new();
             let mut phases: Vec<(String, i64)> = Vec::new();
             let warm = ((spec.warmup_requests as f64 * spec.scale).round() as u64).max(1);
@@ -219,7 +236,10 @@ pub fn synthetic_run(
         campaign: serde_json::json!({"name": "synthetic", "seed": spec.seed, "scale": spec.scale}),
         packages: Default::default(),
         repetitions: reps,
-        rounds: Vec::new(),
+        rounds: match spec.round_drift {
+            Some(_) => (0..spec.repetitions).map(|_| spec.stacks.clone()).collect(),
+            None => Vec::new(),
+        },
         isolation: None,
         path: None,
         precision: None,
