@@ -235,7 +235,8 @@ pub struct Claim {
 pub enum Verdict {
     Holds,
     DoesNotHold,
-    /// The intervals overlap: the data cannot decide.
+    /// The comparison's interval straddles the bound: the data cannot decide
+    /// (which is not evidence of no difference).
     Inconclusive,
     /// A stack or scenario the claim needs is missing.
     NotTested,

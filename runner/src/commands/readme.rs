@@ -315,7 +315,7 @@ fn claims_side_by_side(o: &mut String, runs: &[&Summary]) {
     let _ = writeln!(o, "### The paper's claims\n");
     let _ = writeln!(
         o,
-        "Each claim judged against the paper's own numbers and against each run ({}; inconclusive = the intervals overlap; each claim's exact reading is in [paper/claims.toml](paper/claims.toml)). \"Why\" gives the run's numbers behind its verdict.\n",
+        "Each claim judged against the paper's own numbers and against each run ({}; inconclusive = the 95 % interval of the comparison does not decide it at this run's spread, not that there is no difference; the unit is the repetition, paired within rounds where a run has them; each claim's exact reading is in [paper/claims.toml](paper/claims.toml)). \"Why\" gives the run's numbers behind its verdict.\n",
         runs.iter()
             .map(|s| {
                 format!(
