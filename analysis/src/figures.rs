@@ -68,6 +68,54 @@ fn fmt_value(v: f64, metric: Metric) -> String {
     }
 }
 
+/// A stack's colour: its place in the run's stack order (the sixth colour for any
+/// stack beyond five or unknown).
+fn stack_colour(summary: &Summary, stack: &str) -> RGBColor {
+    PALETTE[summary
+        .stacks
+        .iter()
+        .position(|s| s == stack)
+        .unwrap_or(5)
+        .min(5)]
+}
+
+/// A figure's title and subtitle, centred in its header band.
+fn draw_header<DB: DrawingBackend>(
+    header: &DrawingArea<DB, Shift>,
+    width: u32,
+    title: &str,
+    subtitle: &str,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    header.draw(&Text::new(
+        title,
+        (width as i32 / 2, 8),
+        (FONT, 22)
+            .into_font()
+            .color(&INK)
+            .pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    header.draw(&Text::new(
+        subtitle,
+        (width as i32 / 2, 38),
+        (FONT, 13)
+            .into_font()
+            .color(&RGBColor(90, 90, 90))
+            .pos(Pos::new(HPos::Center, VPos::Top)),
+    ))
+}
+
+/// The line a figure shows instead of its chart when it has nothing to draw.
+fn draw_no_data<DB: DrawingBackend>(
+    header: &DrawingArea<DB, Shift>,
+    note: &str,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    header.draw(&Text::new(
+        note,
+        (20, 40),
+        (FONT, 18).into_font().color(&INK),
+    ))
+}
+
 fn draw_err<E: std::fmt::Debug>(figure: u8) -> impl Fn(E) -> AnalysisError {
     move |e| AnalysisError::Draw {
         figure,
@@ -109,13 +157,8 @@ pub fn draw_figure<DB: DrawingBackend>(
     };
 
     if cells.is_empty() {
-        header_area
-            .draw(&Text::new(
-                format!("{title}: no data for scenario `{scenario}` in this run"),
-                (20, 40),
-                (FONT, 18).into_font().color(&INK),
-            ))
-            .map_err(&e)?;
+        let note = format!("{title}: no data for scenario `{scenario}` in this run");
+        draw_no_data(&header_area, &note).map_err(&e)?;
         return Ok(());
     }
 
@@ -172,26 +215,7 @@ pub fn draw_figure<DB: DrawingBackend>(
         .draw()
         .map_err(&e)?;
 
-    header_area
-        .draw(&Text::new(
-            title,
-            (w as i32 / 2, 8),
-            (FONT, 22)
-                .into_font()
-                .color(&INK)
-                .pos(Pos::new(HPos::Center, VPos::Top)),
-        ))
-        .map_err(&e)?;
-    header_area
-        .draw(&Text::new(
-            subtitle,
-            (w as i32 / 2, 38),
-            (FONT, 13)
-                .into_font()
-                .color(&RGBColor(90, 90, 90))
-                .pos(Pos::new(HPos::Center, VPos::Top)),
-        ))
-        .map_err(&e)?;
+    draw_header(&header_area, w, &title, &subtitle).map_err(&e)?;
 
     let with_paper = is_run && cells.iter().any(|c| c.published.is_some());
     // Main bar: left part of the slot when a published bar stands beside it.
@@ -205,12 +229,7 @@ pub fn draw_figure<DB: DrawingBackend>(
     for (i, c) in cells.iter().enumerate() {
         let x = i as f64;
         let colour = if is_run {
-            PALETTE[summary
-                .stacks
-                .iter()
-                .position(|s| *s == c.stack)
-                .unwrap_or(5)
-                .min(5)]
+            stack_colour(summary, &c.stack)
         } else {
             PAPER_GREY
         };
@@ -428,13 +447,8 @@ pub fn draw_distribution<DB: DrawingBackend>(
         })
         .collect();
     if cells.is_empty() {
-        header_area
-            .draw(&Text::new(
-                format!("{title}: no request latencies for `{scenario}` in this summary"),
-                (20, 40),
-                (FONT, 18).into_font().color(&INK),
-            ))
-            .map_err(&e)?;
+        let note = format!("{title}: no request latencies for `{scenario}` in this summary");
+        draw_no_data(&header_area, &note).map_err(&e)?;
         return Ok(());
     }
     let all_x = cells.iter().flat_map(|(_, _, d)| {
@@ -482,39 +496,16 @@ pub fn draw_distribution<DB: DrawingBackend>(
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(&e)?;
-    header_area
-        .draw(&Text::new(
-            title,
-            (w as i32 / 2, 8),
-            (FONT, 22)
-                .into_font()
-                .color(&INK)
-                .pos(Pos::new(HPos::Center, VPos::Top)),
-        ))
-        .map_err(&e)?;
     let run = summary
         .manifest
         .as_ref()
         .map(|m| m.run_id.as_str())
         .unwrap_or("run");
-    header_area
-        .draw(&Text::new(
-            format!("{scenario} — run {run}: ECDF of each stack's successful requests"),
-            (w as i32 / 2, 38),
-            (FONT, 13)
-                .into_font()
-                .color(&RGBColor(90, 90, 90))
-                .pos(Pos::new(HPos::Center, VPos::Top)),
-        ))
-        .map_err(&e)?;
+    let subtitle = format!("{scenario} — run {run}: ECDF of each stack's successful requests");
+    draw_header(&header_area, w, &title, &subtitle).map_err(&e)?;
     let clip = |p: [f64; 2]| (p[0].max(lo), p[1]);
     for (c, d, dist) in &cells {
-        let colour = PALETTE[summary
-            .stacks
-            .iter()
-            .position(|s| *s == c.stack)
-            .unwrap_or(5)
-            .min(5)];
+        let colour = stack_colour(summary, &c.stack);
         for r in &dist.repetitions {
             chart
                 .draw_series(LineSeries::new(
