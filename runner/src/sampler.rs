@@ -262,6 +262,28 @@ pub(crate) mod linux {
         out
     }
 
+    /// `/proc/stat` readings made monotone: each field is the highest value seen so far.
+    /// The kernel's idle and iowait counters can step back on a tickless CPU
+    /// (Documentation/filesystems/proc.rst, "iowait"); a difference clamped at zero
+    /// would drop the step back and keep the step forward after it, so the parts of a
+    /// repetition would add up to more than its wall time × CPUs. Against the
+    /// high-water mark the steps telescope: the sum over intervals is the last mark
+    /// minus the first.
+    pub fn monotone(
+        high: &mut HashMap<usize, [u64; 4]>,
+        now: HashMap<usize, [u64; 4]>,
+    ) -> HashMap<usize, [u64; 4]> {
+        now.into_iter()
+            .map(|(cpu, v)| {
+                let h = high.entry(cpu).or_insert(v);
+                for (h, v) in h.iter_mut().zip(v) {
+                    *h = (*h).max(v);
+                }
+                (cpu, *h)
+            })
+            .collect()
+    }
+
     /// (ppid, comm, utime + stime, cutime + cstime) from `/proc/<pid>/stat`'s text.
     pub fn pid_stat(text: &str) -> Option<(u32, String, u64, u64)> {
         let open = text.find('(')?;
@@ -330,6 +352,8 @@ pub(crate) mod linux {
         mem_total: u64,
         /// docker-proxy pids already looked at: forwards our port or not.
         proxy_seen: HashMap<u32, bool>,
+        /// The highest `/proc/stat` reading seen per CPU and field ([`monotone`]).
+        cpus_high: HashMap<usize, [u64; 4]>,
     }
 
     impl Sampler {
@@ -373,6 +397,7 @@ pub(crate) mod linux {
                 server_cpus,
                 mem_total,
                 proxy_seen: HashMap::new(),
+                cpus_high: HashMap::new(),
             })
         }
 
@@ -386,7 +411,10 @@ pub(crate) mod linux {
             } else {
                 limit
             };
-            let cpus = proc_stat(&read(Path::new("/proc/stat"))?);
+            let cpus = monotone(
+                &mut self.cpus_high,
+                proc_stat(&read(Path::new("/proc/stat"))?),
+            );
             let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
             let mut times: HashMap<u32, u64> = HashMap::new();
             let mut proxies = HashMap::new();
@@ -590,6 +618,21 @@ pub(crate) mod linux {
             assert_eq!(s.len(), 2);
             assert_eq!(s[&0], [4 + 1 + 2 + 1 + 1, 3, 2, 50]);
             assert_eq!(s[&1], [6 + 3 + 1, 4, 1, 50]);
+        }
+
+        #[test]
+        fn proc_stat_steps_back_do_not_add_up_to_more_than_the_span() {
+            // iowait (field 1) steps back from 50 to 40, then on to 60: clamped
+            // differences would count 0 + 20 = 20 for a span of 10.
+            let mut high = HashMap::new();
+            let readings = [[100, 50, 0, 10], [110, 40, 0, 20], [120, 60, 0, 30]];
+            let seen: Vec<[u64; 4]> = readings
+                .iter()
+                .map(|r| monotone(&mut high, HashMap::from([(0, *r)]))[&0])
+                .collect();
+            let counted: u64 = seen.windows(2).map(|w| w[1][1] - w[0][1]).sum();
+            assert_eq!(counted, 60 - 50);
+            assert_eq!(seen[1], [110, 50, 0, 20]);
         }
 
         #[test]
