@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::figures::short_label;
+use crate::format;
 use crate::paper::Metric;
 use crate::stats::{Interval, Welch, one_sample_t, welch};
 use crate::summary::{CellSummary, Source, Summary};
@@ -200,28 +201,19 @@ fn against_published(
     }
 }
 
-fn value(v: Option<f64>, metric: Metric) -> String {
-    match v {
-        None => "–".into(),
-        Some(v) => match metric {
-            Metric::ReqPerS => format!("{v:.0} req/s"),
-            Metric::MeanLatencyMs => format!("{v:.2} ms"),
-        },
-    }
-}
-
 impl Comparison {
     /// A benchstat-like text table.
     pub fn table(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "A: {}\nB: {}\n", self.a, self.b);
+        let ci_head = format!("{} of delta", format::ci_label(self.confidence));
         let head = [
             "scenario",
             "stack",
             "A",
             "B",
             "delta",
-            "95% CI of delta",
+            ci_head.as_str(),
             "p",
             "n",
             "",
@@ -229,18 +221,13 @@ impl Comparison {
         let mut rows: Vec<[String; 9]> = vec![head.map(String::from)];
         for r in &self.rows {
             let delta = match (r.delta_percent, r.significant) {
-                (Some(d), Some(true)) => format!("{d:+.2}%"),
+                (Some(d), Some(true)) => format::signed_percent(d),
                 (Some(_), Some(false)) => "~".into(),
-                (Some(d), None) => format!("{d:+.2}% ?"),
-                (None, _) => "–".into(),
+                (Some(d), None) => format!("{} ?", format::signed_percent(d)),
+                (None, _) => format::MISSING.into(),
             };
-            let ci = r
-                .delta_ci_percent
-                .map(|i| format!("[{:+.2}%, {:+.2}%]", i.low, i.high))
-                .unwrap_or_else(|| "–".into());
-            let p =
-                r.p.map(crate::stats::format_p)
-                    .unwrap_or_else(|| "–".into());
+            let ci = format::signed_percent_interval(r.delta_ci_percent);
+            let p = format::opt_p_value(r.p);
             let n = format!("n={}+{}", r.n_a, r.n_b);
             let mark = match r.b_better {
                 Some(true) => "better",
@@ -250,8 +237,8 @@ impl Comparison {
             rows.push([
                 r.scenario.clone(),
                 short_label(&r.stack).to_string(),
-                value(r.a, r.metric),
-                value(r.b, r.metric),
+                format::value_with_unit(r.a, r.metric),
+                format::value_with_unit(r.b, r.metric),
                 delta,
                 ci,
                 p,

@@ -59,15 +59,6 @@ pub fn figure_title(figure: u8) -> &'static str {
     }
 }
 
-fn fmt_value(v: f64, metric: Metric) -> String {
-    match metric {
-        Metric::ReqPerS => format!("{v:.0}"),
-        Metric::MeanLatencyMs if v >= 100.0 => format!("{v:.1}"),
-        Metric::MeanLatencyMs if v >= 10.0 => format!("{v:.1}"),
-        Metric::MeanLatencyMs => format!("{v:.2}"),
-    }
-}
-
 /// A stack's colour: its place in the run's stack order (the sixth colour for any
 /// stack beyond five or unknown).
 fn stack_colour(summary: &Summary, stack: &str) -> RGBColor {
@@ -270,7 +261,7 @@ pub fn draw_figure<DB: DrawingBackend>(
         };
         chart
             .draw_series(std::iter::once(Text::new(
-                format!("{prefix}{}", fmt_value(v, metric)),
+                format!("{prefix}{}", crate::format::figure_label(v, metric)),
                 (mid, label_top + y_max * 0.012),
                 (FONT, 13)
                     .into_font()
@@ -281,7 +272,7 @@ pub fn draw_figure<DB: DrawingBackend>(
         if c.error_rate > 0.0 {
             chart
                 .draw_series(std::iter::once(Text::new(
-                    format!("errors {:.2}%", c.error_rate * 100.0),
+                    format!("errors {}", crate::format::error_rate(c.error_rate)),
                     (mid, label_top + y_max * 0.055),
                     (FONT, 12)
                         .into_font()
@@ -303,7 +294,7 @@ pub fn draw_figure<DB: DrawingBackend>(
             let approx = if c.published_approximate { "~" } else { "" };
             chart
                 .draw_series(std::iter::once(Text::new(
-                    format!("{approx}{}", fmt_value(p, metric)),
+                    format!("{approx}{}", crate::format::figure_label(p, metric)),
                     (x + (pub_l + pub_r) / 2.0, p + y_max * 0.012),
                     (FONT, 11)
                         .into_font()
@@ -324,10 +315,11 @@ pub fn draw_figure<DB: DrawingBackend>(
         (Some(a), Some(b)) => format!("{a}–{b}"),
         _ => "0".into(),
     };
+    let ci = crate::format::ci_label(summary.settings.confidence);
     let method = if cells.iter().any(|c| c.ci_method == CiMethod::Bootstrap) {
-        "95% CI (Student t over repetitions; bootstrap over requests where one repetition)"
+        format!("{ci} (Student t over repetitions; bootstrap over requests where one repetition)")
     } else {
-        "95% CI (Student t over repetitions)"
+        format!("{ci} (Student t over repetitions)")
     };
     let line1 = if is_run {
         format!(
@@ -519,10 +511,10 @@ pub fn draw_distribution<DB: DrawingBackend>(
             "{} — median {} ms, p99 {} ms, slowest 1 %: {} of the latency",
             short_label(&c.stack),
             pooled
-                .map(|l| fmt_value(l.median_ms, Metric::MeanLatencyMs))
+                .map(|l| crate::format::figure_label(l.median_ms, Metric::MeanLatencyMs))
                 .unwrap_or_else(|| "–".into()),
             pooled
-                .map(|l| fmt_value(l.p99_ms, Metric::MeanLatencyMs))
+                .map(|l| crate::format::figure_label(l.p99_ms, Metric::MeanLatencyMs))
                 .unwrap_or_else(|| "–".into()),
             crate::distribution::share_text(pooled.and_then(|l| l.slowest_1pct_share)),
         );

@@ -130,9 +130,9 @@ impl PrecisionRecord {
 /// The rule in one line.
 pub fn rule_text(r: &PrecisionRule) -> String {
     format!(
-        "after each round from round {} on, stop when every headline cell's {:.0} % t interval over its ok repetitions has a half-width ≤ {} of its mean; at most {} rounds (sequential fixed-relative-width interval: Chow & Robbins 1965, Nádas 1969; Law, Simulation Modeling and Analysis, §9.4.1)",
+        "after each round from round {} on, stop when every headline cell's {} t interval over its ok repetitions has a half-width ≤ {} of its mean; at most {} rounds (sequential fixed-relative-width interval: Chow & Robbins 1965, Nádas 1969; Law, Simulation Modeling and Analysis, §9.4.1)",
         r.min_rounds.max(2),
-        r.confidence * 100.0,
+        crate::format::setting_percent(r.confidence),
         percent(r.target),
         r.max_rounds
     )
