@@ -109,7 +109,7 @@ fn all_seven_figures_and_reports_from_a_written_run() {
             "{scenario} referenced"
         );
     }
-    assert!(md.contains("Slowest 1% share") && md.contains("p99 ms, repetitions [95% CI]"));
+    assert!(md.contains("Slowest 1% share") && md.contains("p99 ms, repetitions [95 % CI]"));
     let html = report::html(&s, &svgs, &distributions);
     assert_eq!(
         html.matches("<figure><svg").count(),
