@@ -2,7 +2,9 @@
 //! `<!-- results:begin -->` and `<!-- results:end -->`, from a published run's
 //! `report/summary.json` (and its figures): the run beside the paper per figure and
 //! stack, the seven figures, the claims' verdicts, and with `--k6` the comparison of
-//! the two load generators. Every number in that section comes from here.
+//! the two load generators. The section is rendered by `analysis::report::readme`;
+//! this command reads the summaries, checks the figures exist, works out the links
+//! relative to the README and writes the section between the markers.
 
 use std::path::{Path, PathBuf};
 
