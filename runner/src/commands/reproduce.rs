@@ -5,13 +5,13 @@
 //! as it would be run (the campaign file after `--stacks`/`--reps`) and the load
 //! generator: the newest folder recorded with exactly that campaign and generator is
 //! resumed when unfinished (`pywebbench run --resume`) or reused when finished (only
-//! analysed and published again); `--fresh` always starts a new run. The run itself is
-//! a child `pywebbench run` (its own signal handling, CPU pinning and progress display);
-//! Ctrl-C stops it cleanly and a second `reproduce` continues where it stopped.
+//! analysed and published again); `--fresh` always starts a new run. The run and the
+//! analysis are the library's ([`crate::engine`] on a thread of its own, pinned as
+//! `pywebbench run` pins it, with the same progress display; [`crate::analyze`]);
+//! Ctrl-C stops the run cleanly and a second `reproduce` continues where it stopped.
 //!
-//! Publishing copies the run (raw samples, resources, manifest, report with figures)
-//! to `data/published/<run id>/` (committed to git) and rewrites
-//! `data/published/index.json`, whose `default` run is the one the viewer opens on.
+//! Publishing is [`crate::publish`]: the run copied to `data/published/<run id>/`
+//! (committed to git) and `data/published/index.json` rewritten.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
@@ -19,22 +19,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use analysis::schema::{MANIFEST_FILE, Manifest, RESOURCES_FILE};
 use anyhow::{Context, Result, anyhow, bail};
-use serde::{Deserialize, Serialize};
 
-use super::analyze::AnalyzeArgs;
-use super::load::Loadgen;
-use super::run::{EXIT_FAILED_REPETITIONS, EXIT_INTERRUPTED, RunArgs, load_campaign};
+use crate::campaign::{self, Campaign};
+use crate::engine::{
+    self, CampaignChoice, EXIT_FAILED_REPETITIONS, EXIT_INTERRUPTED, Loadgen, Outcome, RunConfig,
+    Start,
+};
 use crate::manifest::{hostname, now_compact};
+use crate::progress::Progress;
+use crate::publish::{PublishedIndex, publish};
+use crate::rundir::{self, RunDir};
 
-/// The published runs' index, read by `web/build.sh` and the README generator.
-pub const INDEX_FILE: &str = "index.json";
 /// Above this a published samples.parquet gets a warning (GitHub's own warning size).
 const GIT_HOST_WARN_BYTES: u64 = 50_000_000;
-/// Files of a run copied when publishing (besides its sample files and the whole
-/// `report/` folder).
-const RUN_FILES: [&str; 2] = [MANIFEST_FILE, RESOURCES_FILE];
 
 #[derive(clap::Args, Debug)]
 pub struct ReproduceArgs {
@@ -52,8 +50,8 @@ pub struct ReproduceArgs {
     pub reps: Option<u32>,
     /// Add rounds until every headline cell's 95 % interval half-width is at most this
     /// share of its mean, e.g. `3%` (as `pywebbench run --precision`).
-    #[arg(long)]
-    pub precision: Option<String>,
+    #[arg(long, value_parser = campaign::parse_share)]
+    pub precision: Option<f64>,
     /// The most rounds a precision run makes (as `pywebbench run --max-rounds`).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_rounds: Option<u32>,
@@ -84,64 +82,6 @@ pub struct ReproduceArgs {
     /// Do not rebuild the viewer (web/dist) at the end.
     #[arg(long)]
     pub no_web: bool,
-}
-
-/// One entry of `data/published/index.json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct PublishedRun {
-    pub id: String,
-    /// The folder, relative to the repository root (`data/published/<id>`).
-    pub path: String,
-    pub loadgen: String,
-    pub campaign: String,
-    pub stacks: usize,
-    pub repetitions: u32,
-    pub started_at: String,
-    pub ended_at: Option<String>,
-    pub samples_bytes: u64,
-    /// The run the viewer opens on (exactly one run has it).
-    pub default: bool,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct PublishedIndex {
-    pub runs: Vec<PublishedRun>,
-}
-
-impl PublishedIndex {
-    pub fn read(dir: &Path) -> Result<PublishedIndex> {
-        let path = dir.join(INDEX_FILE);
-        if !path.exists() {
-            return Ok(PublishedIndex::default());
-        }
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        serde_json::from_slice(&bytes).with_context(|| {
-            format!(
-                "{} is not a published-runs index; fix or delete it and publish again",
-                path.display()
-            )
-        })
-    }
-
-    /// The default: the newest native run of the paper's campaign, else the newest
-    /// native run, else the newest run.
-    fn choose_default(&mut self) {
-        let newest = |f: &dyn Fn(&PublishedRun) -> bool| {
-            self.runs
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| f(r))
-                .max_by(|(_, a), (_, b)| a.started_at.cmp(&b.started_at))
-                .map(|(i, _)| i)
-        };
-        let pick = newest(&|r| r.loadgen == "native" && r.campaign == "paper")
-            .or_else(|| newest(&|r| r.loadgen == "native"))
-            .or_else(|| newest(&|_| true));
-        for (i, r) in self.runs.iter_mut().enumerate() {
-            r.default = Some(i) == pick;
-        }
-    }
 }
 
 /// A phase and how long it took.
@@ -280,32 +220,8 @@ fn interrupted(what: &str) -> ! {
     std::process::exit(EXIT_INTERRUPTED)
 }
 
-/// A run folder found under the runs directory.
-struct Found {
-    path: PathBuf,
-    manifest: Manifest,
-}
-
-impl Found {
-    fn finished(&self) -> bool {
-        self.manifest.ended_at.is_some() && crate::record::has_samples(&self.path)
-    }
-    fn missing(&self) -> usize {
-        let c = &self.manifest.campaign;
-        let stacks = c["stacks"].as_array().map_or(0, |a| a.len());
-        let reps = c["repetitions"].as_u64().unwrap_or(0) as usize;
-        let done = self
-            .manifest
-            .repetitions
-            .iter()
-            .filter(|r| r.status != analysis::schema::RepetitionStatus::Interrupted)
-            .count();
-        (stacks * reps).saturating_sub(done)
-    }
-}
-
 /// Every readable run folder in `dir` (unreadable ones are skipped with a note).
-fn runs_in(dir: &Path) -> Result<Vec<Found>> {
+fn runs_in(dir: &Path) -> Result<Vec<RunDir>> {
     let mut found = Vec::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -316,22 +232,15 @@ fn runs_in(dir: &Path) -> Result<Vec<Found>> {
         let path = entry
             .with_context(|| format!("cannot list {}", dir.display()))?
             .path();
-        let Ok(bytes) = std::fs::read(path.join(MANIFEST_FILE)) else {
+        let Ok(bytes) = std::fs::read(rundir::manifest_file_of(&path)) else {
             continue;
         };
         match analysis::parse_manifest(&bytes) {
-            Ok(manifest) => found.push(Found { path, manifest }),
+            Ok(manifest) => found.push(RunDir { path, manifest }),
             Err(e) => eprintln!("reproduce: skipping {}: {e}", path.display()),
         }
     }
     Ok(found)
-}
-
-fn loadgen_name(l: Loadgen) -> &'static str {
-    match l {
-        Loadgen::Native => "native",
-        Loadgen::K6 => "k6",
-    }
 }
 
 /// What the run phase does.
@@ -341,59 +250,30 @@ enum Plan {
     Reuse(PathBuf),
 }
 
-/// The campaign a new run would run (the file after `--stacks`/`--reps`).
-fn wanted_campaign(args: &ReproduceArgs) -> Result<crate::campaign::Campaign> {
-    // Parsed as `pywebbench run` would parse them, so the campaign is the one it runs.
-    #[derive(clap::Parser)]
-    struct Run {
-        #[command(flatten)]
-        run: RunArgs,
+/// The campaign a new run would run (the file after `--stacks`/`--reps`), as
+/// `pywebbench run` chooses it.
+fn campaign_choice(args: &ReproduceArgs) -> CampaignChoice {
+    CampaignChoice {
+        file: args.campaign.clone(),
+        quick: args.quick,
+        stacks: args.stacks.clone(),
+        reps: args.reps,
+        precision: args.precision,
+        max_rounds: args.max_rounds,
     }
-    let argv = std::iter::once("run".to_string()).chain(campaign_argv(args));
-    let run = <Run as clap::Parser>::try_parse_from(argv)
-        .map_err(|e| anyhow!("the options for `pywebbench run`: {e}"))?;
-    load_campaign(&run.run)
 }
 
-/// The options that choose the campaign of a new run, as `pywebbench run` takes them.
-fn campaign_argv(args: &ReproduceArgs) -> Vec<String> {
-    let mut a = Vec::new();
-    if let Some(c) = &args.campaign {
-        a.extend(["--campaign".into(), c.display().to_string()]);
-    }
-    if args.quick {
-        a.push("--quick".into());
-    }
-    if let Some(s) = &args.stacks {
-        a.extend(["--stacks".into(), s.join(",")]);
-    }
-    if let Some(r) = args.reps {
-        a.extend(["--reps".into(), r.to_string()]);
-    }
-    if let Some(p) = &args.precision {
-        a.extend(["--precision".into(), p.clone()]);
-    }
-    if let Some(m) = args.max_rounds {
-        a.extend(["--max-rounds".into(), m.to_string()]);
-    }
-    a.extend(["--loadgen".into(), loadgen_name(args.loadgen).into()]);
-    a
+fn wanted_campaign(args: &ReproduceArgs) -> Result<Campaign> {
+    campaign_choice(args).load()
 }
 
 fn plan(args: &ReproduceArgs) -> Result<Plan> {
     if let Some(dir) = &args.resume {
-        let bytes = std::fs::read(dir.join(MANIFEST_FILE)).with_context(|| {
-            format!(
-                "{} has no readable manifest.json: pass the folder of a run started by `pywebbench run`",
-                dir.display()
-            )
-        })?;
-        let m = analysis::parse_manifest(&bytes)?;
-        let f = Found {
+        let f = RunDir {
             path: dir.clone(),
-            manifest: m,
+            manifest: rundir::read_manifest(dir)?,
         };
-        return Ok(if f.finished() {
+        return Ok(if f.is_finished() {
             Plan::Reuse(f.path)
         } else {
             Plan::Resume(f.path)
@@ -416,10 +296,10 @@ fn plan(args: &ReproduceArgs) -> Result<Plan> {
     }
     let newest = runs_in(&args.runs_dir)?
         .into_iter()
-        .filter(|f| f.manifest.campaign == want && f.manifest.loadgen == loadgen_name(args.loadgen))
+        .filter(|f| f.manifest.campaign == want && f.manifest.loadgen == args.loadgen.as_str())
         .max_by(|a, b| a.manifest.started_at.cmp(&b.manifest.started_at));
     Ok(match newest {
-        Some(f) if f.finished() => {
+        Some(f) if f.is_finished() => {
             eprintln!(
                 "reproduce: {} is a finished run of this campaign ({}); analysing and publishing it again (`--fresh` runs anew)",
                 f.path.display(),
@@ -440,142 +320,57 @@ fn plan(args: &ReproduceArgs) -> Result<Plan> {
     })
 }
 
-/// The run phase: a child `pywebbench run`. Returns the run folder and whether some
-/// repetitions failed.
-async fn run_phase(
-    args: &ReproduceArgs,
-    signals: &Signals,
-    plan: &Plan,
-) -> Result<(PathBuf, bool)> {
-    let exe = std::env::current_exe().context("cannot find the pywebbench executable")?;
-    let mut a: Vec<String> = vec!["run".into()];
-    let dir = match plan {
+/// The run phase: the engine, on a thread of its own (pinned to the campaign's
+/// CPUs, its own runtime and signal handling), as `pywebbench run` runs it. Returns
+/// the run folder and whether some repetitions failed.
+async fn run_phase(args: &ReproduceArgs, plan: &Plan) -> Result<(PathBuf, bool)> {
+    let (dir, start) = match plan {
         Plan::Reuse(dir) => return Ok((dir.clone(), false)),
-        Plan::Resume(dir) => {
-            a.extend(["--resume".into(), dir.display().to_string()]);
-            dir.clone()
-        }
-        Plan::New(dir) => {
-            a.extend(campaign_argv(args));
-            a.extend(["--out".into(), dir.display().to_string()]);
-            dir.clone()
-        }
+        Plan::Resume(dir) => (dir.clone(), Start::Resume(dir.clone())),
+        Plan::New(dir) => (
+            dir.clone(),
+            Start::New {
+                campaign: Box::new(wanted_campaign(args)?),
+                out: Some(dir.clone()),
+                loadgen: args.loadgen,
+                path: None,
+            },
+        ),
     };
-    if let Some(k6) = &args.k6 {
-        a.extend(["--k6".into(), k6.display().to_string()]);
-    }
-    eprintln!("reproduce: {} {}", exe.display(), a.join(" "));
-    let status = child(signals, &exe, &a).await?;
-    match status.code() {
-        Some(0) => Ok((dir, false)),
-        Some(EXIT_FAILED_REPETITIONS) => Ok((dir, true)),
-        _ if signals.stop.load(Ordering::SeqCst) || status.code() == Some(EXIT_INTERRUPTED) => {
+    let config = RunConfig {
+        start,
+        k6: args.k6.clone(),
+        fail_fast: false,
+        publish_ip: std::env::var("PYWEBBENCH_PUBLISH_IP").unwrap_or_else(|_| "127.0.0.1".into()),
+        target_host: std::env::var("PYWEBBENCH_TARGET_HOST").ok(),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("pywebbench-run".into())
+        .spawn(move || {
+            let outcome = engine::prepare(config)
+                .and_then(|prepared| prepared.run(Arc::new(Progress::new(false))));
+            if let Ok(o) = &outcome {
+                o.print(false);
+            }
+            let _ = tx.send(outcome);
+        })
+        .context("cannot start the run's thread")?;
+    let outcome = rx
+        .await
+        .map_err(|_| anyhow!("the run's thread ended without a result"))?
+        .with_context(|| {
+            format!(
+                "the run failed; fix the cause, then `just reproduce` resumes {}",
+                dir.display()
+            )
+        })?;
+    match outcome {
+        Outcome::Interrupted { .. } => {
             interrupted(&format!("the run ({} resumes it)", dir.display()))
         }
-        _ => bail!(
-            "pywebbench run exited with {status}; fix what it reported above, then `just reproduce` resumes {}",
-            dir.display()
-        ),
+        o => Ok((dir, o.exit_code() == EXIT_FAILED_REPETITIONS)),
     }
-}
-
-fn copy(src: &Path, dst: &Path) -> Result<u64> {
-    std::fs::copy(src, dst)
-        .with_context(|| format!("cannot copy {} to {}", src.display(), dst.display()))
-}
-
-/// Copy the run and its report into `publish_dir/<run id>/` and update the index.
-pub fn publish(run_dir: &Path, publish_dir: &Path) -> Result<PathBuf> {
-    let bytes = std::fs::read(run_dir.join(MANIFEST_FILE))
-        .with_context(|| format!("cannot read {}/manifest.json", run_dir.display()))?;
-    let m = analysis::parse_manifest(&bytes)?;
-    let report = run_dir.join("report");
-    if !report.join("summary.json").exists() {
-        bail!(
-            "{} has no report/summary.json; run `pywebbench analyze {}` first",
-            run_dir.display(),
-            run_dir.display()
-        );
-    }
-    let id: String = m
-        .run_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let dst = publish_dir.join(&id);
-    // Write into a temporary folder, then swap it in: never half a published run.
-    let tmp = publish_dir.join(format!(".{id}.tmp"));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(tmp.join("report"))
-        .with_context(|| format!("cannot create {}", tmp.display()))?;
-    for name in RUN_FILES {
-        let src = run_dir.join(name);
-        if src.exists() {
-            copy(&src, &tmp.join(name))?;
-        }
-    }
-    // The sample files at the same relative paths: samples/<stack>.parquet (schema
-    // v2) or samples.parquet (a run finished before it).
-    let mut samples_bytes = 0;
-    for src in crate::record::sample_files(run_dir)? {
-        let rel = src.strip_prefix(run_dir).unwrap_or(&src);
-        let to = tmp.join(rel);
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        samples_bytes += copy(&src, &to)?;
-    }
-    for entry in
-        std::fs::read_dir(&report).with_context(|| format!("cannot list {}", report.display()))?
-    {
-        let src = entry
-            .with_context(|| format!("cannot list {}", report.display()))?
-            .path();
-        let name = src
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if src.is_file() && !name.starts_with('.') {
-            copy(&src, &tmp.join("report").join(&name))?;
-        }
-    }
-    if dst.exists() {
-        std::fs::remove_dir_all(&dst)
-            .with_context(|| format!("cannot replace {}", dst.display()))?;
-    }
-    std::fs::rename(&tmp, &dst)
-        .with_context(|| format!("cannot rename {} to {}", tmp.display(), dst.display()))?;
-
-    let mut index = PublishedIndex::read(publish_dir)?;
-    index.runs.retain(|r| r.id != id);
-    index.runs.push(PublishedRun {
-        id: id.clone(),
-        path: dst.display().to_string(),
-        loadgen: m.loadgen.clone(),
-        campaign: m.campaign["name"].as_str().unwrap_or("").to_string(),
-        stacks: m.campaign["stacks"].as_array().map_or(0, |a| a.len()),
-        repetitions: m.campaign["repetitions"].as_u64().unwrap_or(0) as u32,
-        started_at: m.started_at.clone(),
-        ended_at: m.ended_at.clone(),
-        samples_bytes,
-        default: false,
-    });
-    // Runs whose folder was deleted by hand leave the index.
-    index
-        .runs
-        .retain(|r| publish_dir.join(&r.id).join(MANIFEST_FILE).exists());
-    index.runs.sort_by(|a, b| a.started_at.cmp(&b.started_at));
-    index.choose_default();
-    let json = serde_json::to_string_pretty(&index).context("serialising index.json")?;
-    super::analyze::write_atomic(publish_dir, INDEX_FILE, format!("{json}\n").as_bytes())?;
-    Ok(dst)
 }
 
 pub fn run(args: ReproduceArgs) -> Result<()> {
@@ -616,7 +411,7 @@ async fn reproduce(args: ReproduceArgs) -> Result<()> {
         Plan::New(_) => wanted_campaign(&args)?.stacks,
         Plan::Resume(d) | Plan::Reuse(d) => {
             let m = analysis::parse_manifest(
-                &std::fs::read(d.join(MANIFEST_FILE))
+                &std::fs::read(rundir::manifest_file_of(d))
                     .with_context(|| format!("cannot read {}/manifest.json", d.display()))?,
             )?;
             m.campaign["stacks"]
@@ -651,7 +446,7 @@ async fn reproduce(args: ReproduceArgs) -> Result<()> {
         Plan::Reuse(d) => format!("{} is finished already; not run again", d.display()),
     };
     let t = phases.begin("run", &what);
-    let (run_dir, failures) = run_phase(&args, &signals, &plan).await?;
+    let (run_dir, failures) = run_phase(&args, &plan).await?;
     phases.end(
         "run",
         t,
@@ -667,21 +462,19 @@ async fn reproduce(args: ReproduceArgs) -> Result<()> {
         "analyze",
         &format!("pywebbench analyze {}", run_dir.display()),
     );
-    super::analyze::run(AnalyzeArgs {
-        run_dir: run_dir.clone(),
-        out: None,
-        seed: None,
-    })?;
+    for line in crate::analyze::analyze(&run_dir, None, None)?.lines() {
+        println!("{line}");
+    }
     phases.end("analyze", t, "");
     stop("the analysis");
 
-    let mut report = run_dir.join("report");
+    let mut report = rundir::report_dir_of(&run_dir);
     if !args.no_publish {
         let t = phases.begin("publish", &format!("into {}", args.publish_dir.display()));
         let dst = publish(&run_dir, &args.publish_dir)?;
         let mut largest: (u64, PathBuf) = (0, dst.clone());
         let mut total = 0;
-        for f in crate::record::sample_files(&dst)? {
+        for f in rundir::sample_files(&dst)? {
             let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
             total += size;
             if size > largest.0 {
@@ -705,7 +498,7 @@ async fn reproduce(args: ReproduceArgs) -> Result<()> {
                 largest.0 as f64 / 1e6
             );
         }
-        report = dst.join("report");
+        report = rundir::report_dir_of(&dst);
         stop("publishing");
         if !args.no_web {
             let t = phases.begin("web", "web/build.sh (viewer with the published runs)");
@@ -747,7 +540,7 @@ async fn reproduce(args: ReproduceArgs) -> Result<()> {
 mod tests {
     use super::*;
     use crate::manifest::host_info;
-    use analysis::schema::{SAMPLES_FILE, SCHEMA_VERSION};
+    use analysis::schema::{MANIFEST_FILE, Manifest, SAMPLES_FILE, SCHEMA_VERSION};
 
     fn quick_args(runs_dir: &Path) -> ReproduceArgs {
         ReproduceArgs {
@@ -855,100 +648,5 @@ mod tests {
         let (what, dir) = chosen(plan(&args).expect("plan"));
         assert_eq!(what, "new");
         assert!(dir.to_string_lossy().ends_with("-k6"), "{}", dir.display());
-    }
-
-    #[test]
-    fn publish_copies_the_run_and_the_index_defaults_to_the_native_paper_run() {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let args = quick_args(tmp.path());
-        let publish_dir = tmp.path().join("published");
-        let native = write_run(
-            tmp.path(),
-            "native",
-            &args,
-            "native",
-            "2026-11-25T08:00:00Z",
-            true,
-        );
-        let k6 = write_run(tmp.path(), "k6", &args, "k6", "2026-11-25T09:00:00Z", true);
-        assert!(
-            publish(&native, &publish_dir).is_err(),
-            "no report yet: refused"
-        );
-        for dir in [&native, &k6] {
-            std::fs::create_dir_all(dir.join("report")).expect("report");
-            std::fs::write(dir.join("report/summary.json"), b"{}").expect("summary");
-            std::fs::write(dir.join("report/fig1.png"), b"png").expect("png");
-        }
-        let dst = publish(&native, &publish_dir).expect("publish native");
-        publish(&k6, &publish_dir).expect("publish k6");
-        for f in [
-            MANIFEST_FILE,
-            SAMPLES_FILE,
-            "report/summary.json",
-            "report/fig1.png",
-        ] {
-            assert!(dst.join(f).is_file(), "{f} published");
-        }
-        let index = PublishedIndex::read(&publish_dir).expect("index");
-        let ids: Vec<(&str, bool)> = index
-            .runs
-            .iter()
-            .map(|r| (r.id.as_str(), r.default))
-            .collect();
-        // The newer k6 run is listed but the native one stays the default.
-        assert_eq!(ids, vec![("native", true), ("k6", false)]);
-        // Publishing again replaces, never duplicates.
-        publish(&native, &publish_dir).expect("again");
-        assert_eq!(
-            PublishedIndex::read(&publish_dir)
-                .expect("index")
-                .runs
-                .len(),
-            2
-        );
-    }
-
-    #[test]
-    fn default_prefers_the_paper_campaign_then_native_then_newest() {
-        let run = |id: &str, loadgen: &str, campaign: &str, started: &str| PublishedRun {
-            id: id.into(),
-            path: id.into(),
-            loadgen: loadgen.into(),
-            campaign: campaign.into(),
-            stacks: 5,
-            repetitions: 5,
-            started_at: started.into(),
-            ended_at: None,
-            samples_bytes: 0,
-            default: false,
-        };
-        let mut index = PublishedIndex {
-            runs: vec![
-                run("paper-old", "native", "paper", "1"),
-                run("paper-new", "native", "paper", "2"),
-                run("quick", "native", "quick", "3"),
-                run("k6", "k6", "paper", "4"),
-            ],
-        };
-        index.choose_default();
-        let default: Vec<&str> = index
-            .runs
-            .iter()
-            .filter(|r| r.default)
-            .map(|r| r.id.as_str())
-            .collect();
-        assert_eq!(default, ["paper-new"]);
-        index
-            .runs
-            .retain(|r| r.campaign != "paper" || r.loadgen == "k6");
-        index.choose_default();
-        let default: Vec<&str> = index
-            .runs
-            .iter()
-            .filter(|r| r.default)
-            .map(|r| r.id.as_str())
-            .collect();
-        assert_eq!(default, ["quick"]);
     }
 }
