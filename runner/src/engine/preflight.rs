@@ -11,7 +11,7 @@ use bollard::Docker;
 
 use super::config::{Loadgen, RunConfig, Start};
 use super::event::{Event, Observer};
-use crate::campaign::{self, Campaign, PathChoice, schedule};
+use crate::campaign::{Campaign, PathChoice, schedule};
 use crate::docker;
 use crate::load;
 use crate::manifest::{git_commit, host_info, hostname, now_compact, now_rfc3339};
@@ -22,7 +22,7 @@ use crate::rundir::{RunDir, default_run_path};
 /// to the campaign's `loadgen.cpus`.
 #[cfg(target_os = "linux")]
 pub(super) fn pin_to_cpus(list: &str) -> Result<()> {
-    let cpus = campaign::parse_cpu_list(list).map_err(|e| anyhow!("loadgen.cpus: {e}"))?;
+    let cpus = crate::campaign::parse_cpu_list(list).map_err(|e| anyhow!("loadgen.cpus: {e}"))?;
     // SAFETY: a zeroed cpu_set_t is a valid empty set; CPU_SET writes inside it
     // (ids < 1024 = CPU_SETSIZE, checked by parse_cpu_list); sched_setaffinity
     // only reads the set.
