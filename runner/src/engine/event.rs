@@ -262,3 +262,65 @@ impl Collect {
         self.0.lock().map(|v| v.clone()).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warm_ups_are_tagged_warmup_but_shown_by_name() {
+        let w = Phase::Warmup("warmup_hello".into());
+        assert_eq!(
+            (w.tag(), w.label(), w.is_load()),
+            ("warmup", "warmup_hello", true)
+        );
+        assert_eq!(
+            (Phase::Start.tag(), Phase::Start.label()),
+            ("settle", "start")
+        );
+        assert!(!Phase::Idle.is_load());
+    }
+
+    #[test]
+    fn the_plain_lines_read_as_before() {
+        let e = Event::PhaseStarted {
+            header: "flask-sqlite3 r2/5".into(),
+            phase: Phase::Scenario("hello".into()),
+            length: Some(Duration::from_secs(10)),
+            iterations: None,
+        };
+        assert_eq!(
+            e.line().as_deref(),
+            Some("flask-sqlite3 r2/5 hello (10.0 s)")
+        );
+        let e = Event::ScenarioFinished {
+            header: "flask-sqlite3 r2/5".into(),
+            scenario: "hello".into(),
+            requests: 1000,
+            errors: 2,
+            active_ns: 4_000_000_000,
+            timed_out: true,
+        };
+        assert_eq!(
+            e.line().as_deref(),
+            Some(
+                "flask-sqlite3 r2/5 hello: 1000 requests in 4.00 s = 250.0 req/s, 2 errors (hit max_duration)"
+            )
+        );
+        let failed = Event::RepetitionFinished {
+            stack: "a".into(),
+            repetition: 1,
+            status: RepetitionStatus::Failed,
+            cause: None,
+        };
+        assert!(failed.is_warning());
+        assert_eq!(failed.line().as_deref(), Some("a r1 failed: unknown cause"));
+        let ok = Event::RepetitionFinished {
+            stack: "a".into(),
+            repetition: 1,
+            status: RepetitionStatus::Ok,
+            cause: None,
+        };
+        assert!(!ok.is_warning() && ok.line().is_none());
+    }
+}

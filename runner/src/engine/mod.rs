@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use analysis::schema::{Manifest, RepetitionStatus};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use tokio::sync::watch;
 
 pub use config::{CampaignChoice, Loadgen, RunConfig, Start};
@@ -142,7 +142,8 @@ async fn run_async(config: RunConfig, plan: Plan, observer: Arc<dyn Observer>) -
             .await?;
             (dir, *loadgen)
         }
-        (None, Start::Resume(_)) => unreachable!("Plan::of opens a resumed run"),
+        // Plan::of opens every resumed run's folder.
+        (None, Start::Resume(path)) => bail!("{}: the run folder was not opened", path.display()),
     };
     let run_id = preflight::sanitize(&dir.manifest.run_id);
     let path = PathUsed::recorded(dir.manifest.path.as_ref());
