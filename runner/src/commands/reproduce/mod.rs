@@ -68,7 +68,7 @@ pub struct ReproduceArgs {
     #[arg(long)]
     pub resume: Option<PathBuf>,
     /// Where runs are written and looked for.
-    #[arg(long, default_value = "data/runs")]
+    #[arg(long, default_value = crate::rundir::RUNS_DIR)]
     pub runs_dir: PathBuf,
     /// Where the run is published (with `index.json`); `--no-publish` skips it.
     #[arg(long, default_value = "data/published")]
