@@ -303,3 +303,37 @@ pub fn order(manifest: &Manifest, campaign: &Campaign) -> Vec<(String, u32)> {
         .flat_map(|(round, r)| round.iter().map(move |s| (s.clone(), r)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use analysis::schema::SCHEMA_VERSION;
+
+    #[test]
+    fn a_resumed_manifest_with_an_unknown_loadgen_is_refused_by_name() {
+        let quick = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(crate::campaign::QUICK_FILE);
+        let campaign = Campaign::load(&quick).expect("the quick campaign");
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let m = serde_json::json!({
+            "schema_version": SCHEMA_VERSION, "run_id": "t", "loadgen": "wrk",
+            "host": {"hostname": "h", "cpu_model": "c", "cores": 2, "memory_bytes": 1,
+                "os": "o", "kernel": "k", "docker_version": "d"},
+            "git_commit": null, "pywebbench_version": "0", "started_at": "",
+            "ended_at": null, "campaign": campaign.to_json(), "packages": {},
+            "repetitions": [],
+        });
+        let manifest: Manifest = analysis::parse_manifest(m.to_string().as_bytes()).expect("m");
+        let dir = RunDir::create(&tmp.path().join("run"), manifest).expect("run folder");
+        let err = Plan::of(&Start::Resume(dir.path.clone()))
+            .err()
+            .expect("refused");
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("\"wrk\"") && text.contains("native, k6"),
+            "{text}"
+        );
+        assert!(text.contains("manifest.json"), "{text}");
+    }
+}
