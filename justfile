@@ -124,7 +124,7 @@ test-web: web
 # The fault tests (docs/reliability.md): environment, signals at every phase, a misbehaving stack, container confinement, bad data, fuzz regressions. Also part of `cargo test --workspace` in `just test`; one at a time here so timings are stable.
 test-faults: setup images
     cargo test -p analysis --all-features --test fault_fuzz_regressions --test fault_analysis --test read_errors
-    cargo test -p runner --bins fault_fuzz
+    cargo test -p runner --lib fault_fuzz
     cargo test -p runner --test fault_env --test fault_signal --test fault_misbehave --test fault_image_missing --test fault_bad_data --test fault_security --test run_signal --test run_failures --test analyze_cli -- --test-threads=1
 
 # Fuzz the sample reader, the resources/manifest reader (cargo fuzz) and the campaign parser (proptest) for SECONDS each. Not in CI: CI replays analysis/fuzz/regressions.
@@ -132,4 +132,4 @@ fuzz seconds="600": setup
     cargo install cargo-fuzz --locked --quiet
     cd analysis && mkdir -p fuzz/corpus/read_samples fuzz/corpus/read_resources_manifest && RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz read_samples fuzz/corpus/read_samples fuzz/seeds/read_samples -- -max_total_time={{seconds}} -max_len=65536 -rss_limit_mb=3072 -print_final_stats=1
     cd analysis && RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz read_resources_manifest fuzz/corpus/read_resources_manifest fuzz/seeds/read_resources_manifest -- -max_total_time={{seconds}} -max_len=65536 -rss_limit_mb=3072 -print_final_stats=1
-    FAULT_FUZZ_SECS={{seconds}} cargo test -p runner --bins fault_fuzz -- --nocapture
+    FAULT_FUZZ_SECS={{seconds}} cargo test -p runner --lib fault_fuzz -- --nocapture

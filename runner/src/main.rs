@@ -1,16 +1,7 @@
 //! `pywebbench`: campaign → deploy → load → record → analyse.
 
-mod campaign;
-mod commands;
-mod docker;
-mod load;
-mod manifest;
-mod netns;
-mod progress;
-mod record;
-mod sampler;
-
 use clap::{Parser, Subcommand};
+use runner::commands;
 
 #[derive(Parser)]
 #[command(

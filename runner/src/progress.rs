@@ -1,6 +1,7 @@
-//! What `pywebbench run` shows while it works: an indicatif bar (stack, repetition,
-//! phase, time left, live req/s, errors) on a terminal; plain log lines otherwise
-//! (CI); nothing but warnings with `--quiet`.
+//! What `pywebbench run` shows while it works, an [`Observer`] of the engine's
+//! events: an indicatif bar (stack, repetition, phase, time left, live req/s,
+//! errors) on a terminal; plain log lines otherwise (CI); nothing but warnings with
+//! `--quiet`.
 
 use std::io::IsTerminal;
 use std::sync::atomic::Ordering;
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::engine::{Event, Observer};
 use crate::record::Live;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,15 +117,6 @@ impl Progress {
         iterations: Option<u64>,
         load: bool,
     ) {
-        self.live.reset();
-        if self.mode == Mode::Plain {
-            let what = match (iterations, length) {
-                (Some(n), _) => format!(" ({n} iterations)"),
-                (None, Some(d)) => format!(" ({:.1} s)", d.as_secs_f64()),
-                _ => String::new(),
-            };
-            eprintln!("{header}{what}");
-        }
         if let Ok(mut p) = self.phase.lock() {
             *p = Phase {
                 header,
@@ -203,5 +196,51 @@ impl Progress {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
+    }
+}
+
+impl Observer for Progress {
+    fn event(&self, event: &Event) {
+        match event {
+            Event::RunStarted { .. } => {
+                // Ends by itself once the bar is finished.
+                let _ = self.spawn_ticker();
+            }
+            Event::PhaseStarted {
+                header,
+                phase,
+                length,
+                iterations,
+            } => {
+                if self.mode == Mode::Plain
+                    && let Some(line) = event.line()
+                {
+                    eprintln!("{line}");
+                }
+                self.phase(
+                    format!("{header} {}", phase.label()),
+                    *length,
+                    *iterations,
+                    phase.is_load(),
+                );
+                return;
+            }
+            Event::RunFinished => self.finish(),
+            _ => {}
+        }
+        if let Some(line) = event.line() {
+            if event.is_warning() {
+                self.warn(&line);
+            } else {
+                self.line(&line);
+            }
+        }
+        if let Some(status) = event.status() {
+            self.status(&status);
+        }
+    }
+
+    fn live(&self) -> Arc<Live> {
+        Arc::clone(&self.live)
     }
 }

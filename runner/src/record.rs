@@ -1,38 +1,26 @@
 //! Recording: the collector that turns the generator's [`RequestRecord`]s into
-//! sample columns, and the run folder that keeps them on disk.
+//! sample columns, and writing them into the run folder ([`RunDir`], whose layout
+//! and paths are [`crate::rundir`]'s): one part per finished repetition, merged at
+//! the end of the run. Parts of either schema layout are merged.
 //!
-//! A run folder (`data/runs/<run id>/`):
-//!
-//! ```text
-//! manifest.json                                  rewritten after every repetition
-//! parts/<stack>-r<N>.samples.parquet             one per finished repetition (while running)
-//! parts/<stack>-r<N>.resources.parquet
-//! samples/<stack>.parquet                        a stack's parts merged, at the end of the run
-//! resources.parquet                              every resources part merged
-//! ```
-//!
-//! Runs finished before schema v2 have one `samples.parquet` instead of `samples/`;
-//! [`sample_files`] finds either, and parts of either layout are merged.
-//!
-//! Nothing is half-written: every file goes to `.<name>.tmp` first, is synced and
-//! renamed. The Parquet layout is the `analysis` crate's (`analysis::write`).
+//! Every file goes through [`write_atomic`]. The Parquet layout is the `analysis`
+//! crate's (`analysis::write`).
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use analysis::SampleColumns;
 use analysis::schema::{
-    MANIFEST_FILE, Manifest, RESOURCES_FILE, RepetitionStatus, RepetitionSummary, ResourceRecord,
-    SAMPLES_DIR, SAMPLES_FILE, stack_samples_file,
+    RepetitionStatus, RepetitionSummary, ResourceRecord, SAMPLES_DIR, stack_samples_file,
 };
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::load::RequestRecord;
+use crate::rundir::{RunDir, read_file, sync_dir, write_atomic};
 
 /// Requests and errors seen so far in the current scenario (read by the progress display).
 #[derive(Debug, Default)]
@@ -87,120 +75,6 @@ pub fn spawn_collector(
     })
 }
 
-/// `.<name>.tmp` beside `path`.
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp"))
-}
-
-/// Write a file through a synced temporary and a rename, so readers see the old
-/// file or the whole new one, never a part.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
-) -> Result<()> {
-    let tmp = temp_path(path);
-    let done = write_then_rename(&tmp, path, write);
-    if done.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    done
-}
-
-fn write_then_rename(
-    tmp: &Path,
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
-) -> Result<()> {
-    let file = File::create(tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    let mut out = BufWriter::new(file);
-    write(&mut out).with_context(|| format!("writing {}", tmp.display()))?;
-    let file = out
-        .into_inner()
-        .map_err(|e| e.into_error())
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    file.sync_all()
-        .with_context(|| format!("syncing {}", tmp.display()))?;
-    drop(file);
-    std::fs::rename(tmp, path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
-    Ok(())
-}
-
-/// The sample files of a finished run folder, in order: its `samples/*.parquet`
-/// (schema v2, sorted by name) or its one `samples.parquet` (schema v1).
-pub fn sample_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let split = dir.join(SAMPLES_DIR);
-    if split.is_dir() {
-        let mut files = Vec::new();
-        for entry in
-            std::fs::read_dir(&split).with_context(|| format!("cannot list {}", split.display()))?
-        {
-            let path = entry
-                .with_context(|| format!("cannot list {}", split.display()))?
-                .path();
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if name.ends_with(".parquet") && !name.starts_with('.') && path.is_file() {
-                files.push(path);
-            }
-        }
-        files.sort();
-        if files.is_empty() {
-            bail!(
-                "{} holds no sample file: the run recorded no requests (every repetition failed before one); fix the cause in manifest.json and re-run it (`pywebbench run`)",
-                split.display()
-            );
-        }
-        return Ok(files);
-    }
-    let single = dir.join(SAMPLES_FILE);
-    if single.is_file() {
-        return Ok(vec![single]);
-    }
-    bail!(
-        "{} has neither {SAMPLES_DIR}/ nor {SAMPLES_FILE}; pass a run folder that `pywebbench run` finished (or finish it with `pywebbench run --resume {}`)",
-        dir.display(),
-        dir.display()
-    )
-}
-
-/// Does the folder hold a finished run's samples (either layout)?
-pub fn has_samples(dir: &Path) -> bool {
-    dir.join(SAMPLES_DIR).is_dir() || dir.join(SAMPLES_FILE).is_file()
-}
-
-/// Read a finished run folder's samples, every column (`analysis_only`: only those
-/// the summary needs).
-pub fn read_run_samples(dir: &Path, analysis_only: bool) -> Result<SampleColumns> {
-    let files = sample_files(dir)?;
-    let bytes = files
-        .iter()
-        .map(|p| read_file(p))
-        .collect::<Result<Vec<_>>>()?;
-    let slices: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    let read = if analysis_only {
-        analysis::read_samples_files_for_analysis(&slices)
-    } else {
-        analysis::read_samples_files(&slices)
-    };
-    read.with_context(|| {
-        format!(
-            "reading {}",
-            if files.len() == 1 {
-                files[0].display().to_string()
-            } else {
-                dir.join(SAMPLES_DIR).display().to_string()
-            }
-        )
-    })
-}
-
 /// Write `cols` as `split/<stack>.parquet` (`split` is a run's `samples/`), one file
 /// per stack (each through a synced temporary and a rename); returns the files written.
 pub fn write_split_samples(
@@ -220,13 +94,6 @@ pub fn write_split_samples(
     Ok(written)
 }
 
-/// Make renames inside `dir` durable (best effort: not every platform can open a folder).
-pub fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
-
 fn write_samples_file(path: &Path, cols: &SampleColumns, run_id: &str) -> Result<()> {
     write_atomic(path, |out| {
         analysis::write::write_sample_columns_to(out, cols, Some(run_id))
@@ -241,10 +108,6 @@ fn write_resources_file(path: &Path, records: &[ResourceRecord], run_id: &str) -
     })
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
-}
-
 /// Counts of the merged files.
 #[derive(Debug, Clone, Copy)]
 pub struct Merged {
@@ -252,84 +115,7 @@ pub struct Merged {
     pub resources: usize,
 }
 
-/// A run folder and its manifest.
-pub struct RunDir {
-    pub path: PathBuf,
-    pub manifest: Manifest,
-}
-
 impl RunDir {
-    /// Start a new run folder; refuses one that already holds a run.
-    pub fn create(path: &Path, manifest: Manifest) -> Result<RunDir> {
-        if path.join(MANIFEST_FILE).exists() {
-            bail!(
-                "{} already holds a run; finish it with `pywebbench run --resume {}` or choose another --out",
-                path.display(),
-                path.display()
-            );
-        }
-        std::fs::create_dir_all(path.join("parts")).with_context(|| {
-            format!(
-                "cannot create the run folder {} (pass --out a writable folder)",
-                path.display()
-            )
-        })?;
-        let dir = RunDir {
-            path: path.to_path_buf(),
-            manifest,
-        };
-        dir.save_manifest().map_err(|e| dir.write_error(e))?;
-        Ok(dir)
-    }
-
-    /// Open an existing run folder (for `--resume`).
-    pub fn open(path: &Path) -> Result<RunDir> {
-        let file = path.join(MANIFEST_FILE);
-        let bytes = std::fs::read(&file).with_context(|| {
-            format!("{} has no readable manifest.json: pass the folder of a run started by `pywebbench run`", path.display())
-        })?;
-        let manifest = analysis::parse_manifest(&bytes)?;
-        std::fs::create_dir_all(path.join("parts"))
-            .with_context(|| format!("creating {}/parts", path.display()))?;
-        Ok(RunDir {
-            path: path.to_path_buf(),
-            manifest,
-        })
-    }
-
-    pub fn save_manifest(&self) -> Result<()> {
-        let json =
-            serde_json::to_vec_pretty(&self.manifest).context("serialising manifest.json")?;
-        write_atomic(&self.path.join(MANIFEST_FILE), |out| {
-            out.write_all(&json)?;
-            out.write_all(b"\n")?;
-            Ok(())
-        })
-    }
-
-    /// A failed write to the run folder (disk full, read-only): say how to go on.
-    fn write_error(&self, e: anyhow::Error) -> anyhow::Error {
-        e.context(format!(
-            "cannot write to the run folder {p} (free space on its disk or make it writable, then `pywebbench run --resume {p}`)",
-            p = self.path.display()
-        ))
-    }
-
-    fn part(&self, stack: &str, repetition: u32, kind: &str) -> PathBuf {
-        self.path
-            .join("parts")
-            .join(format!("{stack}-r{repetition}.{kind}.parquet"))
-    }
-
-    /// Is this repetition done (ok or failed, with its parts written)?
-    pub fn completed(&self, stack: &str, repetition: u32) -> bool {
-        self.manifest.repetitions.iter().any(|r| {
-            r.stack == stack
-                && r.repetition == repetition
-                && r.status != RepetitionStatus::Interrupted
-        })
-    }
-
     /// Keep a finished repetition: its parts first, then the manifest entry.
     /// Empty parts are not written (a repetition that failed before any request).
     pub fn record(
@@ -411,48 +197,43 @@ impl RunDir {
             }
             samples_total += samples.len();
             written.extend(
-                write_split_samples(&self.path.join(SAMPLES_DIR), &samples, &run_id)
+                write_split_samples(&self.samples_dir(), &samples, &run_id)
                     .map_err(|e| self.write_error(e))?,
             );
         }
         if written.is_empty() {
             // No request at all (every repetition failed before one): an empty
             // folder still marks the run as merged.
-            std::fs::create_dir_all(self.path.join(SAMPLES_DIR))
+            std::fs::create_dir_all(self.samples_dir())
                 .with_context(|| format!("creating {}/{SAMPLES_DIR}", self.path.display()))
                 .map_err(|e| self.write_error(e))?;
         }
         // A file of an earlier, interrupted finish whose stack has no samples now.
-        remove_other_sample_files(&self.path, &written)?;
-        write_resources_file(&self.path.join(RESOURCES_FILE), &resources, &run_id)
+        remove_other_sample_files(&self.samples_dir(), &written)?;
+        write_resources_file(&self.resources_file(), &resources, &run_id)
             .map_err(|e| self.write_error(e))?;
         self.manifest.ended_at = Some(ended_at);
         if let Err(e) = self.save_manifest() {
             self.manifest.ended_at = None;
-            let _ = std::fs::remove_dir_all(self.path.join(SAMPLES_DIR));
-            let _ = std::fs::remove_file(self.path.join(RESOURCES_FILE));
+            let _ = std::fs::remove_dir_all(self.samples_dir());
+            let _ = std::fs::remove_file(self.resources_file());
             return Err(self.write_error(e));
         }
         for p in parts {
             std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
         }
-        let _ = std::fs::remove_dir(self.path.join("parts"));
+        let _ = std::fs::remove_dir(self.parts_dir());
         Ok(Merged {
             samples: samples_total,
             resources: resources.len(),
         })
     }
-
-    /// Finished and merged already?
-    pub fn is_finished(&self) -> bool {
-        self.manifest.ended_at.is_some() && has_samples(&self.path)
-    }
 }
 
-fn remove_other_sample_files(dir: &Path, keep: &[PathBuf]) -> Result<()> {
-    let split = dir.join(SAMPLES_DIR);
+/// Remove the sample files in `split` (a run's `samples/`) that are not in `keep`.
+fn remove_other_sample_files(split: &Path, keep: &[PathBuf]) -> Result<()> {
     for entry in
-        std::fs::read_dir(&split).with_context(|| format!("cannot list {}", split.display()))?
+        std::fs::read_dir(split).with_context(|| format!("cannot list {}", split.display()))?
     {
         let path = entry
             .with_context(|| format!("cannot list {}", split.display()))?
@@ -467,7 +248,7 @@ fn remove_other_sample_files(dir: &Path, keep: &[PathBuf]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use analysis::schema::{ErrorKind, SampleRecord};
+    use analysis::schema::{ErrorKind, Manifest, SampleRecord};
 
     fn sample(stack: &str, scenario: &str, start: i64, error: Option<ErrorKind>) -> SampleRecord {
         SampleRecord {
@@ -597,9 +378,9 @@ mod tests {
         let merged = dir.finish("2026-12-01T00:02:00Z".into()).expect("finish");
         assert_eq!(merged.samples, 3);
         assert!(dir.is_finished());
-        assert!(!dir.path.join("parts").exists());
-        assert!(!dir.path.join(SAMPLES_FILE).exists());
-        let files = sample_files(&dir.path).expect("files");
+        assert!(!dir.parts_dir().exists());
+        assert!(!dir.samples_file_v1().exists());
+        let files = dir.sample_files().expect("files");
         let names: Vec<_> = files
             .iter()
             .map(|f| f.file_name().expect("name").to_string_lossy().into_owned())
@@ -607,26 +388,8 @@ mod tests {
         assert_eq!(names, ["s1.parquet", "s2.parquet"]);
         let mut all = old.clone();
         all.append(&new);
-        let back = read_run_samples(&dir.path, false).expect("read");
+        let back = dir.read_samples(false).expect("read");
         assert_eq!(all.first_difference(&back), None);
         assert_eq!(back.run_id.as_deref(), Some("resumed"));
-    }
-
-    #[test]
-    fn atomic_writes_leave_no_temporary() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("x.bin");
-        write_atomic(&p, |o| o.write_all(b"abc").map_err(anyhow::Error::from)).expect("write");
-        assert_eq!(std::fs::read(&p).expect("read"), b"abc");
-        let failed = write_atomic(&p, |_| bail!("disk full"));
-        assert!(failed.is_err());
-        // The old file is intact.
-        assert_eq!(std::fs::read(&p).expect("read"), b"abc");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .expect("ls")
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name())
-            .collect();
-        assert_eq!(names, ["x.bin"]);
     }
 }

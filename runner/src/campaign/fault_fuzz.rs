@@ -2,8 +2,8 @@
 //! panics, an accepted campaign round-trips through the manifest, and every refusal is
 //! one line naming the file (and, for `file:line:` errors, a line that exists).
 //!
-//! `cargo test -p runner --bins fault_fuzz` runs a few hundred cases per strategy.
-//! For a long run: `FAULT_FUZZ_SECS=600 cargo test --release -p runner --bins fault_fuzz
+//! `cargo test -p runner --lib fault_fuzz` runs a few hundred cases per strategy.
+//! For a long run: `FAULT_FUZZ_SECS=600 cargo test --release -p runner --lib fault_fuzz
 //! -- --nocapture` (prints the number of inputs tried; see docs/reliability.md).
 
 use std::time::{Duration, Instant};

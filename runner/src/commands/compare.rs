@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use analysis::{Paper, Summary};
 use anyhow::{Context, Result};
 
-use super::analyze::{summarize_run_dir, write_atomic};
+use crate::rundir::{summarize, write_bytes_atomic};
 
 #[derive(clap::Args, Debug)]
 pub struct CompareArgs {
@@ -30,7 +30,7 @@ fn load(what: &str, seed: Option<u64>) -> Result<Summary> {
     }
     let path = Path::new(what);
     if path.is_dir() {
-        return summarize_run_dir(path, seed);
+        return summarize(path, seed);
     }
     if path.is_file() {
         let bytes =
@@ -48,16 +48,10 @@ pub fn run(args: CompareArgs) -> Result<()> {
     let cmp = analysis::compare(&a, &b);
     print!("{}", cmp.table());
     if let Some(path) = &args.json {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
+        path.file_name()
             .with_context(|| format!("{} is not a file name", path.display()))?;
         let json = serde_json::to_string_pretty(&cmp).context("serialising the comparison")?;
-        write_atomic(&dir, name, json.as_bytes())?;
+        write_bytes_atomic(path, json.as_bytes())?;
         println!("compare: wrote {}", path.display());
     }
     Ok(())

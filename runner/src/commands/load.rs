@@ -21,16 +21,6 @@ use crate::load::{
     parse_duration,
 };
 
-/// The generator of `pywebbench run` and `reproduce`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Loadgen {
-    /// pywebbench's own generator (tokio + hyper).
-    Native,
-    /// The k6 binary (`--k6`, `$PYWEBBENCH_K6`, `.venv/bin/k6` or `PATH`), every
-    /// request imported from its `--out json` output.
-    K6,
-}
-
 /// The generator of `pywebbench load`: those of `run`, and k6 as the paper ran it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LoadLoadgen {

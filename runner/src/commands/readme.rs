@@ -12,7 +12,7 @@ use analysis::Summary;
 use analysis::report::readme::Links;
 use anyhow::{Context, Result, bail};
 
-use super::analyze::summarize_run_dir;
+use crate::rundir::summarize as summarize_run_dir;
 
 pub const BEGIN: &str = "<!-- results:begin -->";
 pub const END: &str = "<!-- results:end -->";
@@ -145,7 +145,7 @@ pub fn run(args: ReadmeArgs) -> Result<()> {
         .file_name()
         .and_then(|n| n.to_str())
         .with_context(|| format!("{} is not a file name", args.readme.display()))?;
-    super::analyze::write_atomic(&dir, name, new.as_bytes())?;
+    crate::rundir::write_bytes_atomic(&dir.join(name), new.as_bytes())?;
     println!(
         "readme: wrote the results of {}{} into {}",
         args.run.display(),
@@ -187,7 +187,7 @@ mod tests {
     /// newest k6 one of the paper's campaign.
     fn published_runs() -> (PathBuf, PathBuf) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let index = crate::commands::reproduce::PublishedIndex::read(&root.join("data/published"))
+        let index = crate::publish::PublishedIndex::read(&root.join("data/published"))
             .expect("data/published/index.json");
         let native = index
             .runs

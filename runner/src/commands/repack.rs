@@ -17,7 +17,8 @@ use analysis::SampleColumns;
 use analysis::schema::{MANIFEST_FILE, SAMPLES_DIR, SAMPLES_FILE};
 use anyhow::{Context, Result, bail};
 
-use crate::record::{read_run_samples, sample_files, sync_dir, write_split_samples};
+use crate::record::write_split_samples;
+use crate::rundir::{RunDir, manifest_file_of, sync_dir};
 
 #[derive(clap::Args, Debug)]
 pub struct RepackArgs {
@@ -65,18 +66,23 @@ fn verify(original: &SampleColumns, files: &[PathBuf], where_: &Path) -> Result<
 pub fn run(args: RepackArgs) -> Result<()> {
     let started = Instant::now();
     let dir = &args.run_dir;
-    if !dir.join(MANIFEST_FILE).is_file() {
+    if !manifest_file_of(dir).is_file() {
         bail!(
             "{} is not a run folder (no manifest.json); pass a folder written by `pywebbench run`",
             dir.display()
         );
     }
-    let manifest_bytes = std::fs::read(dir.join(MANIFEST_FILE))
+    let manifest_bytes = std::fs::read(manifest_file_of(dir))
         .with_context(|| format!("cannot read {}/{MANIFEST_FILE}", dir.display()))?;
     let manifest = analysis::parse_manifest(&manifest_bytes)
         .with_context(|| format!("in {}", dir.display()))?;
-    let old = dir.join(SAMPLES_FILE);
-    let split = dir.join(SAMPLES_DIR);
+    let run = RunDir {
+        path: dir.clone(),
+        manifest,
+    };
+    let manifest = &run.manifest;
+    let old = run.samples_file_v1();
+    let split = run.samples_dir();
     if !old.is_file() {
         if split.is_dir() {
             println!(
@@ -111,7 +117,7 @@ pub fn run(args: RepackArgs) -> Result<()> {
     if split.is_dir() {
         // An earlier repack renamed its verified files into place and stopped
         // before removing the original: verify again, then finish.
-        let files = sample_files(dir)?;
+        let files = run.sample_files()?;
         verify(&original, &files, &split)?;
     } else {
         let staging = dir.join(STAGING);
@@ -135,8 +141,8 @@ pub fn run(args: RepackArgs) -> Result<()> {
     sync_dir(dir);
 
     // What the check of the whole folder sees now (also proves it reads).
-    let files = sample_files(dir)?;
-    let rows = read_run_samples(dir, true)?.len();
+    let files = run.sample_files()?;
+    let rows = run.read_samples(true)?.len();
     let sizes: Vec<u64> = files.iter().map(|f| file_size(f)).collect();
     let new_bytes: u64 = sizes.iter().sum();
     let largest = sizes.iter().copied().max().unwrap_or(0);

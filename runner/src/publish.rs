@@ -1,0 +1,305 @@
+//! Publishing a run: its raw samples, resources, manifest and report (with figures)
+//! copied to `data/published/<run id>/` (committed to git), and
+//! `data/published/index.json` rewritten, whose `default` run is the one the viewer
+//! opens on.
+
+use std::path::{Path, PathBuf};
+
+use analysis::schema::{MANIFEST_FILE, RESOURCES_FILE};
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::rundir::{
+    SUMMARY_FILE, manifest_file_of, report_dir_of, sample_files, write_bytes_atomic,
+};
+
+/// The published runs' index, read by `web/build.sh` and the README generator.
+pub const INDEX_FILE: &str = "index.json";
+/// Files of a run copied when publishing (besides its sample files and the whole
+/// `report/` folder).
+const RUN_FILES: [&str; 2] = [MANIFEST_FILE, RESOURCES_FILE];
+
+/// One entry of `data/published/index.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PublishedRun {
+    pub id: String,
+    /// The folder, relative to the repository root (`data/published/<id>`).
+    pub path: String,
+    pub loadgen: String,
+    pub campaign: String,
+    pub stacks: usize,
+    pub repetitions: u32,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub samples_bytes: u64,
+    /// The run the viewer opens on (exactly one run has it).
+    pub default: bool,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PublishedIndex {
+    pub runs: Vec<PublishedRun>,
+}
+
+impl PublishedIndex {
+    pub fn read(dir: &Path) -> Result<PublishedIndex> {
+        let path = dir.join(INDEX_FILE);
+        if !path.exists() {
+            return Ok(PublishedIndex::default());
+        }
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "{} is not a published-runs index; fix or delete it and publish again",
+                path.display()
+            )
+        })
+    }
+
+    /// The default: the newest native run of the paper's campaign, else the newest
+    /// native run, else the newest run.
+    pub fn choose_default(&mut self) {
+        let newest = |f: &dyn Fn(&PublishedRun) -> bool| {
+            self.runs
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| f(r))
+                .max_by(|(_, a), (_, b)| a.started_at.cmp(&b.started_at))
+                .map(|(i, _)| i)
+        };
+        let pick = newest(&|r| r.loadgen == "native" && r.campaign == "paper")
+            .or_else(|| newest(&|r| r.loadgen == "native"))
+            .or_else(|| newest(&|_| true));
+        for (i, r) in self.runs.iter_mut().enumerate() {
+            r.default = Some(i) == pick;
+        }
+    }
+}
+
+/// Copy a file, saying which on an error.
+fn copy(src: &Path, dst: &Path) -> Result<u64> {
+    std::fs::copy(src, dst)
+        .with_context(|| format!("cannot copy {} to {}", src.display(), dst.display()))
+}
+
+/// Copy the run and its report into `publish_dir/<run id>/` and update the index.
+pub fn publish(run_dir: &Path, publish_dir: &Path) -> Result<PathBuf> {
+    let bytes = std::fs::read(manifest_file_of(run_dir))
+        .with_context(|| format!("cannot read {}/manifest.json", run_dir.display()))?;
+    let m = analysis::parse_manifest(&bytes)?;
+    let report = report_dir_of(run_dir);
+    if !report.join(SUMMARY_FILE).exists() {
+        bail!(
+            "{} has no report/summary.json; run `pywebbench analyze {}` first",
+            run_dir.display(),
+            run_dir.display()
+        );
+    }
+    let id: String = m
+        .run_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let dst = publish_dir.join(&id);
+    // Write into a temporary folder, then swap it in: never half a published run.
+    let tmp = publish_dir.join(format!(".{id}.tmp"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(report_dir_of(&tmp))
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    for name in RUN_FILES {
+        let src = run_dir.join(name);
+        if src.exists() {
+            copy(&src, &tmp.join(name))?;
+        }
+    }
+    // The sample files at the same relative paths: samples/<stack>.parquet (schema
+    // v2) or samples.parquet (a run finished before it).
+    let mut samples_bytes = 0;
+    for src in sample_files(run_dir)? {
+        let rel = src.strip_prefix(run_dir).unwrap_or(&src);
+        let to = tmp.join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        samples_bytes += copy(&src, &to)?;
+    }
+    for entry in
+        std::fs::read_dir(&report).with_context(|| format!("cannot list {}", report.display()))?
+    {
+        let src = entry
+            .with_context(|| format!("cannot list {}", report.display()))?
+            .path();
+        let name = src
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if src.is_file() && !name.starts_with('.') {
+            copy(&src, &report_dir_of(&tmp).join(&name))?;
+        }
+    }
+    if dst.exists() {
+        std::fs::remove_dir_all(&dst)
+            .with_context(|| format!("cannot replace {}", dst.display()))?;
+    }
+    std::fs::rename(&tmp, &dst)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), dst.display()))?;
+
+    let mut index = PublishedIndex::read(publish_dir)?;
+    index.runs.retain(|r| r.id != id);
+    index.runs.push(PublishedRun {
+        id: id.clone(),
+        path: dst.display().to_string(),
+        loadgen: m.loadgen.clone(),
+        campaign: m.campaign["name"].as_str().unwrap_or("").to_string(),
+        stacks: m.campaign["stacks"].as_array().map_or(0, |a| a.len()),
+        repetitions: m.campaign["repetitions"].as_u64().unwrap_or(0) as u32,
+        started_at: m.started_at.clone(),
+        ended_at: m.ended_at.clone(),
+        samples_bytes,
+        default: false,
+    });
+    // Runs whose folder was deleted by hand leave the index.
+    index
+        .runs
+        .retain(|r| manifest_file_of(&publish_dir.join(&r.id)).exists());
+    index.runs.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    index.choose_default();
+    let json = serde_json::to_string_pretty(&index).context("serialising index.json")?;
+    write_bytes_atomic(
+        &publish_dir.join(INDEX_FILE),
+        format!("{json}\n").as_bytes(),
+    )?;
+    Ok(dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::host_info;
+    use analysis::schema::{Manifest, SAMPLES_FILE, SCHEMA_VERSION};
+
+    /// A finished run folder holding only a manifest and samples.parquet.
+    fn write_run(runs: &Path, id: &str, loadgen: &str, started: &str) -> PathBuf {
+        let dir = runs.join(id);
+        std::fs::create_dir_all(&dir).expect("run folder");
+        let m = Manifest {
+            schema_version: SCHEMA_VERSION,
+            run_id: id.into(),
+            loadgen: loadgen.into(),
+            host: host_info("test".into()),
+            git_commit: None,
+            pywebbench_version: "0".into(),
+            started_at: started.into(),
+            ended_at: Some(started.to_string()),
+            campaign: serde_json::json!({"name": "quick", "stacks": ["flask-sqlite3"], "repetitions": 1}),
+            packages: Default::default(),
+            repetitions: Vec::new(),
+            rounds: Vec::new(),
+            isolation: None,
+            path: None,
+            precision: None,
+        };
+        std::fs::write(
+            dir.join(MANIFEST_FILE),
+            serde_json::to_vec(&m).expect("json"),
+        )
+        .expect("manifest");
+        std::fs::write(dir.join(SAMPLES_FILE), b"not read here").expect("samples");
+        dir
+    }
+
+    #[test]
+    fn publish_copies_the_run_and_the_index_defaults_to_the_native_paper_run() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let publish_dir = tmp.path().join("published");
+        let native = write_run(tmp.path(), "native", "native", "2026-11-25T08:00:00Z");
+        let k6 = write_run(tmp.path(), "k6", "k6", "2026-11-25T09:00:00Z");
+        assert!(
+            publish(&native, &publish_dir).is_err(),
+            "no report yet: refused"
+        );
+        for dir in [&native, &k6] {
+            std::fs::create_dir_all(dir.join("report")).expect("report");
+            std::fs::write(dir.join("report/summary.json"), b"{}").expect("summary");
+            std::fs::write(dir.join("report/fig1.png"), b"png").expect("png");
+        }
+        let dst = publish(&native, &publish_dir).expect("publish native");
+        publish(&k6, &publish_dir).expect("publish k6");
+        for f in [
+            MANIFEST_FILE,
+            SAMPLES_FILE,
+            "report/summary.json",
+            "report/fig1.png",
+        ] {
+            assert!(dst.join(f).is_file(), "{f} published");
+        }
+        let index = PublishedIndex::read(&publish_dir).expect("index");
+        let ids: Vec<(&str, bool)> = index
+            .runs
+            .iter()
+            .map(|r| (r.id.as_str(), r.default))
+            .collect();
+        // The newer k6 run is listed but the native one stays the default.
+        assert_eq!(ids, vec![("native", true), ("k6", false)]);
+        // Publishing again replaces, never duplicates.
+        publish(&native, &publish_dir).expect("again");
+        assert_eq!(
+            PublishedIndex::read(&publish_dir)
+                .expect("index")
+                .runs
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn default_prefers_the_paper_campaign_then_native_then_newest() {
+        let run = |id: &str, loadgen: &str, campaign: &str, started: &str| PublishedRun {
+            id: id.into(),
+            path: id.into(),
+            loadgen: loadgen.into(),
+            campaign: campaign.into(),
+            stacks: 5,
+            repetitions: 5,
+            started_at: started.into(),
+            ended_at: None,
+            samples_bytes: 0,
+            default: false,
+        };
+        let mut index = PublishedIndex {
+            runs: vec![
+                run("paper-old", "native", "paper", "1"),
+                run("paper-new", "native", "paper", "2"),
+                run("quick", "native", "quick", "3"),
+                run("k6", "k6", "paper", "4"),
+            ],
+        };
+        index.choose_default();
+        let default: Vec<&str> = index
+            .runs
+            .iter()
+            .filter(|r| r.default)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(default, ["paper-new"]);
+        index
+            .runs
+            .retain(|r| r.campaign != "paper" || r.loadgen == "k6");
+        index.choose_default();
+        let default: Vec<&str> = index
+            .runs
+            .iter()
+            .filter(|r| r.default)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(default, ["quick"]);
+    }
+}
