@@ -1,6 +1,9 @@
 //! The Docker Engine API (bollard): one server container per stack × repetition,
 //! its CPU/memory readings, and the clean-up of everything labelled `pywebbench`.
 //!
+//! Why this file is long: one owner of the Docker Engine API (containers, images,
+//! stats, clean-up); a sixth of it is the unit tests of the stats and tar parsing.
+//!
 //! `DOCKER_HOST` is honoured (bollard's `connect_with_defaults`; on Windows the
 //! default is Docker Desktop's named pipe). The API version is negotiated, so an
 //! engine speaking API 1.41 (Docker 20.10) works.

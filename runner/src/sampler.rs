@@ -1,5 +1,8 @@
 //! The resource sampler: who used the CPU while a repetition ran.
 //!
+//! Why this file is long: every counter source (cgroup v1/v2, rusage, /proc, docker-proxy)
+//! is read here so per-phase sums stay exact in one place; a third is unit tests.
+//!
 //! With a local engine on Linux, every 500 ms and at every phase change it reads
 //! (all cumulative counters, differenced per interval, so per-phase sums are exact):
 //!
