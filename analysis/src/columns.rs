@@ -311,3 +311,62 @@ impl SampleColumns {
         order
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ErrorKind;
+
+    #[test]
+    fn a_request_record_serialises_under_the_column_names() {
+        let r = RequestRecord {
+            error: Some(ErrorKind::HttpStatus),
+            ..RequestRecord::default()
+        };
+        let v = serde_json::to_value(r).expect("serialises");
+        let keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut request: Vec<&str> = SAMPLE_COLUMNS
+            .into_iter()
+            .filter(|c| !["stack", "repetition", "scenario"].contains(c))
+            .collect();
+        request.sort_unstable();
+        assert_eq!(keys, request);
+        assert_eq!(v["error"], "http_status");
+        assert_eq!(v["latency_ns"], 0);
+    }
+
+    #[test]
+    fn push_and_record_go_through_every_column() {
+        let mut c = SampleColumns::default();
+        let key = SampleKey {
+            stack: SampleColumns::intern(&mut c.stacks, "s"),
+            repetition: 2,
+            scenario: SampleColumns::intern(&mut c.scenarios, "hello"),
+        };
+        let r = RequestRecord {
+            vu: 1,
+            iteration: 2,
+            scheduled_ns: 3,
+            start_ns: 4,
+            end_ns: 5,
+            latency_ns: 6,
+            ttfb_ns: 7,
+            connect_ns: 8,
+            status: 9,
+            bytes_in: 10,
+            bytes_out: 11,
+            error: Some(ErrorKind::Io),
+        };
+        c.push(key, &r);
+        assert!(c.is_complete() && c.len() == 1);
+        let back = c.record(0);
+        assert_eq!((back.stack.as_str(), back.repetition), ("s", 2));
+        assert_eq!((back.vu, back.ttfb_ns, back.bytes_out), (1, 7, 11));
+        assert_eq!(SampleColumns::from_records(&[back]), c);
+    }
+}
