@@ -36,6 +36,7 @@ impl ColumnType {
     }
 
     /// The column's line in the writer's Parquet schema (`message` syntax).
+    #[cfg(feature = "write")]
     pub(crate) fn parquet_field(self, name: &str) -> String {
         let (repetition, physical, logical) = match self {
             ColumnType::Name => ("REQUIRED", "BYTE_ARRAY", " (STRING)"),
