@@ -3,7 +3,10 @@
 //! Sample files come in two layouts (data/README.md#versions): schema v1 stores every
 //! logical column ([`SAMPLE_COLUMNS`]); schema v2 stores `scheduled_ns`, `end_ns` and
 //! `ttfb_ns` as offsets ([`STORED_COLUMNS`]), told apart by its `transfer_ns` column.
-//! Both are read into the same logical [`SampleColumns`].
+//! Both are read into the same logical [`SampleColumns`], each column as the column
+//! table ([`crate::columns::COLUMNS`]) says: its type, its range check, whether the
+//! analysis needs it, its offset. The Parquet plumbing (checks, typed column
+//! readers) is in `read/parquet_file.rs`.
 //!
 //! Uses the `parquet` crate's low-level column readers (no `arrow` feature), so the
 //! same code runs natively and in wasm32. Columns are matched by name; integer
