@@ -1,28 +1,80 @@
-//! Columnar samples: the in-memory form of `samples.parquet`. Strings are stored once
-//! in small dictionaries (`stacks`, `scenarios`) and referenced by index per row, so
-//! 3 million samples take tens of megabytes rather than hundreds.
+//! The sample columns. One table ([`COLUMNS`], written as the `sample_table!` rows
+//! below) names every column of a sample, in file order, with its type, how the
+//! files store it and where the k6 import takes it from; the structs
+//! ([`SampleColumns`], [`SampleRecord`], [`RequestRecord`], [`SampleKey`]), the
+//! Parquet schema and writer ([`crate::write`]), the readers of both layouts
+//! ([`crate::read`]) and the k6 import follow from it. Adding a column is one row
+//! here plus the code that fills it (the generators, the k6 import, the synthetic
+//! run); data/README.md's table must list it too (`tests/columns_table.rs` checks).
+//!
+//! [`SampleColumns`] is the in-memory form of the sample files: strings are stored
+//! once in small dictionaries (`stacks`, `scenarios`) and referenced by index per
+//! row, so 3 million samples take tens of megabytes rather than hundreds.
 
-use crate::schema::{ErrorKind, SampleRecord};
+use serde::{Deserialize, Serialize};
 
-/// The logical sample columns, in the order of [`SampleRecord`]'s fields: what
-/// [`SampleColumns`] holds and what schema v1 files (`samples.parquet`) store.
-pub const SAMPLE_COLUMNS: [&str; 15] = [
-    "stack",
-    "repetition",
-    "scenario",
-    "vu",
-    "iteration",
-    "scheduled_ns",
-    "start_ns",
-    "end_ns",
-    "latency_ns",
-    "ttfb_ns",
-    "connect_ns",
-    "status",
-    "bytes_in",
-    "bytes_out",
-    "error",
-];
+#[macro_use]
+mod table;
+
+pub use table::{CellMut, ColumnMut, ColumnRef, ColumnSpec, ColumnType, Offset};
+
+sample_table! {
+    key {
+        /// Stack name, e.g. `fastapi-sqlite3`.
+        stack: Name(stacks) .analysis(),
+        /// 1-based repetition number.
+        repetition: U32 .analysis().range("a repetition number is 1..=4294967295"),
+        /// Scenario name from the campaign, e.g. `hello`.
+        scenario: Name(scenarios) .analysis(),
+    }
+    request {
+        /// 0-based virtual user index.
+        vu: U32 .range("a VU index is 0..=4294967295"),
+        /// 0-based iteration index within the scenario (global, not per VU).
+        iteration: U64 .delta(),
+        /// When the request was due: the schedule in `constant-arrival-rate`,
+        /// equal to `start_ns` in closed-model executors.
+        scheduled_ns: I64 .delta().offset(SCHEDULE_LAG),
+        /// When the generator began this request (before any connection set-up).
+        start_ns: I64 .delta(),
+        /// When the last byte of the response arrived (or the request failed).
+        end_ns: I64 .delta().offset(END_EXTRA),
+        /// k6 `http_req_duration`: sending + waiting + receiving; connection set-up excluded.
+        latency_ns: I64 .delta().analysis().k6("http_req_duration"),
+        /// k6 `http_req_waiting` (time to first byte): from the request fully sent
+        /// to the first byte of the response.
+        ttfb_ns: I64 .delta().analysis().offset(TRANSFER).k6("http_req_waiting"),
+        /// k6 `http_req_connecting`: TCP connect time; 0 when a kept-alive connection was reused.
+        connect_ns: I64 .delta().k6("http_req_connecting"),
+        /// HTTP status, 0 when no response arrived.
+        status: U16 .range("an HTTP status is 0..=65535"),
+        /// Response bytes received (headers + body).
+        bytes_in: U64 .k6("data_received"),
+        /// Request bytes sent (headers + body).
+        bytes_out: U64 .k6("data_sent"),
+        /// `None` when the request succeeded.
+        error: Error .analysis(),
+    }
+}
+
+/// The columns schema v2 files (`samples/<stack>.parquet`) store, in file order:
+/// [`SAMPLE_COLUMNS`] with `scheduled_ns`, `end_ns` and `ttfb_ns` replaced by
+/// their offsets ([`SCHEDULE_LAG_NS`], [`END_EXTRA_NS`], [`TRANSFER_NS`]).
+pub const STORED_COLUMNS: [&str; COLUMNS.len()] = {
+    let mut names = SAMPLE_COLUMNS;
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        names[i] = COLUMNS[i].stored();
+        i += 1;
+    }
+    names
+};
+
+impl SampleRecord {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
 
 /// Stored instead of `scheduled_ns` from schema v2 on: `start_ns − scheduled_ns`
 /// (0 in the closed-model executors, where the request starts when it is due).
@@ -34,26 +86,54 @@ pub const END_EXTRA_NS: &str = "end_extra_ns";
 /// plus receiving: small values, 2.5 instead of 3.1 bytes per sample).
 pub const TRANSFER_NS: &str = "transfer_ns";
 
-/// The columns schema v2 files (`samples/<stack>.parquet`) store, in file order:
-/// [`SAMPLE_COLUMNS`] with `scheduled_ns`, `end_ns` and `ttfb_ns` replaced by
-/// their offsets ([`SCHEDULE_LAG_NS`], [`END_EXTRA_NS`], [`TRANSFER_NS`]).
-pub const STORED_COLUMNS: [&str; 15] = [
-    "stack",
-    "repetition",
-    "scenario",
-    "vu",
-    "iteration",
-    SCHEDULE_LAG_NS,
-    "start_ns",
-    END_EXTRA_NS,
-    "latency_ns",
-    TRANSFER_NS,
-    "connect_ns",
-    "status",
-    "bytes_in",
-    "bytes_out",
-    "error",
-];
+/// `scheduled_ns` as [`SCHEDULE_LAG_NS`].
+pub const SCHEDULE_LAG: Offset = Offset {
+    stored: SCHEDULE_LAG_NS,
+    encode: |c, rows| {
+        rows.iter()
+            .map(|&i| schedule_lag(c.start_ns[i], c.scheduled_ns[i]))
+            .collect()
+    },
+    decode: |c, lag| {
+        c.start_ns
+            .iter()
+            .zip(lag)
+            .map(|(&s, &l)| scheduled_from_lag(s, l))
+            .collect()
+    },
+};
+
+/// `end_ns` as [`END_EXTRA_NS`].
+pub const END_EXTRA: Offset = Offset {
+    stored: END_EXTRA_NS,
+    encode: |c, rows| {
+        rows.iter()
+            .map(|&i| end_extra(c.end_ns[i], c.start_ns[i], c.connect_ns[i], c.latency_ns[i]))
+            .collect()
+    },
+    decode: |c, extra| {
+        (0..extra.len())
+            .map(|i| end_from_extra(extra[i], c.start_ns[i], c.connect_ns[i], c.latency_ns[i]))
+            .collect()
+    },
+};
+
+/// `ttfb_ns` as [`TRANSFER_NS`].
+pub const TRANSFER: Offset = Offset {
+    stored: TRANSFER_NS,
+    encode: |c, rows| {
+        rows.iter()
+            .map(|&i| transfer(c.latency_ns[i], c.ttfb_ns[i]))
+            .collect()
+    },
+    decode: |c, t| {
+        c.latency_ns
+            .iter()
+            .zip(t)
+            .map(|(&l, &t)| ttfb_from_transfer(l, t))
+            .collect()
+    },
+};
 
 /// The offsets are two's-complement (wrapping) differences, so every i64 value
 /// round-trips exactly, whatever the other columns hold.
@@ -94,34 +174,6 @@ pub fn is_warmup(scenario: &str) -> bool {
     scenario.starts_with(WARMUP_PREFIX)
 }
 
-/// All samples of a run, column by column. Row `i` of every non-empty column is
-/// the same request. Columns not needed by the analysis may be left empty by
-/// [`crate::read_samples_for_analysis`]; [`SampleColumns::is_complete`] tells.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SampleColumns {
-    /// The run id stored in the file's metadata (`pywebbench.run_id`), if any.
-    pub run_id: Option<String>,
-    /// Dictionary of stack names; `stack[i]` indexes it.
-    pub stacks: Vec<String>,
-    /// Dictionary of scenario names; `scenario[i]` indexes it.
-    pub scenarios: Vec<String>,
-    pub stack: Vec<u16>,
-    pub repetition: Vec<u32>,
-    pub scenario: Vec<u16>,
-    pub vu: Vec<u32>,
-    pub iteration: Vec<u64>,
-    pub scheduled_ns: Vec<i64>,
-    pub start_ns: Vec<i64>,
-    pub end_ns: Vec<i64>,
-    pub latency_ns: Vec<i64>,
-    pub ttfb_ns: Vec<i64>,
-    pub connect_ns: Vec<i64>,
-    pub status: Vec<u16>,
-    pub bytes_in: Vec<u64>,
-    pub bytes_out: Vec<u64>,
-    pub error: Vec<Option<ErrorKind>>,
-}
-
 impl SampleColumns {
     /// Number of samples (rows).
     pub fn len(&self) -> usize {
@@ -135,24 +187,7 @@ impl SampleColumns {
     /// True when every column is present (read with [`crate::read_samples`]).
     pub fn is_complete(&self) -> bool {
         let n = self.len();
-        [
-            self.vu.len(),
-            self.iteration.len(),
-            self.scheduled_ns.len(),
-            self.start_ns.len(),
-            self.end_ns.len(),
-            self.connect_ns.len(),
-            self.status.len(),
-            self.bytes_in.len(),
-            self.bytes_out.len(),
-        ]
-        .iter()
-        .all(|&l| l == n)
-            && self.repetition.len() == n
-            && self.scenario.len() == n
-            && self.latency_ns.len() == n
-            && self.ttfb_ns.len() == n
-            && self.error.len() == n
+        self.columns().iter().all(|c| c.len() == n)
     }
 
     /// Index of `name` in `dict`, adding it when new.
@@ -169,66 +204,16 @@ impl SampleColumns {
     /// Columnar copy of row-oriented records (order kept).
     pub fn from_records(records: &[SampleRecord]) -> SampleColumns {
         let mut c = SampleColumns::default();
-        let n = records.len();
-        c.reserve(n);
+        c.reserve(records.len());
         for r in records {
-            let s = Self::intern(&mut c.stacks, &r.stack);
-            let sc = Self::intern(&mut c.scenarios, &r.scenario);
-            c.stack.push(s);
-            c.repetition.push(r.repetition);
-            c.scenario.push(sc);
-            c.vu.push(r.vu);
-            c.iteration.push(r.iteration);
-            c.scheduled_ns.push(r.scheduled_ns);
-            c.start_ns.push(r.start_ns);
-            c.end_ns.push(r.end_ns);
-            c.latency_ns.push(r.latency_ns);
-            c.ttfb_ns.push(r.ttfb_ns);
-            c.connect_ns.push(r.connect_ns);
-            c.status.push(r.status);
-            c.bytes_in.push(r.bytes_in);
-            c.bytes_out.push(r.bytes_out);
-            c.error.push(r.error);
+            c.push_record(r);
         }
         c
     }
 
     fn reserve(&mut self, n: usize) {
-        self.stack.reserve(n);
-        self.repetition.reserve(n);
-        self.scenario.reserve(n);
-        self.vu.reserve(n);
-        self.iteration.reserve(n);
-        self.scheduled_ns.reserve(n);
-        self.start_ns.reserve(n);
-        self.end_ns.reserve(n);
-        self.latency_ns.reserve(n);
-        self.ttfb_ns.reserve(n);
-        self.connect_ns.reserve(n);
-        self.status.reserve(n);
-        self.bytes_in.reserve(n);
-        self.bytes_out.reserve(n);
-        self.error.reserve(n);
-    }
-
-    /// Row `i` as a record. Panics if `i` is out of range or a column was not read.
-    pub fn record(&self, i: usize) -> SampleRecord {
-        SampleRecord {
-            stack: self.stacks[self.stack[i] as usize].clone(),
-            repetition: self.repetition[i],
-            scenario: self.scenarios[self.scenario[i] as usize].clone(),
-            vu: self.vu[i],
-            iteration: self.iteration[i],
-            scheduled_ns: self.scheduled_ns[i],
-            start_ns: self.start_ns[i],
-            end_ns: self.end_ns[i],
-            latency_ns: self.latency_ns[i],
-            ttfb_ns: self.ttfb_ns[i],
-            connect_ns: self.connect_ns[i],
-            status: self.status[i],
-            bytes_in: self.bytes_in[i],
-            bytes_out: self.bytes_out[i],
-            error: self.error[i],
+        for mut col in self.columns_mut() {
+            col.reserve(n);
         }
     }
 
@@ -241,36 +226,12 @@ impl SampleColumns {
     /// Append `src`'s rows (complete or analysis-only, as `self`), re-indexing the
     /// string dictionaries.
     pub fn append(&mut self, src: &SampleColumns) {
-        let stacks: Vec<u16> = src
-            .stacks
-            .iter()
-            .map(|s| Self::intern(&mut self.stacks, s))
-            .collect();
-        let scenarios: Vec<u16> = src
-            .scenarios
-            .iter()
-            .map(|s| Self::intern(&mut self.scenarios, s))
-            .collect();
         if self.run_id.is_none() {
             self.run_id.clone_from(&src.run_id);
         }
-        self.stack
-            .extend(src.stack.iter().map(|&i| stacks[i as usize]));
-        self.scenario
-            .extend(src.scenario.iter().map(|&i| scenarios[i as usize]));
-        self.repetition.extend_from_slice(&src.repetition);
-        self.vu.extend_from_slice(&src.vu);
-        self.iteration.extend_from_slice(&src.iteration);
-        self.scheduled_ns.extend_from_slice(&src.scheduled_ns);
-        self.start_ns.extend_from_slice(&src.start_ns);
-        self.end_ns.extend_from_slice(&src.end_ns);
-        self.latency_ns.extend_from_slice(&src.latency_ns);
-        self.ttfb_ns.extend_from_slice(&src.ttfb_ns);
-        self.connect_ns.extend_from_slice(&src.connect_ns);
-        self.status.extend_from_slice(&src.status);
-        self.bytes_in.extend_from_slice(&src.bytes_in);
-        self.bytes_out.extend_from_slice(&src.bytes_out);
-        self.error.extend_from_slice(&src.error);
+        for (mut dst, from) in self.columns_mut().into_iter().zip(src.columns()) {
+            dst.extend(from, None);
+        }
     }
 
     /// The rows of one stack (by dictionary index), in their current order, with a
@@ -279,30 +240,19 @@ impl SampleColumns {
         let rows: Vec<usize> = (0..self.len())
             .filter(|&i| self.stack[i] == stack)
             .collect();
+        // Same dictionaries first (the indices copy as they are), then the stack's alone.
         let mut c = SampleColumns {
             run_id: self.run_id.clone(),
-            stacks: vec![self.stacks[stack as usize].clone()],
+            stacks: self.stacks.clone(),
             scenarios: self.scenarios.clone(),
             ..SampleColumns::default()
         };
         c.reserve(rows.len());
-        for &i in &rows {
-            c.stack.push(0);
-            c.repetition.push(self.repetition[i]);
-            c.scenario.push(self.scenario[i]);
-            c.vu.push(self.vu[i]);
-            c.iteration.push(self.iteration[i]);
-            c.scheduled_ns.push(self.scheduled_ns[i]);
-            c.start_ns.push(self.start_ns[i]);
-            c.end_ns.push(self.end_ns[i]);
-            c.latency_ns.push(self.latency_ns[i]);
-            c.ttfb_ns.push(self.ttfb_ns[i]);
-            c.connect_ns.push(self.connect_ns[i]);
-            c.status.push(self.status[i]);
-            c.bytes_in.push(self.bytes_in[i]);
-            c.bytes_out.push(self.bytes_out[i]);
-            c.error.push(self.error[i]);
+        for (mut dst, from) in c.columns_mut().into_iter().zip(self.columns()) {
+            dst.extend(from, Some(&rows));
         }
+        c.stacks = vec![self.stacks[stack as usize].clone()];
+        c.stack.fill(0);
         c
     }
 
@@ -328,24 +278,10 @@ impl SampleColumns {
             return Some(self.len().min(other.len()));
         }
         let (a, b) = (self.sorted_order(), other.sorted_order());
+        let (mine, theirs) = (self.columns(), other.columns());
         (0..self.len()).find(|&k| {
             let (i, j) = (a[k], b[k]);
-            self.stacks[self.stack[i] as usize] != other.stacks[other.stack[j] as usize]
-                || self.scenarios[self.scenario[i] as usize]
-                    != other.scenarios[other.scenario[j] as usize]
-                || self.repetition[i] != other.repetition[j]
-                || self.vu[i] != other.vu[j]
-                || self.iteration[i] != other.iteration[j]
-                || self.scheduled_ns[i] != other.scheduled_ns[j]
-                || self.start_ns[i] != other.start_ns[j]
-                || self.end_ns[i] != other.end_ns[j]
-                || self.latency_ns[i] != other.latency_ns[j]
-                || self.ttfb_ns[i] != other.ttfb_ns[j]
-                || self.connect_ns[i] != other.connect_ns[j]
-                || self.status[i] != other.status[j]
-                || self.bytes_in[i] != other.bytes_in[j]
-                || self.bytes_out[i] != other.bytes_out[j]
-                || self.error[i] != other.error[j]
+            mine.iter().zip(&theirs).any(|(x, y)| !x.same(i, y, j))
         })
     }
 
@@ -373,5 +309,64 @@ impl SampleColumns {
             )
         });
         order
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ErrorKind;
+
+    #[test]
+    fn a_request_record_serialises_under_the_column_names() {
+        let r = RequestRecord {
+            error: Some(ErrorKind::HttpStatus),
+            ..RequestRecord::default()
+        };
+        let v = serde_json::to_value(r).expect("serialises");
+        let keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut request: Vec<&str> = SAMPLE_COLUMNS
+            .into_iter()
+            .filter(|c| !["stack", "repetition", "scenario"].contains(c))
+            .collect();
+        request.sort_unstable();
+        assert_eq!(keys, request);
+        assert_eq!(v["error"], "http_status");
+        assert_eq!(v["latency_ns"], 0);
+    }
+
+    #[test]
+    fn push_and_record_go_through_every_column() {
+        let mut c = SampleColumns::default();
+        let key = SampleKey {
+            stack: SampleColumns::intern(&mut c.stacks, "s"),
+            repetition: 2,
+            scenario: SampleColumns::intern(&mut c.scenarios, "hello"),
+        };
+        let r = RequestRecord {
+            vu: 1,
+            iteration: 2,
+            scheduled_ns: 3,
+            start_ns: 4,
+            end_ns: 5,
+            latency_ns: 6,
+            ttfb_ns: 7,
+            connect_ns: 8,
+            status: 9,
+            bytes_in: 10,
+            bytes_out: 11,
+            error: Some(ErrorKind::Io),
+        };
+        c.push(key, &r);
+        assert!(c.is_complete() && c.len() == 1);
+        let back = c.record(0);
+        assert_eq!((back.stack.as_str(), back.repetition), ("s", 2));
+        assert_eq!((back.vu, back.ttfb_ns, back.bytes_out), (1, 7, 11));
+        assert_eq!(SampleColumns::from_records(&[back]), c);
     }
 }

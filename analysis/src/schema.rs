@@ -1,5 +1,6 @@
 //! The raw-sample schema: one [`SampleRecord`] per HTTP request the load generator
-//! made, one [`ResourceRecord`] per resource reading, and the per-run [`Manifest`].
+//! made (its columns: the table in [`crate::columns`]), one [`ResourceRecord`] per
+//! resource reading, and the per-run [`Manifest`].
 //! This is a public interface (documented in `data/README.md`); bump
 //! [`SCHEMA_VERSION`] on any incompatible change.
 
@@ -77,51 +78,9 @@ impl ErrorKind {
     }
 }
 
-/// One HTTP request. Times are nanoseconds relative to the start of the
-/// scenario (`ScenarioSummary::started_at_unix_ns` in the manifest gives the wall clock).
-///
-/// Column order in `samples.parquet` is the field order below.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SampleRecord {
-    /// Stack name, e.g. `fastapi-sqlite3`.
-    pub stack: String,
-    /// 1-based repetition number.
-    pub repetition: u32,
-    /// Scenario name from the campaign, e.g. `hello`.
-    pub scenario: String,
-    /// 0-based virtual user index.
-    pub vu: u32,
-    /// 0-based iteration index within the scenario (global, not per VU).
-    pub iteration: u64,
-    /// When the request was due: the schedule in `constant-arrival-rate`,
-    /// equal to `start_ns` in closed-model executors.
-    pub scheduled_ns: i64,
-    /// When the generator began this request (before any connection set-up).
-    pub start_ns: i64,
-    /// When the last byte of the response arrived (or the request failed).
-    pub end_ns: i64,
-    /// k6 `http_req_duration`: sending + waiting + receiving; connection set-up excluded.
-    pub latency_ns: i64,
-    /// k6 `http_req_waiting` (time to first byte): from the request fully sent
-    /// to the first byte of the response.
-    pub ttfb_ns: i64,
-    /// k6 `http_req_connecting`: TCP connect time; 0 when a kept-alive connection was reused.
-    pub connect_ns: i64,
-    /// HTTP status, 0 when no response arrived.
-    pub status: u16,
-    /// Response bytes received (headers + body).
-    pub bytes_in: u64,
-    /// Request bytes sent (headers + body).
-    pub bytes_out: u64,
-    /// `None` when the request succeeded.
-    pub error: Option<ErrorKind>,
-}
-
-impl SampleRecord {
-    pub fn ok(&self) -> bool {
-        self.error.is_none()
-    }
-}
+/// One HTTP request, row-oriented: the sample columns, in file order, are its
+/// fields; the column table that defines them is in [`crate::columns`].
+pub use crate::columns::SampleRecord;
 
 /// One reading of the server container's resources, covering the interval since the
 /// previous reading of the same repetition.

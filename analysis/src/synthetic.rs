@@ -7,7 +7,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::columns::SampleColumns;
+use crate::columns::{RequestRecord, SampleColumns, SampleKey};
 use crate::paper::{Paper, SCENARIOS};
 use crate::schema::{
     ErrorKind, HostInfo, Manifest, RepetitionStatus, RepetitionSummary, ResourceRecord,
@@ -139,26 +139,32 @@ pub fn synthetic_run(
                     let fail = rng.random::<f64>() < spec.error_rate;
                     let error = fail.then(|| ErrorKind::ALL[(i % 5) as usize]);
                     errors += fail as u64;
-                    cols.stack.push(st);
-                    cols.repetition.push(rep);
-                    cols.scenario.push(sc);
-                    cols.vu.push((i % vus as u64) as u32);
-                    cols.iteration.push(i);
-                    cols.scheduled_ns.push(start);
-                    cols.start_ns.push(start);
-                    cols.end_ns.push(start + lat_ns);
-                    cols.latency_ns.push(lat_ns);
-                    cols.ttfb_ns.push(lat_ns * 9 / 10);
-                    cols.connect_ns
-                        .push(if i < vus as u64 { 150_000 } else { 0 });
-                    cols.status.push(match error {
-                        None => 200,
-                        Some(ErrorKind::HttpStatus) => 500,
-                        Some(_) => 0,
-                    });
-                    cols.bytes_in.push(180);
-                    cols.bytes_out.push(90);
-                    cols.error.push(error);
+                    let key = SampleKey {
+                        stack: st,
+                        repetition: rep,
+                        scenario: sc,
+                    };
+                    cols.push(
+                        key,
+                        &RequestRecord {
+                            vu: (i % vus as u64) as u32,
+                            iteration: i,
+                            scheduled_ns: start,
+                            start_ns: start,
+                            end_ns: start + lat_ns,
+                            latency_ns: lat_ns,
+                            ttfb_ns: lat_ns * 9 / 10,
+                            connect_ns: if i < vus as u64 { 150_000 } else { 0 },
+                            status: match error {
+                                None => 200,
+                                Some(ErrorKind::HttpStatus) => 500,
+                                Some(_) => 0,
+                            },
+                            bytes_in: 180,
+                            bytes_out: 90,
+                            error,
+                        },
+                    );
                 }
                 if !is_warm {
                     let ok: Vec<f64> = (cols.len() - n as usize..cols.len())

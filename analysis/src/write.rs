@@ -3,7 +3,8 @@
 //!
 //! Sample files are written in schema v2's layout ([`crate::columns::STORED_COLUMNS`]:
 //! `scheduled_ns`, `end_ns`, `ttfb_ns` as offsets) unless [`Layout::V1`] is asked for
-//! (the old single-file layout, kept for tests of the readers' compatibility).
+//! (the old single-file layout, kept for tests of the readers' compatibility). Their
+//! schema, encodings and values follow the column table ([`crate::columns::COLUMNS`]).
 //!
 //! Rows are sorted by stack, repetition, scenario (phase), start_ns (t_ns); strings
 //! are dictionary-encoded, times and durations delta-encoded (DELTA_BINARY_PACKED);
@@ -21,54 +22,15 @@ use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
 
-use crate::columns::{SampleColumns, end_extra, schedule_lag, transfer};
+use crate::columns::{COLUMNS, ColumnRef, ColumnType, SampleColumns};
 use crate::error::{AnalysisError, Result};
 use crate::read::{META_RUN_ID, META_SCHEMA_VERSION};
-use crate::schema::{RESOURCES_FILE, ResourceRecord, SAMPLES_FILE, SCHEMA_VERSION, SampleRecord};
+use crate::schema::{
+    ErrorKind, RESOURCES_FILE, ResourceRecord, SAMPLES_FILE, SCHEMA_VERSION, SampleRecord,
+};
 
 /// Rows per row group.
 const ROW_GROUP: usize = 1 << 20;
-
-/// Schema v1: every logical column.
-const SAMPLES_SCHEMA_V1: &str = "
-message samples {
-  REQUIRED BYTE_ARRAY stack (STRING);
-  REQUIRED INT32 repetition (INTEGER(32,false));
-  REQUIRED BYTE_ARRAY scenario (STRING);
-  REQUIRED INT32 vu (INTEGER(32,false));
-  REQUIRED INT64 iteration (INTEGER(64,false));
-  REQUIRED INT64 scheduled_ns;
-  REQUIRED INT64 start_ns;
-  REQUIRED INT64 end_ns;
-  REQUIRED INT64 latency_ns;
-  REQUIRED INT64 ttfb_ns;
-  REQUIRED INT64 connect_ns;
-  REQUIRED INT32 status (INTEGER(16,false));
-  REQUIRED INT64 bytes_in (INTEGER(64,false));
-  REQUIRED INT64 bytes_out (INTEGER(64,false));
-  OPTIONAL BYTE_ARRAY error (STRING);
-}";
-
-/// Schema v2: the offsets in place of `scheduled_ns`, `end_ns`, `ttfb_ns`
-/// (= [`crate::columns::STORED_COLUMNS`]).
-const SAMPLES_SCHEMA_V2: &str = "
-message samples {
-  REQUIRED BYTE_ARRAY stack (STRING);
-  REQUIRED INT32 repetition (INTEGER(32,false));
-  REQUIRED BYTE_ARRAY scenario (STRING);
-  REQUIRED INT32 vu (INTEGER(32,false));
-  REQUIRED INT64 iteration (INTEGER(64,false));
-  REQUIRED INT64 schedule_lag_ns;
-  REQUIRED INT64 start_ns;
-  REQUIRED INT64 end_extra_ns;
-  REQUIRED INT64 latency_ns;
-  REQUIRED INT64 transfer_ns;
-  REQUIRED INT64 connect_ns;
-  REQUIRED INT32 status (INTEGER(16,false));
-  REQUIRED INT64 bytes_in (INTEGER(64,false));
-  REQUIRED INT64 bytes_out (INTEGER(64,false));
-  OPTIONAL BYTE_ARRAY error (STRING);
-}";
 
 /// The sample files' layouts (data/README.md#versions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,24 +50,40 @@ impl Layout {
     }
 }
 
-/// Integer columns stored as DELTA_BINARY_PACKED instead of dictionary/PLAIN: the
-/// times rise within a scenario (sorted by start_ns) and the durations need ~28 of
-/// their 64 bits, so a real quick run shrinks from 40.5 to 17.7 bytes per sample
-/// (still snappy, so browsers read it). Small-valued columns (vu, status, bytes)
-/// stay dictionary-encoded, which is smaller for them. An all-zero offset column
-/// costs a few bytes per page (every miniblock has bit width 0).
-const SAMPLES_DELTA: [&str; 10] = [
-    "iteration",
-    "scheduled_ns",
-    "start_ns",
-    "end_ns",
-    "latency_ns",
-    "ttfb_ns",
-    "connect_ns",
-    crate::columns::SCHEDULE_LAG_NS,
-    crate::columns::END_EXTRA_NS,
-    crate::columns::TRANSFER_NS,
-];
+/// The Parquet schema of a sample file in `layout`, from the column table
+/// ([`crate::columns::COLUMNS`]; an offset is stored as INT64).
+pub fn samples_schema(layout: Layout) -> String {
+    let mut schema = String::from("\nmessage samples {\n");
+    for spec in COLUMNS {
+        let field = match (layout, spec.offset) {
+            (Layout::V2, Some(o)) => ColumnType::I64.parquet_field(o.stored),
+            _ => spec.ty.parquet_field(spec.name),
+        };
+        schema.push_str("  ");
+        schema.push_str(&field);
+        schema.push('\n');
+    }
+    schema.push('}');
+    schema
+}
+
+/// The sample columns stored as DELTA_BINARY_PACKED instead of dictionary/PLAIN
+/// (`ColumnSpec::delta`; an offset as its column): the times rise within a
+/// scenario (sorted by start_ns) and the durations need ~28 of their 64 bits, so a
+/// real quick run shrinks from 40.5 to 17.7 bytes per sample (still snappy, so
+/// browsers read it). Small-valued columns (vu, status, bytes) stay
+/// dictionary-encoded, which is smaller for them. An all-zero offset column costs a
+/// few bytes per page (every miniblock has bit width 0).
+fn samples_delta(layout: Layout) -> Vec<&'static str> {
+    COLUMNS
+        .iter()
+        .filter(|c| c.delta)
+        .map(|c| match layout {
+            Layout::V1 => c.name,
+            Layout::V2 => c.stored(),
+        })
+        .collect()
+}
 
 const RESOURCES_SCHEMA: &str = "
 message resources {
@@ -232,95 +210,70 @@ pub fn write_sample_columns_layout_to<W: Write + Send>(
         ));
     }
     let order = cols.sorted_order();
-    let stack_names: Vec<ByteArray> = cols
-        .stacks
-        .iter()
-        .map(|s| ByteArray::from(s.as_str()))
-        .collect();
-    let scenario_names: Vec<ByteArray> = cols
-        .scenarios
-        .iter()
-        .map(|s| ByteArray::from(s.as_str()))
-        .collect();
-    let kinds: Vec<ByteArray> = crate::schema::ErrorKind::ALL
+    let kinds: Vec<ByteArray> = ErrorKind::ALL
         .iter()
         .map(|k| ByteArray::from(k.as_str()))
         .collect();
-    let schema = match layout {
-        Layout::V1 => SAMPLES_SCHEMA_V1,
-        Layout::V2 => SAMPLES_SCHEMA_V2,
-    };
-    let mut w = file_writer(file, schema, out, run_id, &SAMPLES_DELTA, layout.version())?;
+    let mut w = file_writer(
+        file,
+        &samples_schema(layout),
+        out,
+        run_id,
+        &samples_delta(layout),
+        layout.version(),
+    )?;
+    let columns = cols.columns();
     for chunk in order.chunks(ROW_GROUP) {
         let mut rg = w.next_row_group().map_err(|e| werr(file, e))?;
-        let bytes = |dict: &[ByteArray], col: &[u16]| -> Vec<ByteArray> {
-            chunk
-                .iter()
-                .map(|&i| dict[col[i] as usize].clone())
-                .collect()
-        };
-        let i64s = |col: &[i64]| -> Vec<i64> { chunk.iter().map(|&i| col[i]).collect() };
-        let u64s = |col: &[u64]| -> Vec<i64> { chunk.iter().map(|&i| col[i] as i64).collect() };
-        let u32s = |col: &[u32]| -> Vec<i32> { chunk.iter().map(|&i| col[i] as i32).collect() };
-        column::<ByteArrayType, _>(file, &mut rg, &bytes(&stack_names, &cols.stack), None)?;
-        column::<Int32Type, _>(file, &mut rg, &u32s(&cols.repetition), None)?;
-        column::<ByteArrayType, _>(file, &mut rg, &bytes(&scenario_names, &cols.scenario), None)?;
-        column::<Int32Type, _>(file, &mut rg, &u32s(&cols.vu), None)?;
-        column::<Int64Type, _>(file, &mut rg, &u64s(&cols.iteration), None)?;
-        let (scheduled, end, ttfb) = match layout {
-            Layout::V1 => (
-                i64s(&cols.scheduled_ns),
-                i64s(&cols.end_ns),
-                i64s(&cols.ttfb_ns),
-            ),
-            Layout::V2 => (
-                chunk
-                    .iter()
-                    .map(|&i| schedule_lag(cols.start_ns[i], cols.scheduled_ns[i]))
-                    .collect(),
-                chunk
-                    .iter()
-                    .map(|&i| {
-                        end_extra(
-                            cols.end_ns[i],
-                            cols.start_ns[i],
-                            cols.connect_ns[i],
-                            cols.latency_ns[i],
-                        )
-                    })
-                    .collect(),
-                chunk
-                    .iter()
-                    .map(|&i| transfer(cols.latency_ns[i], cols.ttfb_ns[i]))
-                    .collect(),
-            ),
-        };
-        column::<Int64Type, _>(file, &mut rg, &scheduled, None)?;
-        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.start_ns), None)?;
-        column::<Int64Type, _>(file, &mut rg, &end, None)?;
-        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.latency_ns), None)?;
-        column::<Int64Type, _>(file, &mut rg, &ttfb, None)?;
-        column::<Int64Type, _>(file, &mut rg, &i64s(&cols.connect_ns), None)?;
-        let status: Vec<i32> = chunk.iter().map(|&i| cols.status[i] as i32).collect();
-        column::<Int32Type, _>(file, &mut rg, &status, None)?;
-        column::<Int64Type, _>(file, &mut rg, &u64s(&cols.bytes_in), None)?;
-        column::<Int64Type, _>(file, &mut rg, &u64s(&cols.bytes_out), None)?;
-        let mut defs = Vec::with_capacity(chunk.len());
-        let mut errs = Vec::new();
-        for &i in chunk {
-            match cols.error[i] {
-                Some(k) => {
-                    defs.push(1);
-                    let pos = crate::schema::ErrorKind::ALL
+        for (spec, col) in COLUMNS.iter().zip(&columns) {
+            if let (Layout::V2, Some(offset)) = (layout, spec.offset) {
+                column::<Int64Type, _>(file, &mut rg, &(offset.encode)(cols, chunk), None)?;
+                continue;
+            }
+            match *col {
+                ColumnRef::Name(codes, dict) => {
+                    let names: Vec<ByteArray> =
+                        dict.iter().map(|s| ByteArray::from(s.as_str())).collect();
+                    let values: Vec<ByteArray> = chunk
                         .iter()
-                        .position(|&x| x == k)
-                        .unwrap_or(0);
-                    errs.push(kinds[pos].clone());
+                        .map(|&i| names[codes[i] as usize].clone())
+                        .collect();
+                    column::<ByteArrayType, _>(file, &mut rg, &values, None)?;
                 }
-                None => defs.push(0),
+                ColumnRef::U16(v) => {
+                    let values: Vec<i32> = chunk.iter().map(|&i| v[i] as i32).collect();
+                    column::<Int32Type, _>(file, &mut rg, &values, None)?;
+                }
+                ColumnRef::U32(v) => {
+                    let values: Vec<i32> = chunk.iter().map(|&i| v[i] as i32).collect();
+                    column::<Int32Type, _>(file, &mut rg, &values, None)?;
+                }
+                ColumnRef::U64(v) => {
+                    let values: Vec<i64> = chunk.iter().map(|&i| v[i] as i64).collect();
+                    column::<Int64Type, _>(file, &mut rg, &values, None)?;
+                }
+                ColumnRef::I64(v) => {
+                    let values: Vec<i64> = chunk.iter().map(|&i| v[i]).collect();
+                    column::<Int64Type, _>(file, &mut rg, &values, None)?;
+                }
+                ColumnRef::Error(v) => {
+                    // Null for success: one definition level per row, a value per error.
+                    let mut defs = Vec::with_capacity(chunk.len());
+                    let mut errs = Vec::new();
+                    for &i in chunk {
+                        match v[i] {
+                            Some(k) => {
+                                defs.push(1);
+                                let pos = ErrorKind::ALL.iter().position(|&x| x == k).unwrap_or(0);
+                                errs.push(kinds[pos].clone());
+                            }
+                            None => defs.push(0),
+                        }
+                    }
+                    column::<ByteArrayType, _>(file, &mut rg, &errs, Some(&defs))?;
+                }
             }
         }
-        column::<ByteArrayType, _>(file, &mut rg, &errs, Some(&defs))?;
         rg.close().map_err(|e| werr(file, e))?;
     }
     w.close().map_err(|e| werr(file, e))?;

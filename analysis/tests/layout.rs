@@ -1,6 +1,7 @@
 //! Schema v2's offsets (data/README.md#layout): lossless for any value, both layouts read
 //! into the same logical columns, all-zero offsets cost next to nothing, several
-//! per-stack files read as one run.
+//! per-stack files read as one run; data/README.md, the column table and the written
+//! files list the same columns.
 
 use analysis::columns::{
     END_EXTRA_NS, SAMPLE_COLUMNS, SCHEDULE_LAG_NS, STORED_COLUMNS, TRANSFER_NS,
@@ -176,4 +177,129 @@ fn per_stack_files_read_as_one_run_and_other_runs_are_refused() {
         read_samples_files(&[]),
         Err(AnalysisError::NoSampleFiles)
     ));
+}
+
+/// data/README.md (the public description of the files), the column table
+/// (`analysis::columns::COLUMNS`) and the files the writer makes name the same
+/// columns, in the same order, with the same types.
+#[test]
+fn the_readme_the_column_table_and_the_written_files_agree() {
+    use analysis::columns::{COLUMNS, ColumnType};
+    use parquet::basic::{IntType, LogicalType, Repetition, Type as Physical};
+
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/README.md"))
+        .expect("data/README.md");
+    let cells = |line: &str| -> Vec<String> {
+        line.split('|')
+            .map(|c| c.trim().trim_matches('`').to_string())
+            .collect()
+    };
+    // The sample-column table: the first table after "## Samples".
+    let documented: Vec<(String, String)> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("## Samples"))
+        .skip_while(|l| !l.starts_with("| column | type |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let c = cells(l);
+            (c[1].clone(), c[2].clone())
+        })
+        .collect();
+    let table: Vec<(String, String)> = COLUMNS
+        .iter()
+        .map(|c| (c.name.to_string(), c.ty.readme().to_string()))
+        .collect();
+    assert_eq!(documented, table, "data/README.md's sample columns");
+    // The layout table: the offsets, in file order.
+    let offsets: Vec<String> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("| stored column |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| cells(l)[1].clone())
+        .collect();
+    let table_offsets: Vec<&str> = COLUMNS
+        .iter()
+        .filter_map(|c| c.offset.map(|o| o.stored))
+        .collect();
+    assert_eq!(offsets, table_offsets, "data/README.md's offsets");
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let listed = flat
+        .split("The stored columns, in file order: `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .expect("the stored columns' list");
+    assert_eq!(listed.split(", ").collect::<Vec<_>>(), STORED_COLUMNS);
+
+    // The written files: names, order and the Parquet type of each documented type.
+    let cols = SampleColumns::from_records(&[rec("django-drf", 1, 1_000_000, 0)]);
+    for (layout, names) in [(Layout::V1, SAMPLE_COLUMNS), (Layout::V2, STORED_COLUMNS)] {
+        let bytes = write(&cols, layout);
+        assert_eq!(column_names(&bytes), names, "{layout:?}");
+        let r = SerializedFileReader::new(bytes::Bytes::copy_from_slice(&bytes)).expect("parquet");
+        let schema = r.metadata().file_metadata().schema_descr();
+        for (i, spec) in COLUMNS.iter().enumerate() {
+            let c = schema.column(i);
+            let ty = match (layout, spec.offset) {
+                (Layout::V2, Some(_)) => ColumnType::I64,
+                _ => spec.ty,
+            };
+            let int = |bits, signed| {
+                Some(LogicalType::Integer(IntType {
+                    bit_width: bits,
+                    is_signed: signed,
+                }))
+            };
+            let expected = match ty.readme() {
+                "string" => (
+                    Physical::BYTE_ARRAY,
+                    Some(LogicalType::String),
+                    Repetition::REQUIRED,
+                ),
+                "string, nullable" => (
+                    Physical::BYTE_ARRAY,
+                    Some(LogicalType::String),
+                    Repetition::OPTIONAL,
+                ),
+                "uint16" => (Physical::INT32, int(16, false), Repetition::REQUIRED),
+                "uint32" => (Physical::INT32, int(32, false), Repetition::REQUIRED),
+                "uint64" => (Physical::INT64, int(64, false), Repetition::REQUIRED),
+                "int64" => (Physical::INT64, None, Repetition::REQUIRED),
+                other => panic!("{}: no Parquet type for `{other}`", spec.name),
+            };
+            let found = (
+                c.physical_type(),
+                c.logical_type_ref().cloned(),
+                c.self_type().get_basic_info().repetition(),
+            );
+            assert_eq!(found, expected, "{layout:?} {}", c.name());
+        }
+    }
+}
+
+/// The writer still writes what it wrote: the smallest published schema v2 sample
+/// file, read and written again, is the same file byte for byte (schema, encodings,
+/// pages, metadata).
+#[test]
+fn a_published_samples_file_is_written_again_byte_for_byte() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/published");
+    let smallest = std::fs::read_dir(&root)
+        .expect("data/published")
+        .flatten()
+        .filter_map(|run| std::fs::read_dir(run.path().join("samples")).ok())
+        .flat_map(|files| files.flatten().map(|f| f.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .min_by_key(|p| std::fs::metadata(p).map_or(u64::MAX, |m| m.len()))
+        .expect("a published run with samples/<stack>.parquet");
+    let original = std::fs::read(&smallest).expect("read");
+    let cols = read_samples(&original).expect("it reads");
+    let again = analysis::write::write_sample_columns(&cols, None).expect("write");
+    assert!(
+        again == original,
+        "{}: {} bytes written again, {} published",
+        smallest.display(),
+        again.len(),
+        original.len()
+    );
 }

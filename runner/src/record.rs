@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use analysis::SampleColumns;
+use analysis::columns::SampleKey;
 use analysis::schema::{
     RepetitionStatus, RepetitionSummary, ResourceRecord, SAMPLES_DIR, stack_samples_file,
 };
@@ -50,22 +51,13 @@ pub fn spawn_collector(
     tokio::spawn(async move {
         while let Some(batch) = rx.recv().await {
             let errors = batch.iter().filter(|r| r.error.is_some()).count() as u64;
+            let key = SampleKey {
+                stack,
+                repetition,
+                scenario,
+            };
             for r in &batch {
-                cols.stack.push(stack);
-                cols.repetition.push(repetition);
-                cols.scenario.push(scenario);
-                cols.vu.push(r.vu);
-                cols.iteration.push(r.iteration);
-                cols.scheduled_ns.push(r.scheduled_ns);
-                cols.start_ns.push(r.start_ns);
-                cols.end_ns.push(r.end_ns);
-                cols.latency_ns.push(r.latency_ns);
-                cols.ttfb_ns.push(r.ttfb_ns);
-                cols.connect_ns.push(r.connect_ns);
-                cols.status.push(r.status);
-                cols.bytes_in.push(r.bytes_in);
-                cols.bytes_out.push(r.bytes_out);
-                cols.error.push(r.error);
+                cols.push(key, r);
             }
             live.requests
                 .fetch_add(batch.len() as u64, Ordering::Relaxed);

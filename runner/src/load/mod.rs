@@ -336,23 +336,10 @@ impl fmt::Debug for ScenarioPlan {
 }
 
 /// One request as the generator saw it (times in ns relative to the scenario's
-/// time zero). The recorder tags it with stack, repetition and scenario to make an
-/// `analysis::schema::SampleRecord`; the fields mean the same as there.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RequestRecord {
-    pub vu: u32,
-    pub iteration: u64,
-    pub scheduled_ns: i64,
-    pub start_ns: i64,
-    pub end_ns: i64,
-    pub latency_ns: i64,
-    pub ttfb_ns: i64,
-    pub connect_ns: i64,
-    pub status: u16,
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-    pub error: Option<ErrorKind>,
-}
+/// time zero): the request columns of `analysis::columns`' table, so a column added
+/// there is a field here. The recorder tags it with stack, repetition and scenario
+/// ([`analysis::columns::SampleKey`]) to make a sample.
+pub use analysis::columns::RequestRecord;
 
 /// What happened in one scenario: the denominator of req/s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
