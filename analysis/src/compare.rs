@@ -5,11 +5,11 @@
 //! ("around 2,700", `approximate` in published.toml) is a band, not a measurement:
 //! the run is tested against the nearest point of the band (p = 1 inside it).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::figures::short_label;
 use crate::paper::Metric;
 use crate::stats::{Interval, Welch, one_sample_t, welch};
 use crate::summary::{CellSummary, Source, Summary};
@@ -48,6 +48,9 @@ pub struct Comparison {
     pub confidence: f64,
     pub alpha: f64,
     pub rows: Vec<ComparisonRow>,
+    /// Each stack's short label (figures, the table), from A's and B's `stack_info`.
+    #[serde(default)]
+    pub short_labels: BTreeMap<String, String>,
 }
 
 fn name(s: &Summary) -> String {
@@ -167,6 +170,13 @@ pub fn compare(a: &Summary, b: &Summary) -> Comparison {
         b: name(b),
         confidence,
         alpha,
+        short_labels: stacks
+            .iter()
+            .map(|s| {
+                let label = if a.stack_info.contains_key(s) { a } else { b }.short_label(s);
+                (s.clone(), label.to_string())
+            })
+            .collect(),
         rows,
     }
 }
@@ -249,7 +259,7 @@ impl Comparison {
             };
             rows.push([
                 r.scenario.clone(),
-                short_label(&r.stack).to_string(),
+                self.short_labels.get(&r.stack).unwrap_or(&r.stack).clone(),
                 value(r.a, r.metric),
                 value(r.b, r.metric),
                 delta,

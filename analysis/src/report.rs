@@ -3,8 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::figures::{figure_title, short_label};
-use crate::paper::{Metric, Verdict};
+use crate::paper::{Metric, Verdict, figure_title};
 use crate::stats::Interval;
 use crate::summary::{CellSummary, CiMethod, Source, Summary};
 
@@ -132,7 +131,7 @@ fn slowest_share(d: Option<&crate::summary::CellDetail>) -> String {
     }
 }
 
-fn cell_row(c: &CellSummary) -> Vec<String> {
+fn cell_row(s: &Summary, c: &CellSummary) -> Vec<String> {
     let m = c.metric;
     let d = c.detail.as_ref();
     let n = d
@@ -172,7 +171,7 @@ fn cell_row(c: &CellSummary) -> Vec<String> {
         })
         .unwrap_or_default();
     vec![
-        short_label(&c.stack).to_string(),
+        s.short_label(&c.stack).to_string(),
         num(c.estimate.value, m),
         format!("{} ({method})", ci(c.estimate.ci, m)),
         format!("{n}{excluded}"),
@@ -293,7 +292,7 @@ fn document(s: &Summary) -> Vec<Block> {
             .iter()
             .map(|r| {
                 vec![
-                    short_label(&r.stack).to_string(),
+                    s.short_label(&r.stack).to_string(),
                     r.repetition.to_string(),
                     format!("{:?}", r.status).to_lowercase(),
                     if r.included {
@@ -326,7 +325,7 @@ fn document(s: &Summary) -> Vec<Block> {
                 .iter()
                 .map(|(stack, pkgs)| {
                     vec![
-                        short_label(stack).to_string(),
+                        s.short_label(stack).to_string(),
                         pkgs.iter()
                             .map(|(p, v)| format!("{p} {v}"))
                             .collect::<Vec<_>>()
@@ -422,7 +421,7 @@ fn document(s: &Summary) -> Vec<Block> {
                 "Outliers 1.5/3 IQR".into(),
                 "Bootstrap CI of mean ms".into(),
             ],
-            cells.iter().map(|c| cell_row(c)).collect(),
+            cells.iter().map(|c| cell_row(s, c)).collect(),
         ));
     }
 
@@ -457,7 +456,7 @@ fn document(s: &Summary) -> Vec<Block> {
                     .map(move |r| {
                         format!(
                             "{} {} repetition {}: {} — {}",
-                            short_label(&c.stack),
+                            s.short_label(&c.stack),
                             c.scenario,
                             r.repetition,
                             r.limiter.as_str(),
@@ -480,10 +479,10 @@ fn document(s: &Summary) -> Vec<Block> {
     if !s.orm_overhead.is_empty() {
         doc.push(Block::Heading(
             2,
-            "ORM overhead (SQLAlchemy vs sqlite3)".into(),
+            "ORM overhead (ORM vs raw SQL of the same framework)".into(),
         ));
         doc.push(Block::Para(
-            "Cost of the ORM variant against the raw sqlite3 variant of the same framework: positive = the ORM is slower (req/s: raw/ORM − 1; ms: ORM/raw − 1). The paper discusses this in §4.1, §4.2 and §5 without intervals.".into(),
+            "Cost of an ORM stack against the raw-SQL stack of the same framework (its raw_twin in stacks/<stack>/stack.toml): positive = the ORM is slower (req/s: raw/ORM − 1; ms: ORM/raw − 1). The paper discusses this in §4.1, §4.2 and §5 without intervals.".into(),
         ));
         let rows = s
             .orm_overhead
@@ -515,8 +514,8 @@ fn document(s: &Summary) -> Vec<Block> {
                 "Framework",
                 "Scenario",
                 "ORM",
-                "sqlite3",
-                "ORM − sqlite3",
+                "raw SQL",
+                "ORM − raw",
                 "95% CI",
                 "ORM cost",
                 "95% CI",
@@ -541,7 +540,7 @@ fn document(s: &Summary) -> Vec<Block> {
             .map(|p| {
                 vec![
                     p.scenario.clone(),
-                    format!("{} vs {}", short_label(&p.a), short_label(&p.b)),
+                    format!("{} vs {}", s.short_label(&p.a), s.short_label(&p.b)),
                     format!(
                         "{} vs {}",
                         num(p.a_value, p.metric),
@@ -557,7 +556,7 @@ fn document(s: &Summary) -> Vec<Block> {
                     if p.verdict == "~" || p.verdict == "?" {
                         p.verdict.clone()
                     } else {
-                        short_label(&p.verdict).to_string()
+                        s.short_label(&p.verdict).to_string()
                     },
                 ]
             })
@@ -628,7 +627,7 @@ fn document(s: &Summary) -> Vec<Block> {
             .iter()
             .map(|r| {
                 vec![
-                    short_label(&r.stack).to_string(),
+                    s.short_label(&r.stack).to_string(),
                     r.phase.clone(),
                     r.readings.to_string(),
                     format!("{:.1}%", r.cpu_mean_percent),

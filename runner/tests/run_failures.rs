@@ -199,7 +199,7 @@ fn bad_input_is_refused_in_one_line_before_any_container_starts() {
         ),
         (
             &["run", "--quick", "--stacks", "rails"],
-            "error: unknown stack \"rails\" in --stacks; use some of fastapi-sqlalchemy, fastapi-sqlite3, flask-sqlalchemy, flask-sqlite3, django-drf\n".into(),
+            "error: unknown stack \"rails\" in --stacks; use some of fastapi-sqlalchemy, fastapi-sqlite3, flask-sqlalchemy, flask-sqlite3, django-drf (a new stack needs stacks/rails/stack.toml)\n".into(),
         ),
         (
             &["run", "--resume", dir.path().to_str().expect("utf-8")],

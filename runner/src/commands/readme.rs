@@ -7,8 +7,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use analysis::figures::{figure_title, short_label};
-use analysis::paper::{Metric, SCENARIOS};
+use analysis::paper::{Metric, SCENARIOS, figure_title};
 use analysis::summary::{CellSummary, CiMethod};
 use analysis::{Summary, Verdict};
 use anyhow::{Context, Result, bail};
@@ -242,7 +241,7 @@ pub fn section(
                 o,
                 "| {fig}. {scenario} ({}) | {} | {} | {ci} | {n} | {paper} | {ratio} | {median} | {p99} | {share} |",
                 metric.unit(),
-                short_label(&c.stack),
+                run_s.short_label(&c.stack),
                 num(c.estimate.value, metric),
             );
         }
@@ -413,7 +412,7 @@ fn generators_beside_paper(o: &mut String, native: &Summary, k6: &Summary) {
                 o,
                 "| {}. {scenario} | {} | {} | {} | {paper} | {} | {} |",
                 i + 1,
-                short_label(&c.stack),
+                native.short_label(&c.stack),
                 num(c.estimate.value, c.metric),
                 k.map(|k| num(k.estimate.value, k.metric))
                     .unwrap_or_else(|| "–".into()),
@@ -533,7 +532,7 @@ mod tests {
                 let k = ks.cell(&c.stack, scenario).expect("k6 cell");
                 let row = format!(
                     "| {} | {} | {} |",
-                    short_label(&c.stack),
+                    ns.short_label(&c.stack),
                     num(c.estimate.value, c.metric),
                     num(k.estimate.value, k.metric)
                 );

@@ -365,6 +365,7 @@ async fn run_async(args: RunArgs) -> Result<Ended> {
                 isolation: Some(campaign.isolation()),
                 path: Some(path),
                 precision: campaign.precision_rule().map(PrecisionRecord::new),
+                stack_info: crate::manifest::stack_info(&campaign.stacks),
             };
             (RunDir::create(&out, manifest)?, campaign, args.loadgen)
         }
