@@ -2,14 +2,15 @@
 # Build the project's Docker images with no registry:
 #   pywebbench/base:bookworm-py311  minbase Debian bookworm + python3.11 (mmdebstrap/debootstrap, docker import)
 #   pywebbench/<stack>:latest       one per stack, FROM the base (stacks/Dockerfile + stacks/<stack>/image.conf)
-# Usage: scripts/build-images.sh [STACK...]   (default: all five)
+# Usage: scripts/build-images.sh [STACK...]   (default: every stack of stacks/*/stack.toml)
 # Env:   PYWEBBENCH_REBUILD_BASE=1 rebuilds the base image even when it exists.
 # Idempotent: the base is skipped when present, the stack builds reuse Docker's layer cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-ALL_STACKS=(fastapi-sqlalchemy fastapi-sqlite3 flask-sqlalchemy flask-sqlite3 django-drf)
+# The registered stacks: every stacks/<stack>/stack.toml, in its `order`.
+mapfile -t ALL_STACKS < <(scripts/stacks.sh)
 BASE_IMAGE="pywebbench/base:bookworm-py311"
 BASE_PACKAGES="python3,python3-venv,ca-certificates"
 LOG_DIR="$root/.cache/build-logs"
@@ -23,7 +24,7 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 stacks=("$@")
 [[ ${#stacks[@]} -gt 0 ]] || stacks=("${ALL_STACKS[@]}")
 for s in "${stacks[@]}"; do
-  [[ -f "stacks/$s/image.conf" ]] || die "unknown stack '$s'; choose from: ${ALL_STACKS[*]}"
+  [[ -f "stacks/$s/stack.toml" ]] || die "unknown stack '$s'; choose from: ${ALL_STACKS[*]} (a new stack needs stacks/$s/stack.toml)"
 done
 
 docker info >/dev/null 2>&1 || die "Docker does not answer on its socket; run 'just setup' (it starts dockerd)"

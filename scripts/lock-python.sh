@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Re-resolve the project's Python locks (every transitive dependency pinned, with hashes):
 #   requirements-dev.txt          -> requirements-dev.lock          (the .venv tooling)
-#   stacks/<stack>/requirements.in -> stacks/<stack>/requirements.lock (the five images)
+#   stacks/<stack>/requirements.in -> stacks/<stack>/requirements.lock (every registered stack's image)
 # Not part of any build: the locks are committed. The stacks resolve only releases up
 # to the paper's reference date, so their transitive versions are the ones a developer
 # would have got in May 2025.
@@ -21,7 +21,7 @@ compile() {
 }
 echo "lock: requirements-dev.lock"
 compile --output-file requirements-dev.lock requirements-dev.txt
-for stack in fastapi-sqlalchemy fastapi-sqlite3 flask-sqlalchemy flask-sqlite3 django-drf; do
+for stack in $(scripts/stacks.sh); do
   echo "lock: stacks/$stack/requirements.lock"
   compile --exclude-newer "$STACKS_EXCLUDE_NEWER" \
     --output-file "stacks/$stack/requirements.lock" "stacks/$stack/requirements.in"

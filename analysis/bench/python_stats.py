@@ -12,6 +12,8 @@ import json
 import os
 import sys
 import time
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -88,7 +90,11 @@ for key, x in pooled.items():
     s = np.sqrt(m / len(x))
     boot[key] = (est + s * (lo - est), est + s * (hi - est))
 
-stacks = ["fastapi-sqlalchemy", "fastapi-sqlite3", "flask-sqlalchemy", "flask-sqlite3", "django-drf"]
+# The stack registry (stacks/*/stack.toml): the order, and each ORM stack's raw twin.
+registry = [tomllib.loads(p.read_text()) for p in (Path(__file__).resolve().parents[2] / "stacks").glob("*/stack.toml")]
+registry.sort(key=lambda e: e["order"])
+stacks = [e["name"] for e in registry]
+orm_pairs = [(e["name"], e["raw_twin"]) for e in registry if e["data_access"] == "orm" and "raw_twin" in e]
 scenarios = ["hello", "echo", "get_all", "get_one", "create", "update", "delete"]
 pairs = {}
 for sc in scenarios:
@@ -102,7 +108,7 @@ for sc in scenarios:
             pairs[(sc, a, b)] = (w.pvalue if w is not None else None, mw.pvalue)
 orm = {}
 for sc in scenarios:
-    for orm_stack, raw_stack in [("fastapi-sqlalchemy", "fastapi-sqlite3"), ("flask-sqlalchemy", "flask-sqlite3")]:
+    for orm_stack, raw_stack in orm_pairs:
         if (orm_stack, sc) in across and (raw_stack, sc) in across:
             r = stats.ttest_ind(across[(orm_stack, sc)][0], across[(raw_stack, sc)][0], equal_var=False)
             orm[(orm_stack, sc)] = (r.pvalue, r.confidence_interval(CONF))

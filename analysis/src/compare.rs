@@ -5,11 +5,11 @@
 //! ("around 2,700", `approximate` in published.toml) is a band, not a measurement:
 //! the run is tested against the nearest point of the band (p = 1 inside it).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::figures::short_label;
 use crate::format;
 use crate::paper::Metric;
 use crate::stats::{Interval, Welch, one_sample_t, welch};
@@ -49,6 +49,9 @@ pub struct Comparison {
     pub confidence: f64,
     pub alpha: f64,
     pub rows: Vec<ComparisonRow>,
+    /// Each stack's short label (figures, the table), from A's and B's `stack_info`.
+    #[serde(default)]
+    pub short_labels: BTreeMap<String, String>,
 }
 
 fn name(s: &Summary) -> String {
@@ -168,6 +171,13 @@ pub fn compare(a: &Summary, b: &Summary) -> Comparison {
         b: name(b),
         confidence,
         alpha,
+        short_labels: stacks
+            .iter()
+            .map(|s| {
+                let label = if a.stack_info.contains_key(s) { a } else { b }.short_label(s);
+                (s.clone(), label.to_string())
+            })
+            .collect(),
         rows,
     }
 }
@@ -236,7 +246,7 @@ impl Comparison {
             };
             rows.push([
                 r.scenario.clone(),
-                short_label(&r.stack).to_string(),
+                self.short_labels.get(&r.stack).unwrap_or(&r.stack).clone(),
                 format::value_with_unit(r.a, r.metric),
                 format::value_with_unit(r.b, r.metric),
                 delta,

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{AnalysisError, Result};
-use crate::paper::{Metric, SCENARIOS};
+use crate::paper::{Metric, SCENARIOS, figure_title};
 use crate::summary::{CiMethod, Source, Summary};
 
 /// Default figure size in pixels.
@@ -32,32 +32,6 @@ const PALETTE: [RGBColor; 6] = [
 const PAPER_GREY: RGBColor = RGBColor(190, 190, 190);
 const INK: RGBColor = RGBColor(33, 33, 33);
 const ERROR_RED: RGBColor = RGBColor(183, 28, 28);
-
-/// A short axis label for a stack.
-pub fn short_label(stack: &str) -> &str {
-    match stack {
-        "fastapi-sqlalchemy" => "FastAPI+SQLAlchemy",
-        "fastapi-sqlite3" => "FastAPI+sqlite3",
-        "flask-sqlalchemy" => "Flask+SQLAlchemy",
-        "flask-sqlite3" => "Flask+sqlite3",
-        "django-drf" => "Django+DRF",
-        other => other,
-    }
-}
-
-/// The figure's title as the paper words it.
-pub fn figure_title(figure: u8) -> &'static str {
-    match figure {
-        1 => "GET request test results",
-        2 => "Echo test results",
-        3 => "Average response time for fetching all records",
-        4 => "Average response time for fetching a single record",
-        5 => "Average response time for create operations",
-        6 => "Average response time for update operations",
-        7 => "Average response time for delete operations",
-        _ => "",
-    }
-}
 
 /// A stack's colour: its place in the run's stack order (the sixth colour for any
 /// stack beyond five or unknown).
@@ -169,7 +143,7 @@ pub fn draw_figure<DB: DrawingBackend>(
     let y_max = if top > 0.0 { top * 1.22 } else { 1.0 };
     let labels: Vec<String> = cells
         .iter()
-        .map(|c| short_label(&c.stack).to_string())
+        .map(|c| summary.short_label(&c.stack).to_string())
         .collect();
 
     let mut chart = ChartBuilder::on(&plot_area)
@@ -509,7 +483,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
         let pooled = d.pooled_latency;
         let label = format!(
             "{} — median {} ms, p99 {} ms, slowest 1 %: {} of the latency",
-            short_label(&c.stack),
+            summary.short_label(&c.stack),
             pooled
                 .map(|l| crate::format::figure_label(l.median_ms, Metric::MeanLatencyMs))
                 .unwrap_or_else(|| "–".into()),

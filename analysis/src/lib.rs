@@ -15,6 +15,7 @@ pub mod paired;
 pub mod paper;
 pub mod precision;
 pub mod read;
+pub mod registry;
 pub mod report;
 pub mod schema;
 pub mod stats;
@@ -23,6 +24,9 @@ pub mod synthetic;
 pub mod table;
 #[cfg(feature = "write")]
 pub mod write;
+
+/// Every `stacks/*/stack.toml` as (path, text), compiled in by `build.rs`.
+const STACK_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/stack_files.rs"));
 
 pub use columns::{SampleColumns, is_warmup};
 pub use compare::{Comparison, compare};

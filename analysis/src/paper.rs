@@ -14,27 +14,27 @@ pub const SCENARIOS: [&str; 7] = [
     "hello", "echo", "get_all", "get_one", "create", "update", "delete",
 ];
 
-/// The five stacks in the paper's order.
-pub const STACKS: [&str; 5] = [
-    "fastapi-sqlalchemy",
-    "fastapi-sqlite3",
-    "flask-sqlalchemy",
-    "flask-sqlite3",
-    "django-drf",
-];
-
-/// ORM overhead pairs: (framework, ORM stack, raw sqlite3 stack).
-pub const ORM_PAIRS: [(&str, &str, &str); 2] = [
-    ("fastapi", "fastapi-sqlalchemy", "fastapi-sqlite3"),
-    ("flask", "flask-sqlalchemy", "flask-sqlite3"),
-];
-
 /// The figure (1..=7) of a measured scenario.
 pub fn figure_of(scenario: &str) -> Option<u8> {
     SCENARIOS
         .iter()
         .position(|s| *s == scenario)
         .map(|i| i as u8 + 1)
+}
+
+/// A figure's title as the paper words it (`[[figure]] title` in
+/// `paper/published.toml`); empty for a number the paper has no figure for.
+pub fn figure_title(figure: u8) -> &'static str {
+    static TITLES: std::sync::OnceLock<BTreeMap<u8, String>> = std::sync::OnceLock::new();
+    TITLES
+        .get_or_init(|| {
+            // The compiled-in paper is checked by the tests; unreadable, it has no titles.
+            Paper::builtin()
+                .map(|p| p.figures.into_iter().map(|f| (f.number, f.title)).collect())
+                .unwrap_or_default()
+        })
+        .get(&figure)
+        .map_or("", String::as_str)
 }
 
 /// What a figure plots.
@@ -86,6 +86,8 @@ pub struct PaperMeta {
     #[serde(default)]
     pub licence: String,
     pub repetitions: u32,
+    /// The stacks the paper measured (each registered in `stacks/<stack>/stack.toml`,
+    /// which also gives their labels and order).
     pub stacks: Vec<String>,
 }
 
@@ -334,7 +336,6 @@ pub struct Power {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Paper {
     pub meta: PaperMeta,
-    pub stack_labels: BTreeMap<String, String>,
     pub figures: Vec<FigureSpec>,
     pub published: Vec<PublishedValue>,
     pub claims: Vec<Claim>,
@@ -344,8 +345,6 @@ pub struct Paper {
 #[serde(deny_unknown_fields)]
 struct PublishedFile {
     paper: PaperMeta,
-    #[serde(default)]
-    stack_labels: BTreeMap<String, String>,
     figure: Vec<FigureSpec>,
     value: Vec<PublishedValue>,
 }
@@ -377,7 +376,6 @@ impl Paper {
         })?;
         let paper = Paper {
             meta: p.paper,
-            stack_labels: p.stack_labels,
             figures: p.figure,
             published: p.value,
             claims: c.claim,
@@ -388,6 +386,16 @@ impl Paper {
 
     fn validate(&self) -> Result<()> {
         let bad = |file: &'static str, detail: String| AnalysisError::Paper { file, detail };
+        let registry = crate::registry::Registry::builtin();
+        if let Some(s) = self.meta.stacks.iter().find(|s| registry.get(s).is_none()) {
+            return Err(bad(
+                "published.toml",
+                format!(
+                    "[paper] stacks names `{s}`, which has no stacks/{s}/stack.toml; register it or use one of {}",
+                    registry.names().join(", ")
+                ),
+            ));
+        }
         for f in &self.figures {
             if figure_of(&f.scenario) != Some(f.number)
                 || Metric::of_scenario(&f.scenario) != f.metric
@@ -549,14 +557,6 @@ impl Paper {
                 )
             })
             .collect()
-    }
-
-    /// A stack's display label.
-    pub fn label<'a>(&'a self, stack: &'a str) -> &'a str {
-        self.stack_labels
-            .get(stack)
-            .map(String::as_str)
-            .unwrap_or(stack)
     }
 }
 

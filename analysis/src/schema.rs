@@ -250,6 +250,11 @@ pub struct Manifest {
     /// its check after every round and why the run stopped; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<crate::precision::PrecisionRecord>,
+    /// The registry's entry (`stacks/<stack>/stack.toml`) of each stack of the run, as
+    /// it was when the run was made; absent in runs made before it was recorded (the
+    /// analysis then takes the compiled-in registry's).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub stack_info: std::collections::BTreeMap<String, crate::registry::StackInfo>,
 }
 
 /// Which CPUs the server container and the load generator could run on.

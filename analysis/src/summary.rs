@@ -14,9 +14,10 @@ use crate::error::{AnalysisError, Result};
 use crate::limiter::{self, CellLimiter, RepetitionLimiter};
 use crate::paired::{PairedRatio, paired_ratio};
 use crate::paper::{
-    Estimate, Estimates, Evidence, Metric, ORM_PAIRS, Paper, Power, PublishedValue, Repetitions,
-    SCENARIOS, Verdict, figure_of,
+    Estimate, Estimates, Evidence, Metric, Paper, Power, PublishedValue, Repetitions, SCENARIOS,
+    Verdict, figure_of,
 };
+use crate::registry::{Registry, StackInfo, orm_pairs};
 use crate::schema::{
     ErrorKind, MANIFEST_FILE, Manifest, RepetitionStatus, ResourceRecord, SCHEMA_VERSION,
 };
@@ -224,7 +225,8 @@ pub struct CellSummary {
     pub limiter: Option<CellLimiter>,
 }
 
-/// ORM overhead: the SQLAlchemy variant against the sqlite3 variant of one framework.
+/// ORM overhead: an ORM stack against its raw-SQL twin of the same framework
+/// (`data_access` and `raw_twin` in [`Summary::stack_info`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrmOverheadSummary {
     pub framework: String,
@@ -393,7 +395,11 @@ pub struct Summary {
     pub samples: SampleCounts,
     pub warmup: Vec<WarmupSummary>,
     pub stacks: Vec<String>,
-    pub stack_labels: BTreeMap<String, String>,
+    /// What the registry (`stacks/<stack>/stack.toml`) says of each stack: labels,
+    /// framework, data access, raw twin. A summary written before it existed gets it
+    /// from the compiled-in registry when read ([`Summary::from_json`]).
+    #[serde(default)]
+    pub stack_info: BTreeMap<String, StackInfo>,
     pub scenarios: Vec<String>,
     pub cells: Vec<CellSummary>,
     pub orm_overhead: Vec<OrmOverheadSummary>,
@@ -428,11 +434,18 @@ impl Summary {
             .any(|c| c.detail.as_ref().is_some_and(|d| d.distribution.is_some()))
     }
 
+    /// A stack's long label (tables), its name when unregistered.
     pub fn label<'a>(&'a self, stack: &'a str) -> &'a str {
-        self.stack_labels
+        self.stack_info
             .get(stack)
-            .map(String::as_str)
-            .unwrap_or(stack)
+            .map_or(stack, |i| i.label.as_str())
+    }
+
+    /// A stack's short label (figures), its name when unregistered.
+    pub fn short_label<'a>(&'a self, stack: &'a str) -> &'a str {
+        self.stack_info
+            .get(stack)
+            .map_or(stack, |i| i.short_label.as_str())
     }
 
     /// The bars as claim estimates.
@@ -465,9 +478,15 @@ impl Summary {
                 supported: SUMMARY_SCHEMA_VERSION,
             });
         }
-        serde_json::from_value(v).map_err(|e| AnalysisError::BadSummary {
-            detail: e.to_string(),
-        })
+        let mut summary: Summary =
+            serde_json::from_value(v).map_err(|e| AnalysisError::BadSummary {
+                detail: e.to_string(),
+            })?;
+        // Written before `stack_info`: the compiled-in registry fills it in.
+        for (name, info) in Registry::builtin().info_of(&summary.stacks) {
+            summary.stack_info.entry(name).or_insert(info);
+        }
+        Ok(summary)
     }
 }
 
@@ -484,24 +503,16 @@ fn paper_ref(paper: &Paper) -> PaperRef {
     }
 }
 
-/// Stacks in the paper's order first, then any others by name.
-fn order_stacks(paper: &Paper, present: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut present: Vec<String> = present.into_iter().collect();
-    present.sort();
-    present.dedup();
-    let mut out: Vec<String> = paper
-        .meta
-        .stacks
-        .iter()
-        .filter(|s| present.contains(s))
-        .cloned()
-        .collect();
-    out.extend(
-        present
-            .into_iter()
-            .filter(|s| !paper.meta.stacks.contains(s)),
-    );
-    out
+/// The run's `stack_info` for `stacks`: as its manifest recorded it, else (runs made
+/// before it was recorded) as the compiled-in registry has it.
+fn stack_info_of(manifest: &Manifest, stacks: &[String]) -> BTreeMap<String, StackInfo> {
+    let mut info = Registry::builtin().info_of(stacks);
+    for s in stacks {
+        if let Some(i) = manifest.stack_info.get(s) {
+            info.insert(s.clone(), i.clone());
+        }
+    }
+    info
 }
 
 /// Scenarios in figure order first, then any others by name.
@@ -586,7 +597,7 @@ fn claim_repetitions(s: &Summary) -> Repetitions {
 /// The paper alone, no run: its numbers as bars, its ORM deltas, its claims judged
 /// against its own figures. For the viewer before a run is loaded.
 pub fn summarize_paper(paper: &Paper) -> Summary {
-    let stacks = order_stacks(paper, paper.published.iter().map(|v| v.stack.clone()));
+    let stacks = Registry::builtin().order(paper.published.iter().map(|v| v.stack.clone()));
     let scenarios = order_scenarios(paper.published.iter().map(|v| v.scenario.clone()));
     let mut cells = Vec::new();
     for sc in &scenarios {
@@ -625,8 +636,8 @@ pub fn summarize_paper(paper: &Paper) -> Summary {
         repetitions: Vec::new(),
         samples: SampleCounts::default(),
         warmup: Vec::new(),
+        stack_info: Registry::builtin().info_of(&stacks),
         stacks,
-        stack_labels: paper.stack_labels.clone(),
         scenarios,
         cells,
         orm_overhead: Vec::new(),
@@ -865,7 +876,7 @@ pub fn summarize_with(
             .or_default()
             .push(g);
     }
-    let stacks = order_stacks(paper, by_cell.keys().map(|(s, _)| s.clone()));
+    let stacks = Registry::builtin().order(by_cell.keys().map(|(s, _)| s.clone()));
     let scenarios = order_scenarios(by_cell.keys().map(|(_, s)| s.clone()));
 
     let mut cells: Vec<CellSummary> = Vec::new();
@@ -895,8 +906,8 @@ pub fn summarize_with(
         repetitions,
         samples: counts,
         warmup,
+        stack_info: stack_info_of(manifest, &stacks),
         stacks,
-        stack_labels: paper.stack_labels.clone(),
         scenarios,
         cells,
         orm_overhead: Vec::new(),
@@ -1179,7 +1190,8 @@ fn orm_overhead(
 ) -> Vec<OrmOverheadSummary> {
     let mut out = Vec::new();
     for sc in &s.scenarios {
-        for (framework, orm_stack, raw_stack) in ORM_PAIRS {
+        for pair in orm_pairs(&s.stacks, &s.stack_info) {
+            let (framework, orm_stack, raw_stack) = (&pair.framework, &pair.orm, &pair.raw);
             let (Some(orm), Some(raw)) = (s.cell(orm_stack, sc), s.cell(raw_stack, sc)) else {
                 continue;
             };

@@ -40,7 +40,11 @@ impl Default for SyntheticSpec {
     fn default() -> Self {
         SyntheticSpec {
             run_id: "synthetic".into(),
-            stacks: crate::paper::STACKS.iter().map(|s| s.to_string()).collect(),
+            stacks: crate::registry::Registry::builtin()
+                .names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             repetitions: 5,
             scale: 0.01,
             error_rate: 0.002,
@@ -249,6 +253,7 @@ pub fn synthetic_run(
         isolation: None,
         path: None,
         precision: None,
+        stack_info: Default::default(),
     };
     (manifest, cols, resources)
 }

@@ -1,7 +1,7 @@
 //! A synthetic run written with the writer, read back, summarised and drawn: all seven
 //! figures as SVG and PNG, and the reports. Set ANALYSIS_FIGURES_DIR to keep the files.
 
-use analysis::figures::{HEIGHT, WIDTH, distribution_svg, png, short_label, svg};
+use analysis::figures::{HEIGHT, WIDTH, distribution_svg, png, svg};
 use analysis::synthetic::{SyntheticSpec, synthetic_run};
 use analysis::{
     AnalysisError, Paper, Settings, read_resources, read_samples_for_analysis, report,
@@ -85,7 +85,7 @@ fn all_seven_figures_and_reports_from_a_written_run() {
         for c in &cells {
             let l = c.detail.as_ref().unwrap().pooled_latency.unwrap();
             assert!(
-                doc.contains(&format!("{} — median", short_label(&c.stack))),
+                doc.contains(&format!("{} — median", s.short_label(&c.stack))),
                 "legend lists {}",
                 c.stack
             );

@@ -1,9 +1,12 @@
 //! What `manifest.json` says about the machine and the code: host facts, the git
-//! commit, timestamps. The manifest itself is `analysis::schema::Manifest`.
+//! commit, timestamps, the stacks' registry entries. The manifest itself is `analysis::schema::Manifest`.
 
 use std::path::Path;
 use std::process::Command;
 
+use std::collections::BTreeMap;
+
+use analysis::registry::{Registry, StackInfo};
 use analysis::schema::HostInfo;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -142,4 +145,10 @@ pub fn git_commit(dir: &Path) -> Option<String> {
     } else {
         format!("{commit}-dirty")
     })
+}
+
+/// The registry's entry (`stacks/<stack>/stack.toml`, compiled in) of each of `stacks`,
+/// for the manifest: the run keeps the labels and ORM pairs it was made with.
+pub fn stack_info(stacks: &[String]) -> BTreeMap<String, StackInfo> {
+    Registry::builtin().info_of(stacks)
 }

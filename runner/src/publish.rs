@@ -206,6 +206,7 @@ mod tests {
             isolation: None,
             path: None,
             precision: None,
+            stack_info: Default::default(),
         };
         std::fs::write(
             dir.join(MANIFEST_FILE),

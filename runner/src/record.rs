@@ -348,6 +348,7 @@ mod tests {
             isolation: None,
             path: None,
             precision: None,
+            stack_info: Default::default(),
         };
         let mut dir = RunDir::create(&tmp.path().join("run"), manifest).expect("create");
         // s1's part as an older pywebbench wrote it (schema v1), s2's as this one does.

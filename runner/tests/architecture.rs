@@ -44,7 +44,14 @@ fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
 /// The backticked repository paths of a Markdown text: `a/b.rs`, `runner/src/engine/`.
 fn named_paths(text: &str) -> Vec<String> {
     const ROOTS: [&str; 8] = [
-        "analysis/", "runner/", "web/", "stacks/", "paper/", "data/", "scripts/", "docs/",
+        "analysis/",
+        "runner/",
+        "web/",
+        "stacks/",
+        "paper/",
+        "data/",
+        "scripts/",
+        "docs/",
     ];
     text.split('`')
         .skip(1)

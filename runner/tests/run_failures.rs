@@ -195,11 +195,17 @@ fn bad_input_is_refused_in_one_line_before_any_container_starts() {
     let cases: [(&[&str], String); 3] = [
         (
             &["run", "--campaign", campaign.to_str().expect("utf-8")],
-            format!("error: {}:7: repetitions must be > 0, not 0\n", campaign.display()),
+            format!(
+                "error: {}:7: repetitions must be > 0, not 0\n",
+                campaign.display()
+            ),
         ),
         (
             &["run", "--quick", "--stacks", "rails"],
-            "error: unknown stack \"rails\" in --stacks; use some of fastapi-sqlalchemy, fastapi-sqlite3, flask-sqlalchemy, flask-sqlite3, django-drf\n".into(),
+            format!(
+                "error: unknown stack \"rails\" in --stacks; use some of {} (a new stack needs stacks/rails/stack.toml)\n",
+                analysis::registry::Registry::builtin().names().join(", ")
+            ),
         ),
         (
             &["run", "--resume", dir.path().to_str().expect("utf-8")],

@@ -3,7 +3,8 @@
 For each stack the `api` fixture starts `pywebbench/<stack>:latest` with the docker
 CLI on a free 127.0.0.1 port, waits until GET /hello answers, and removes the
 container afterwards, also when a test fails. Select stacks with
-PYWEBBENCH_STACKS="flask-sqlite3 django-drf" (default: all five).
+PYWEBBENCH_STACKS="flask-sqlite3 django-drf" (default: every stack registered by a
+stacks/<stack>/stack.toml, in its `order`).
 """
 
 import os
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -20,9 +22,23 @@ import pytest
 import requests
 
 STACKS_DIR = Path(__file__).resolve().parent.parent
+# No bytecode under stacks/: analysis/build.rs watches the folder for new stacks, and
+# cargo scans it recursively (pytest.ini likewise turns pytest's cache off).
+sys.dont_write_bytecode = True
 sys.path.insert(0, str(STACKS_DIR / "common"))
 
-ALL_STACKS = ["fastapi-sqlalchemy", "fastapi-sqlite3", "flask-sqlalchemy", "flask-sqlite3", "django-drf"]
+
+
+def registered_stacks() -> list[str]:
+    """The stacks of stacks/*/stack.toml (the registry), in their `order`."""
+    entries = []
+    for path in STACKS_DIR.glob("*/stack.toml"):
+        with path.open("rb") as f:
+            entries.append((tomllib.load(f)["order"], path.parent.name))
+    return [name for _, name in sorted(entries)]
+
+
+ALL_STACKS = registered_stacks()
 STARTUP_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 30.0
 

@@ -94,12 +94,10 @@ function figureTexts(page) {
   ])));
 }
 
-/** The stacks' labels as the figures print them (analysis::figures::short_label). */
-function shortLabels(page, stacks) {
-  return page.evaluate(async (list) => {
-    const { call } = await import('/js/wasm.js');
-    return Object.fromEntries(await Promise.all(list.map(async (s) => [s, await call('short_label', s)])));
-  }, stacks);
+/** The stacks' labels as the figures print them: `stack_info[stack].short_label` of the summary shown. */
+async function shortLabels(page, stacks) {
+  const info = await page.evaluate(() => JSON.parse(window.pywebbench.current()).stack_info);
+  return Object.fromEntries(stacks.map((s) => [s, info[s].short_label]));
 }
 
 async function openRun(page, run) {

@@ -184,8 +184,6 @@ function fillRunSelects() {
   }
 }
 
-const isRaw = (stack) => stack.endsWith('sqlite3');
-
 function checkboxes(fieldsetId, name, items, selected, labelOf) {
   const fs = $(fieldsetId);
   const existing = [...fs.querySelectorAll('input')];
@@ -202,19 +200,25 @@ function checkboxes(fieldsetId, name, items, selected, labelOf) {
   }));
 }
 
+/** What the loaded summaries say of each stack (`stack_info`: stacks/<stack>/stack.toml). */
+const stackInfo = (runs) => Object.assign({}, ...runs.map((r) => r.summary.stack_info || {}));
+
+/** Whether a stack uses raw SQL (its registry entry's data_access); unknown stacks count as ORM. */
+const isRaw = (info, stack) => info[stack]?.data_access === 'raw';
+
 function fillFilters(runs) {
   const stacks = [...new Set(runs.flatMap((r) => r.summary.stacks))];
   const scenarios = [...new Set(runs.flatMap((r) => r.summary.scenarios))];
-  const labels = Object.assign({}, ...runs.map((r) => r.summary.stack_labels || {}));
-  checkboxes('f-stacks', 'stack', stacks, state.stacks, (s) => `${labels[s] || s}${isRaw(s) ? ' (raw SQL)' : ' (ORM)'}`);
+  const info = stackInfo(runs);
+  checkboxes('f-stacks', 'stack', stacks, state.stacks, (s) => `${info[s]?.label || s}${isRaw(info, s) ? ' (raw SQL)' : ' (ORM)'}`);
   checkboxes('f-scenarios', 'scenario', scenarios, state.scenarios, (s) => s);
   // The data-access filter greys out the stacks it hides (their own tick is kept).
   for (const i of document.querySelectorAll('input[name=stack]')) {
-    i.disabled = state.orm !== 'all' && (state.orm === 'raw') !== isRaw(i.value);
+    i.disabled = state.orm !== 'all' && (state.orm === 'raw') !== isRaw(info, i.value);
   }
   for (const r of document.querySelectorAll('input[name=orm]')) r.checked = r.value === state.orm;
   $('metric').value = state.metric;
-  return { stacks, scenarios };
+  return { stacks, scenarios, info };
 }
 
 function readFilters(all) {
@@ -229,7 +233,7 @@ function readFilters(all) {
 
 /** The effective view: sets of stacks and scenarios after all filters. */
 function viewOf(all) {
-  const stacks = (state.stacks || all.stacks).filter((s) => state.orm === 'all' || (state.orm === 'raw') === isRaw(s));
+  const stacks = (state.stacks || all.stacks).filter((s) => state.orm === 'all' || (state.orm === 'raw') === isRaw(all.info, s));
   return { stacks: new Set(stacks), scenarios: new Set(state.scenarios || all.scenarios), metric: state.metric };
 }
 
@@ -247,7 +251,7 @@ async function drawFigure(run, n, view) {
   const cells = run.summary.cells.filter((c) => c.figure === n && view.stacks.has(c.stack));
   const alt = cells.map((c) => {
     const m = T.metricValue(c, view.metric);
-    return `${run.summary.stack_labels?.[c.stack] || c.stack} ${m ? `${fmt(m.value, m.unit)} ${m.unit}` : 'no value'}`;
+    return `${run.summary.stack_info?.[c.stack]?.label || c.stack} ${m ? `${fmt(m.value, m.unit)} ${m.unit}` : 'no value'}`;
   }).join('; ');
   svg.setAttribute('aria-label', `Figure ${n} (${run.label}): ${alt}`);
   return svg;

@@ -39,7 +39,8 @@ function section(title, id, ...content) {
   return el('section', { class: 'report-table', id }, el('h3', { text: title }), ...content);
 }
 
-const label = (summary, stack) => summary.stack_labels?.[stack] || stack;
+/** A stack's long label (its registry entry, `stack_info`), else its name. */
+const label = (summary, stack) => summary.stack_info?.[stack]?.label || stack;
 
 /**
  * What limited the cell (analysis/README.md, "The limiter"): the most common limiter
@@ -100,7 +101,7 @@ export function resultsTables(summary, view, name) {
   return section(`Reproduced vs published (${name})`, `results${view.suffix || ''}`, ...out);
 }
 
-/** ORM overhead: ORM stack vs its raw sqlite3 twin. */
+/** ORM overhead: each ORM stack vs its raw twin (`raw_twin` in its stacks/<stack>/stack.toml). */
 export function ormTable(summary, view) {
   const rows = (summary.orm_overhead || [])
     .filter((o) => view.scenarios.has(o.scenario) && view.stacks.has(o.orm_stack) && view.stacks.has(o.raw_stack))
@@ -118,7 +119,7 @@ export function ormTable(summary, view) {
       ];
     });
   if (rows.length === 0) return null;
-  return section('ORM overhead (ORM stack vs raw sqlite3 of the same framework)', `orm${view.suffix || ''}`,
+  return section('ORM overhead (ORM stack vs raw SQL of the same framework)', `orm${view.suffix || ''}`,
     el('p', { class: 'note', text: 'Overhead: how much worse the ORM variant is, in percent of the raw variant (positive = the ORM costs).' }),
     table('ORM deltas', ['Framework: scenario', 'ORM', 'raw SQL', 'Overhead', 'CI of overhead', 'p', 'Significant', 'Basis'], rows));
 }

@@ -1,10 +1,9 @@
 //! The text of single table cells of the report: a figure's row per stack, a cell's
 //! limiter, a claim's verdict and what would decide it. Numbers through [`format`].
 
-use crate::figures::short_label;
 use crate::format::{self, MISSING};
 use crate::paper::{Power, Verdict};
-use crate::summary::{Across, CellDetail, CellSummary, CiMethod};
+use crate::summary::{Across, CellDetail, CellSummary, CiMethod, Summary};
 
 /// A verdict with its mark: `✅ holds`.
 pub fn verdict(v: Verdict) -> &'static str {
@@ -115,7 +114,7 @@ pub(super) fn cell_headers(unit: &str, ci: &str) -> Vec<String> {
 }
 
 /// A stack's row in a figure's table (the columns of [`cell_headers`]).
-pub(super) fn cell_row(c: &CellSummary) -> Vec<String> {
+pub(super) fn cell_row(s: &Summary, c: &CellSummary) -> Vec<String> {
     let m = c.metric;
     let d = c.detail.as_ref();
     let n = d
@@ -155,7 +154,7 @@ pub(super) fn cell_row(c: &CellSummary) -> Vec<String> {
         })
         .unwrap_or_default();
     vec![
-        short_label(&c.stack).to_string(),
+        s.short_label(&c.stack).to_string(),
         format::value(c.estimate.value, m),
         format!("{} ({method})", format::interval(c.estimate.ci, m)),
         format!("{n}{excluded}"),

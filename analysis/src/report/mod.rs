@@ -9,9 +9,9 @@ pub mod html;
 pub mod markdown;
 pub mod readme;
 
-use crate::figures::{figure_title, short_label};
 use crate::format::{self, MISSING};
 use crate::paper::Metric;
+use crate::paper::figure_title;
 use crate::summary::{Source, Summary};
 use crate::table::Table;
 
@@ -125,7 +125,7 @@ fn the_run(doc: &mut Vec<Block>, s: &Summary, m: &crate::schema::Manifest) {
         .iter()
         .map(|r| {
             vec![
-                short_label(&r.stack).to_string(),
+                s.short_label(&r.stack).to_string(),
                 r.repetition.to_string(),
                 format!("{:?}", r.status).to_lowercase(),
                 if r.included { "yes" } else { "no" }.into(),
@@ -152,7 +152,7 @@ fn the_run(doc: &mut Vec<Block>, s: &Summary, m: &crate::schema::Manifest) {
             .iter()
             .map(|(stack, pkgs)| {
                 vec![
-                    short_label(stack).to_string(),
+                    s.short_label(stack).to_string(),
                     pkgs.iter()
                         .map(|(p, v)| format!("{p} {v}"))
                         .collect::<Vec<_>>()
@@ -239,7 +239,7 @@ fn figures(doc: &mut Vec<Block>, s: &Summary) {
         doc.push(Block::Figure(fig));
         doc.push(Block::Table(
             Table::new(cells::cell_headers(metric.unit(), &ci))
-                .with_rows(cells.iter().map(|c| cells::cell_row(c)).collect()),
+                .with_rows(cells.iter().map(|c| cells::cell_row(s, c)).collect()),
         ));
     }
 }
@@ -282,7 +282,7 @@ fn limiters(doc: &mut Vec<Block>, s: &Summary) {
                 .map(move |r| {
                     format!(
                         "{} {} repetition {}: {} — {}",
-                        short_label(&c.stack),
+                        s.short_label(&c.stack),
                         c.scenario,
                         r.repetition,
                         r.limiter.as_str(),
@@ -316,10 +316,10 @@ fn orm_overhead(doc: &mut Vec<Block>, s: &Summary) {
     }
     doc.push(Block::Heading(
         2,
-        "ORM overhead (SQLAlchemy vs sqlite3)".into(),
+        "ORM overhead (ORM vs raw SQL of the same framework)".into(),
     ));
     doc.push(Block::Para(
-        "Cost of the ORM variant against the raw sqlite3 variant of the same framework: positive = the ORM is slower (req/s: raw/ORM − 1; ms: ORM/raw − 1). The paper discusses this in §4.1, §4.2 and §5 without intervals.".into(),
+        "Cost of an ORM stack against the raw-SQL stack of the same framework (its raw_twin in stacks/<stack>/stack.toml): positive = the ORM is slower (req/s: raw/ORM − 1; ms: ORM/raw − 1). The paper discusses this in §4.1, §4.2 and §5 without intervals.".into(),
     ));
     let rows = s
         .orm_overhead
@@ -346,8 +346,8 @@ fn orm_overhead(doc: &mut Vec<Block>, s: &Summary) {
             "Framework",
             "Scenario",
             "ORM",
-            "sqlite3",
-            "ORM − sqlite3",
+            "raw SQL",
+            "ORM − raw",
             &ci,
             "ORM cost",
             &ci,
@@ -373,7 +373,7 @@ fn pairwise(doc: &mut Vec<Block>, s: &Summary) {
         .map(|p| {
             vec![
                 p.scenario.clone(),
-                format!("{} vs {}", short_label(&p.a), short_label(&p.b)),
+                format!("{} vs {}", s.short_label(&p.a), s.short_label(&p.b)),
                 format!(
                     "{} vs {}",
                     format::value(p.a_value, p.metric),
@@ -387,7 +387,7 @@ fn pairwise(doc: &mut Vec<Block>, s: &Summary) {
                 if p.verdict == "~" || p.verdict == "?" {
                     p.verdict.clone()
                 } else {
-                    short_label(&p.verdict).to_string()
+                    s.short_label(&p.verdict).to_string()
                 },
             ]
         })
@@ -463,7 +463,7 @@ fn resources(doc: &mut Vec<Block>, s: &Summary) {
             .iter()
             .map(|r| {
                 vec![
-                    short_label(&r.stack).to_string(),
+                    s.short_label(&r.stack).to_string(),
                     r.phase.clone(),
                     format::count(r.readings),
                     format::cpu_percent(r.cpu_mean_percent),

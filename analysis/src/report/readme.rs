@@ -6,8 +6,8 @@
 
 use super::Block;
 use super::cells::{published, verdict};
-use crate::figures::{figure_title, short_label};
 use crate::format::{self, MISSING};
+use crate::paper::figure_title;
 use crate::paper::{Metric, SCENARIOS};
 use crate::summary::{Across, CellSummary, CiMethod, Summary};
 use crate::table::{Align, Table};
@@ -231,7 +231,7 @@ fn beside_the_paper(doc: &mut Vec<Block>, s: &Summary) {
             let (median, p99, share) = tails(c);
             t.push(vec![
                 format!("{}. {scenario} ({})", i + 1, c.metric.unit()),
-                short_label(&c.stack).to_string(),
+                s.short_label(&c.stack).to_string(),
                 format::value(c.estimate.value, c.metric),
                 interval,
                 c.detail
@@ -383,7 +383,7 @@ fn generators_beside_paper(doc: &mut Vec<Block>, native: &Summary, k6: &Summary)
             let k = k6.cell(&c.stack, scenario);
             t.push(vec![
                 format!("{}. {scenario}", i + 1),
-                short_label(&c.stack).to_string(),
+                native.short_label(&c.stack).to_string(),
                 format::value(c.estimate.value, c.metric),
                 k.map(|k| format::value(k.estimate.value, k.metric))
                     .unwrap_or_else(|| MISSING.into()),

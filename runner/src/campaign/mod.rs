@@ -23,14 +23,18 @@ use toml::Spanned;
 
 use crate::load::Executor;
 
-/// The five stacks, in the paper's order.
-pub const STACKS: [&str; 5] = [
-    "fastapi-sqlalchemy",
-    "fastapi-sqlite3",
-    "flask-sqlalchemy",
-    "flask-sqlite3",
-    "django-drf",
-];
+/// The registered stacks (`stacks/*/stack.toml`, compiled in), in order.
+pub fn known_stacks() -> Vec<&'static str> {
+    analysis::registry::Registry::builtin().names()
+}
+
+/// What to say of a stack that is not registered: the known ones and how to add one.
+fn unknown_stack_hint(name: &str) -> String {
+    format!(
+        "use some of {} (a new stack needs stacks/{name}/stack.toml)",
+        known_stacks().join(", ")
+    )
+}
 
 /// The full campaign and the scaled-down one, relative to the repository root.
 pub const DEFAULT_FILE: &str = "paper/campaign.toml";
@@ -719,13 +723,13 @@ impl Campaign {
         let records = ctx.count::<u64>(&raw.database.records, "database.records")?;
         let mut stacks = Vec::new();
         for s in raw.stacks.get_ref() {
-            if !STACKS.contains(&s.get_ref().as_str()) {
+            if !known_stacks().contains(&s.get_ref().as_str()) {
                 return Err(ctx.err(
                     &s.span(),
                     format!(
-                        "unknown stack {:?}; use some of {}",
+                        "unknown stack {:?}; {}",
                         s.get_ref(),
-                        STACKS.join(", ")
+                        unknown_stack_hint(s.get_ref())
                     ),
                 ));
             }
@@ -740,7 +744,10 @@ impl Campaign {
         if stacks.is_empty() {
             return Err(ctx.err(
                 &raw.stacks.span(),
-                format!("stacks is empty; list some of {}", STACKS.join(", ")),
+                format!(
+                    "stacks is empty; list some of {}",
+                    known_stacks().join(", ")
+                ),
             ));
         }
         let echo = raw.payloads.echo.get_ref();
@@ -896,14 +903,14 @@ impl Campaign {
     /// Keep only these stacks (in the campaign's order). Unknown names are an error.
     pub fn select_stacks(&mut self, names: &[String]) -> Result<(), String> {
         for n in names {
-            if !STACKS.contains(&n.as_str()) {
+            if !known_stacks().contains(&n.as_str()) {
                 return Err(format!(
-                    "unknown stack {n:?} in --stacks; use some of {}",
-                    STACKS.join(", ")
+                    "unknown stack {n:?} in --stacks; {}",
+                    unknown_stack_hint(n)
                 ));
             }
         }
-        let mut picked: Vec<String> = STACKS
+        let mut picked: Vec<String> = known_stacks()
             .iter()
             .filter(|s| names.iter().any(|n| n == *s))
             .map(|s| s.to_string())

@@ -161,7 +161,6 @@ pub fn run(args: ReadmeArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use analysis::figures::short_label;
     use analysis::format::{ratio as ratio_text, value as num};
     use analysis::paper::Metric;
     use analysis::report::markdown::escape as cell;
@@ -215,7 +214,7 @@ mod tests {
                 let k = ks.cell(&c.stack, scenario).expect("k6 cell");
                 let row = format!(
                     "| {} | {} | {} |",
-                    short_label(&c.stack),
+                    ns.short_label(&c.stack),
                     num(c.estimate.value, c.metric),
                     num(k.estimate.value, k.metric)
                 );

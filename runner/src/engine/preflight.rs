@@ -135,6 +135,7 @@ pub(super) async fn new_run(
         isolation: Some(campaign.isolation()),
         path: Some(path),
         precision: campaign.precision_rule().map(PrecisionRecord::new),
+        stack_info: crate::manifest::stack_info(&campaign.stacks),
     };
     RunDir::create(&out, manifest)
 }

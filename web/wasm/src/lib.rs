@@ -172,12 +172,6 @@ pub fn distribution_svg(
     .map_err(to_js)
 }
 
-/// The stack's label as the figures print it.
-#[wasm_bindgen]
-pub fn short_label(stack: &str) -> String {
-    analysis::figures::short_label(stack).to_string()
-}
-
 /// `report.md` of a summary, as `pywebbench analyze` writes it.
 #[wasm_bindgen]
 pub fn report_markdown(summary_json: &str) -> Result<String, JsError> {

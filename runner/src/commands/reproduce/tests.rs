@@ -51,6 +51,7 @@ fn write_run(
         isolation: None,
         path: None,
         precision: None,
+        stack_info: Default::default(),
     };
     std::fs::write(
         dir.join(MANIFEST_FILE),

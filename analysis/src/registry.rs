@@ -1,0 +1,490 @@
+//! The stack registry: what pywebbench knows of each stack under test, from its
+//! `stacks/<stack>/stack.toml` (the keys are described in `stacks/README.md`).
+//!
+//! `analysis/build.rs` finds every `stacks/*/stack.toml`, checks them with this very
+//! module (a bad file fails the build with [`RegistryError`]'s one line) and compiles
+//! their text in, so [`Registry::builtin`] needs no file I/O (the viewer's wasm32 build
+//! has it too). A sixth stack needs its folder and its `stack.toml`, no code edit.
+//!
+//! This file is also compiled into `build.rs` (`#[path]`), so it uses nothing of the
+//! crate but `crate::STACK_FILES` (the compiled-in files; empty in the build script).
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+/// How a stack reaches the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataAccess {
+    /// Through an ORM (SQLAlchemy/SQLModel, Django's ORM).
+    Orm,
+    /// Raw SQL through the DB-API (`sqlite3`).
+    Raw,
+}
+
+/// What the analysis, the reports and the viewer need to know of a stack; recorded per
+/// stack in `manifest.json` and `summary.json` (`stack_info`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackInfo {
+    /// Long label for tables, e.g. `FastAPI + SQLAlchemy (SQLModel)`.
+    pub label: String,
+    /// Short label for figure axes and legends, e.g. `FastAPI+SQLAlchemy`.
+    pub short_label: String,
+    /// The web framework, e.g. `fastapi`: stacks of one framework differ in data access.
+    pub framework: String,
+    pub data_access: DataAccess,
+    /// For an ORM stack: the raw-SQL stack of the same framework it is compared with
+    /// for the ORM overhead; `None` when there is none (and always for a raw stack).
+    #[serde(default)]
+    pub raw_twin: Option<String>,
+}
+
+/// One registered stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stack {
+    /// The folder's name under `stacks/`, also the image's (`pywebbench/<name>`).
+    pub name: String,
+    /// Place in every figure and table (the paper's §3.2 order): ascending.
+    pub order: u32,
+    pub info: StackInfo,
+}
+
+/// An ORM stack and its raw twin (`raw_twin`), compared for the ORM overhead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrmPair {
+    pub framework: String,
+    pub orm: String,
+    pub raw: String,
+}
+
+/// A bad `stack.toml`: one line naming the file and the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    #[error(
+        "no stacks/*/stack.toml found; every stack folder needs one (see stacks/README.md, \"The registry\")"
+    )]
+    NoStacks,
+    #[error(
+        "{file}: {detail}; fix it (keys: name, order, label, short_label, framework, data_access = \"orm\" | \"raw\", raw_twin; see stacks/README.md)"
+    )]
+    Parse { file: String, detail: String },
+    #[error("{file}: name = {name:?} but the folder is `{folder}`; make them the same")]
+    NameNotFolder {
+        file: String,
+        name: String,
+        folder: String,
+    },
+    #[error(
+        "{file}: name {name:?} is not a lower-case Docker name; use letters a-z, digits and `-`"
+    )]
+    BadName { file: String, name: String },
+    #[error("{file}: {key} is empty; give the stack a {key}")]
+    Empty { file: String, key: &'static str },
+    #[error("{file}: stack {name:?} is registered twice (also in {other}); remove one")]
+    Duplicate {
+        file: String,
+        name: String,
+        other: String,
+    },
+    #[error("{file}: order = {order} is also {other}'s; give each stack its own order")]
+    DuplicateOrder {
+        file: String,
+        order: u32,
+        other: String,
+    },
+    #[error(
+        "{file}: raw_twin = {twin:?} is not a registered stack; name a stack of stacks/*/stack.toml or remove raw_twin"
+    )]
+    TwinUnknown { file: String, twin: String },
+    #[error(
+        "{file}: raw_twin = {twin:?} is not a raw stack of framework {framework:?}; name the raw-SQL stack (data_access = \"raw\") of the same framework"
+    )]
+    TwinNotRaw {
+        file: String,
+        twin: String,
+        framework: String,
+    },
+    #[error(
+        "{file}: a raw stack has no raw_twin (only ORM stacks name the raw stack they are compared with); remove raw_twin"
+    )]
+    RawWithTwin { file: String },
+}
+
+/// `stack.toml` as written: unknown keys are refused. A later issue adds the sections
+/// `[image]` (base image, Python version) and `[server]` (the command) here.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StackFile {
+    name: String,
+    order: u32,
+    label: String,
+    short_label: String,
+    framework: String,
+    data_access: DataAccess,
+    #[serde(default)]
+    raw_twin: Option<String>,
+}
+
+/// Every registered stack, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registry {
+    stacks: Vec<Stack>,
+}
+
+/// The folder holding `file` (`stacks/<folder>/stack.toml`).
+fn folder_of(file: &str) -> &str {
+    let dir = file
+        .trim_end_matches("stack.toml")
+        .trim_end_matches(['/', '\\']);
+    dir.rsplit(['/', '\\']).next().unwrap_or(dir)
+}
+
+fn parse_one(file: &str, text: &str) -> Result<Stack, RegistryError> {
+    let f: StackFile = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        RegistryError::Parse {
+            file: match line {
+                Some(l) => format!("{file}:{l}"),
+                None => file.to_string(),
+            },
+            detail: e.message().trim().replace('\n', " "),
+        }
+    })?;
+    let folder = folder_of(file);
+    if f.name != folder {
+        return Err(RegistryError::NameNotFolder {
+            file: file.into(),
+            name: f.name,
+            folder: folder.into(),
+        });
+    }
+    let docker_name = |n: &str| {
+        !n.is_empty()
+            && n.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    if !docker_name(&f.name) {
+        return Err(RegistryError::BadName {
+            file: file.into(),
+            name: f.name,
+        });
+    }
+    for (key, value) in [
+        ("label", &f.label),
+        ("short_label", &f.short_label),
+        ("framework", &f.framework),
+    ] {
+        if value.trim().is_empty() {
+            return Err(RegistryError::Empty {
+                file: file.into(),
+                key,
+            });
+        }
+    }
+    if f.data_access == DataAccess::Raw && f.raw_twin.is_some() {
+        return Err(RegistryError::RawWithTwin { file: file.into() });
+    }
+    Ok(Stack {
+        name: f.name,
+        order: f.order,
+        info: StackInfo {
+            label: f.label,
+            short_label: f.short_label,
+            framework: f.framework,
+            data_access: f.data_access,
+            raw_twin: f.raw_twin,
+        },
+    })
+}
+
+impl Registry {
+    /// Parse and check `(path, text)` of every `stacks/<stack>/stack.toml`: each file
+    /// alone, then together (unique names and orders, raw twins that exist and are raw
+    /// stacks of the same framework).
+    pub fn parse(files: &[(&str, &str)]) -> Result<Registry, RegistryError> {
+        if files.is_empty() {
+            return Err(RegistryError::NoStacks);
+        }
+        let mut stacks: Vec<(&str, Stack)> = Vec::new();
+        for (file, text) in files {
+            let s = parse_one(file, text)?;
+            if let Some((other, _)) = stacks.iter().find(|(_, o)| o.name == s.name) {
+                return Err(RegistryError::Duplicate {
+                    file: file.to_string(),
+                    name: s.name,
+                    other: other.to_string(),
+                });
+            }
+            if let Some((other, _)) = stacks.iter().find(|(_, o)| o.order == s.order) {
+                return Err(RegistryError::DuplicateOrder {
+                    file: file.to_string(),
+                    order: s.order,
+                    other: other.to_string(),
+                });
+            }
+            stacks.push((file, s));
+        }
+        for (file, s) in &stacks {
+            let Some(twin) = &s.info.raw_twin else {
+                continue;
+            };
+            match stacks.iter().find(|(_, o)| &o.name == twin) {
+                None => {
+                    return Err(RegistryError::TwinUnknown {
+                        file: file.to_string(),
+                        twin: twin.clone(),
+                    });
+                }
+                Some((_, t))
+                    if t.info.data_access != DataAccess::Raw
+                        || t.info.framework != s.info.framework =>
+                {
+                    return Err(RegistryError::TwinNotRaw {
+                        file: file.to_string(),
+                        twin: twin.clone(),
+                        framework: s.info.framework.clone(),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        let mut stacks: Vec<Stack> = stacks.into_iter().map(|(_, s)| s).collect();
+        stacks.sort_by_key(|s| s.order);
+        Ok(Registry { stacks })
+    }
+
+    /// The stacks compiled in from `stacks/*/stack.toml` (checked by `build.rs`, so
+    /// parsing them again cannot fail short of a broken build).
+    pub fn builtin() -> &'static Registry {
+        static BUILTIN: OnceLock<Registry> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            Registry::parse(crate::STACK_FILES)
+                .unwrap_or_else(|e| panic!("{e} (analysis/build.rs checks these files)"))
+        })
+    }
+
+    /// Every stack, in order.
+    pub fn stacks(&self) -> &[Stack] {
+        &self.stacks
+    }
+
+    /// Every stack's name, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.stacks.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Stack> {
+        self.stacks.iter().find(|s| s.name == name)
+    }
+
+    /// `present` in the registry's order, then any unregistered stack by name.
+    pub fn order(&self, present: impl IntoIterator<Item = String>) -> Vec<String> {
+        let mut present: Vec<String> = present.into_iter().collect();
+        present.sort();
+        present.dedup();
+        let mut out: Vec<String> = self
+            .stacks
+            .iter()
+            .filter(|s| present.contains(&s.name))
+            .map(|s| s.name.clone())
+            .collect();
+        out.extend(present.into_iter().filter(|p| self.get(p).is_none()));
+        out
+    }
+
+    /// `stack_info` of the named stacks that are registered.
+    pub fn info_of<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a String>,
+    ) -> BTreeMap<String, StackInfo> {
+        names
+            .into_iter()
+            .filter_map(|n| self.get(n).map(|s| (n.clone(), s.info.clone())))
+            .collect()
+    }
+}
+
+/// The ORM pairs among `stacks` (in their order): each ORM stack with a `raw_twin`
+/// that is also present.
+pub fn orm_pairs(stacks: &[String], info: &BTreeMap<String, StackInfo>) -> Vec<OrmPair> {
+    stacks
+        .iter()
+        .filter_map(|orm| {
+            let i = info.get(orm)?;
+            let raw = i.raw_twin.as_ref()?;
+            (i.data_access == DataAccess::Orm && stacks.contains(raw)).then(|| OrmPair {
+                framework: i.framework.clone(),
+                orm: orm.clone(),
+                raw: raw.clone(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "name = \"a-orm\"\norder = 1\nlabel = \"A + ORM\"\nshort_label = \"A+ORM\"\nframework = \"a\"\ndata_access = \"orm\"\nraw_twin = \"a-raw\"\n";
+    const RAW: &str = "name = \"a-raw\"\norder = 2\nlabel = \"A + raw\"\nshort_label = \"A+raw\"\nframework = \"a\"\ndata_access = \"raw\"\n";
+
+    fn err(files: &[(&str, &str)]) -> String {
+        let e = Registry::parse(files).expect_err("must be refused");
+        let msg = e.to_string();
+        assert!(!msg.contains('\n'), "not one line: {msg}");
+        msg
+    }
+
+    #[test]
+    fn the_five_stacks_load_in_the_papers_order_with_their_pairs() {
+        let r = Registry::builtin();
+        let five = [
+            "fastapi-sqlalchemy",
+            "fastapi-sqlite3",
+            "flask-sqlalchemy",
+            "flask-sqlite3",
+            "django-drf",
+        ];
+        // In the paper's order (a later stack may come anywhere among them).
+        let names: Vec<&str> = r.names().into_iter().filter(|n| five.contains(n)).collect();
+        assert_eq!(names, five);
+        let all: Vec<String> = five.iter().map(|s| s.to_string()).collect();
+        let pairs = orm_pairs(&all, &r.info_of(&all));
+        let pairs: Vec<(&str, &str, &str)> = pairs
+            .iter()
+            .map(|p| (p.framework.as_str(), p.orm.as_str(), p.raw.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("fastapi", "fastapi-sqlalchemy", "fastapi-sqlite3"),
+                ("flask", "flask-sqlalchemy", "flask-sqlite3"),
+            ]
+        );
+        let f = &r.get("fastapi-sqlalchemy").unwrap().info;
+        assert_eq!(
+            (f.label.as_str(), f.short_label.as_str()),
+            ("FastAPI + SQLAlchemy (SQLModel)", "FastAPI+SQLAlchemy")
+        );
+        assert_eq!(
+            r.get("django-drf").unwrap().info.data_access,
+            DataAccess::Orm
+        );
+        // A pair needs both stacks present.
+        let some = vec![
+            "fastapi-sqlalchemy".to_string(),
+            "flask-sqlite3".to_string(),
+        ];
+        assert!(orm_pairs(&some, &r.info_of(&some)).is_empty());
+    }
+
+    #[test]
+    fn order_puts_registered_stacks_first() {
+        let r = Registry::builtin();
+        let got = r.order(["zzz", "django-drf", "aaa", "fastapi-sqlite3"].map(String::from));
+        assert_eq!(got, ["fastapi-sqlite3", "django-drf", "aaa", "zzz"]);
+    }
+
+    #[test]
+    fn a_good_pair_parses() {
+        let r = Registry::parse(&[
+            ("stacks/a-raw/stack.toml", RAW),
+            ("stacks/a-orm/stack.toml", GOOD),
+        ])
+        .unwrap();
+        assert_eq!(r.names(), ["a-orm", "a-raw"]);
+    }
+
+    #[test]
+    fn each_bad_file_names_itself_and_the_fix() {
+        let raw = ("stacks/a-raw/stack.toml", RAW);
+        assert!(err(&[]).contains("no stacks/*/stack.toml"));
+        // Unknown key (e.g. a misspelt section a later issue adds).
+        let m = err(&[
+            raw,
+            ("stacks/a-orm/stack.toml", &format!("{GOOD}imgae = \"x\"\n")),
+        ]);
+        assert!(
+            m.starts_with("stacks/a-orm/stack.toml:8: unknown field `imgae`"),
+            "{m}"
+        );
+        // Bad data_access.
+        let m = err(&[(
+            "stacks/a-raw/stack.toml",
+            &RAW.replace("\"raw\"", "\"sql\""),
+        )]);
+        assert!(
+            m.starts_with("stacks/a-raw/stack.toml:6: unknown variant `sql`")
+                && m.contains("data_access = \"orm\" | \"raw\""),
+            "{m}"
+        );
+        // Missing key.
+        let m = err(&[(
+            "stacks/a-raw/stack.toml",
+            &RAW.replace("framework = \"a\"\n", ""),
+        )]);
+        assert!(m.contains("missing field `framework`"), "{m}");
+        // Name is not the folder.
+        let m = err(&[("stacks/b-raw/stack.toml", RAW)]);
+        assert_eq!(
+            m,
+            "stacks/b-raw/stack.toml: name = \"a-raw\" but the folder is `b-raw`; make them the same"
+        );
+        // Not a Docker name.
+        let m = err(&[("stacks/A_raw/stack.toml", &RAW.replace("a-raw", "A_raw"))]);
+        assert!(m.contains("not a lower-case Docker name"), "{m}");
+        // Empty label.
+        let m = err(&[(
+            "stacks/a-raw/stack.toml",
+            &RAW.replace("\"A + raw\"", "\" \""),
+        )]);
+        assert_eq!(
+            m,
+            "stacks/a-raw/stack.toml: label is empty; give the stack a label"
+        );
+        // Duplicate name (the same file twice) and duplicate order.
+        let m = err(&[raw, raw]);
+        assert!(m.contains("registered twice"), "{m}");
+        let m = err(&[
+            raw,
+            (
+                "stacks/a-orm/stack.toml",
+                &GOOD.replace("order = 1", "order = 2"),
+            ),
+        ]);
+        assert_eq!(
+            m,
+            "stacks/a-orm/stack.toml: order = 2 is also stacks/a-raw/stack.toml's; give each stack its own order"
+        );
+        // raw_twin unknown, not raw, another framework, or on a raw stack.
+        let m = err(&[("stacks/a-orm/stack.toml", GOOD)]);
+        assert!(
+            m.starts_with(
+                "stacks/a-orm/stack.toml: raw_twin = \"a-raw\" is not a registered stack"
+            ),
+            "{m}"
+        );
+        let orm_twin = RAW.replace("\"raw\"", "\"orm\"");
+        let m = err(&[
+            ("stacks/a-raw/stack.toml", &orm_twin),
+            ("stacks/a-orm/stack.toml", GOOD),
+        ]);
+        assert!(m.contains("is not a raw stack of framework \"a\""), "{m}");
+        let other_fw = RAW.replace("framework = \"a\"", "framework = \"b\"");
+        let m = err(&[
+            ("stacks/a-raw/stack.toml", &other_fw),
+            ("stacks/a-orm/stack.toml", GOOD),
+        ]);
+        assert!(m.contains("is not a raw stack of framework \"a\""), "{m}");
+        let m = err(&[(
+            "stacks/a-raw/stack.toml",
+            &format!("{RAW}raw_twin = \"a-raw\"\n"),
+        )]);
+        assert!(m.contains("a raw stack has no raw_twin"), "{m}");
+    }
+}
