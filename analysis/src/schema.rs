@@ -249,7 +249,7 @@ pub struct Manifest {
     /// The stopping rule of a run made with a precision target (`run --precision`),
     /// its check after every round and why the run stopped; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub precision: Option<crate::precision::PrecisionRecord>,
+    pub precision: Option<PrecisionRecord>,
     /// The registry's entry (`stacks/<stack>/stack.toml`) of each stack of the run, as
     /// it was when the run was made; absent in runs made before it was recorded (the
     /// analysis then takes the compiled-in registry's).
@@ -268,4 +268,97 @@ pub struct Isolation {
     pub server_cpus: Option<String>,
     /// The generator's CPUs (`loadgen.cpus`), null = every CPU.
     pub loadgen_cpus: Option<String>,
+}
+
+// ---- the precision run's record (`manifest.json` → `precision`; the rule's logic:
+// `crate::precision`) ----
+
+/// The stopping rule of a precision run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PrecisionRule {
+    /// The largest interval half-width allowed, as a share of the cell's mean
+    /// (0.03 = ±3 %).
+    pub target: f64,
+    /// Confidence of the intervals (0.95).
+    pub confidence: f64,
+    /// The rule is not consulted before this many rounds (the campaign's repetitions).
+    pub min_rounds: u32,
+    /// The run stops after this many rounds whatever the widths.
+    pub max_rounds: u32,
+}
+
+/// One headline cell's interval, as the rule sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellWidth {
+    pub stack: String,
+    pub scenario: String,
+    /// Included (ok) repetitions.
+    pub n: u32,
+    #[serde(with = "crate::jsonf64")]
+    pub mean: f64,
+    /// Sample standard deviation of the repetition values; `None` when n < 2.
+    pub sd: Option<f64>,
+    /// Half-width ÷ |mean|; infinite when n < 2 (`"inf"` in JSON).
+    #[serde(with = "crate::jsonf64")]
+    pub relative: f64,
+}
+
+/// Why a precision run stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopReason {
+    /// Every headline cell met the target.
+    TargetReached,
+    /// `max_rounds` rounds ran and some cell was still wider than the target.
+    MaxRounds,
+}
+
+impl StopReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            StopReason::TargetReached => "every headline cell met the target",
+            StopReason::MaxRounds => {
+                "max rounds reached with some cell still wider than the target"
+            }
+        }
+    }
+}
+
+/// What the rule says after a round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// Rounds complete when the check was made.
+    pub round: u32,
+    /// The widest cell (largest `relative`), if any cell has a value.
+    pub widest: Option<CellWidth>,
+    /// Cells still wider than the target.
+    pub cells_over_target: u32,
+    /// Estimated rounds the widest cell needs at its observed spread (the smallest n
+    /// with `t(1−α/2, n−1)·s/√n ≤ target·|mean|`); `None` without a spread.
+    pub rounds_needed: Option<u32>,
+    /// `Some` when the run stops here.
+    pub stop: Option<StopReason>,
+}
+
+/// What `manifest.json` records of a precision run (`precision`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrecisionRecord {
+    /// The rule in one line, with its reference.
+    pub rule: String,
+    #[serde(flatten)]
+    pub settings: PrecisionRule,
+    /// The rule's verdict after every complete round, in order.
+    #[serde(default)]
+    pub checks: Vec<Check>,
+    /// Why the run stopped adding rounds; `None` while it runs (or when interrupted).
+    #[serde(default)]
+    pub stopped: Option<Stopped>,
+}
+
+/// The end of a precision run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stopped {
+    pub reason: StopReason,
+    /// Rounds made.
+    pub rounds: u32,
 }

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use hyper::{Method, Uri};
 use tokio::sync::{mpsc, watch};
 
-use crate::load::summary::{LoadSummary, SummaryBuilder};
+use crate::load::summary::SummaryBuilder;
 use crate::load::{
     ConstantRequest, Executor, LoadOptions, RequestRecord, RequestSpec, ScenarioPlan, Target, k6,
     parse_duration,
@@ -339,7 +339,7 @@ pub fn run(args: LoadArgs) -> anyhow::Result<()> {
         anyhow::Ok((outcome?, summary?))
     })?;
     let report = match &outcome.1 {
-        Some(k6_summary) => LoadSummary::from_k6_summary(k6_summary, &outcome.0),
+        Some(k6_summary) => k6_summary.to_load_summary(&outcome.0),
         None => summary.finish(args.loadgen.name(), &outcome.0),
     };
     if args.json {

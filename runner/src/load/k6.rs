@@ -70,7 +70,7 @@ use std::process::Stdio;
 
 use tokio::sync::{mpsc, watch};
 
-use super::summary::TimingSummary;
+use super::summary::{LoadSummary, TimingSummary};
 use super::{BATCH, Executor, LoadError, RequestRecord, ScenarioOutcome, ScenarioPlan, Target};
 
 /// Cap on the requests embedded in a script for executors without a fixed count.
@@ -262,6 +262,30 @@ pub struct K6Summary {
 }
 
 impl K6Summary {
+    /// `--loadgen k6-summary`: what k6's end-of-test summary says, as `pywebbench
+    /// load` prints it (no per-request data: no status or error-kind counts, TTFB or
+    /// connections). req/s is k6's own rate, requests ÷ k6's test run time (`active_s`).
+    pub fn to_load_summary(&self, outcome: &ScenarioOutcome) -> LoadSummary {
+        LoadSummary {
+            loadgen: "k6-summary".into(),
+            requests: self.requests,
+            successes: self.requests.saturating_sub(self.failed),
+            errors: self.failed,
+            errors_by_kind: Default::default(),
+            statuses: Default::default(),
+            dropped_iterations: self.dropped_iterations,
+            timed_out: outcome.timed_out,
+            active_s: outcome.active_ns as f64 / 1e9,
+            rps: self.rps,
+            latency: self.latency.unwrap_or_default(),
+            ttfb: None,
+            connections: None,
+            connect_mean_ms: None,
+            bytes_in: self.bytes_in,
+            bytes_out: self.bytes_out,
+        }
+    }
+
     /// Parse k6's `--summary-export` JSON.
     pub fn parse(text: &str, file: &Path) -> Result<Self, LoadError> {
         let bad = |why: String| LoadError::K6Output {

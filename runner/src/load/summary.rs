@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use super::k6::K6Summary;
 use super::{RequestRecord, ScenarioOutcome};
 
 /// Accumulates records as they arrive.
@@ -187,41 +186,6 @@ pub struct LoadSummary {
 }
 
 impl LoadSummary {
-    /// `--loadgen k6-summary`: what k6's end-of-test summary says (no per-request
-    /// data: no status or error-kind counts, TTFB or connections). req/s is k6's
-    /// own rate, requests ÷ k6's test run time (`active_s`).
-    pub fn from_k6_summary(k6: &K6Summary, outcome: &ScenarioOutcome) -> Self {
-        let latency = k6
-            .latency
-            .map_or_else(TimingSummary::default, |l| TimingSummary {
-                mean_ms: l.mean_ms,
-                min_ms: l.min_ms,
-                p50_ms: l.p50_ms,
-                p90_ms: l.p90_ms,
-                p95_ms: l.p95_ms,
-                p99_ms: l.p99_ms,
-                max_ms: l.max_ms,
-            });
-        LoadSummary {
-            loadgen: "k6-summary".into(),
-            requests: k6.requests,
-            successes: k6.requests.saturating_sub(k6.failed),
-            errors: k6.failed,
-            errors_by_kind: BTreeMap::new(),
-            statuses: BTreeMap::new(),
-            dropped_iterations: k6.dropped_iterations,
-            timed_out: outcome.timed_out,
-            active_s: outcome.active_ns as f64 / 1e9,
-            rps: k6.rps,
-            latency,
-            ttfb: None,
-            connections: None,
-            connect_mean_ms: None,
-            bytes_in: k6.bytes_in,
-            bytes_out: k6.bytes_out,
-        }
-    }
-
     /// Human-readable, oha/hey style.
     pub fn render(&self) -> String {
         use std::fmt::Write;
