@@ -9,7 +9,7 @@ use std::time::Duration;
 use analysis::precision::{Check, PrecisionRule, StopReason};
 use analysis::schema::RepetitionStatus;
 
-use super::precision::{precision_line, precision_status};
+use super::precision_text::{precision_line, precision_status};
 use crate::record::Live;
 
 /// A phase of a repetition.

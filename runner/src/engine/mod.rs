@@ -19,6 +19,7 @@ mod config;
 mod event;
 mod outcome;
 mod precision;
+mod precision_text;
 mod preflight;
 mod repetition;
 

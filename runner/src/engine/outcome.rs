@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use analysis::schema::{Manifest, RepetitionStatus, RepetitionSummary};
 
-use super::precision::precision_outcome;
+use super::precision_text::precision_outcome;
 use crate::record::Merged;
 use crate::rundir::RunDir;
 
