@@ -75,6 +75,9 @@ class StackContainer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def request(self, method: str, path: str, **kw) -> requests.Response:
+        return requests.request(method, self.url + path, timeout=REQUEST_TIMEOUT_S, allow_redirects=False, **kw)
+
     def get(self, path: str, **kw) -> requests.Response:
         return requests.get(self.url + path, timeout=REQUEST_TIMEOUT_S, **kw)
 

@@ -4,6 +4,7 @@ Every test takes the `api` fixture, so each runs once per stack. Tests that writ
 remove what they created, so the seeded 1,500 items stay as they are between tests.
 """
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,7 +13,8 @@ from seed import SEED_COUNT, seed_row
 
 ITEM_KEYS = {"id", "name", "description", "price", "quantity"}
 NOT_FOUND = {"detail": "Not found"}
-MISSING_IDS = [0, 987654321]
+MAX_ID = 2**63 - 1  # the largest id SQLite's INTEGER holds
+MISSING_IDS = [0, 987654321, MAX_ID]
 
 # A few seeded items written out literally, so a change of the seed formula shows here too.
 SEEDED = {
@@ -216,6 +218,119 @@ def test_delete_then_404(api):
 @pytest.mark.parametrize("item_id", MISSING_IDS)
 def test_delete_missing_item_is_404(api, item_id):
     assert assert_json(api.delete(f"/items/{item_id}"), 404) == NOT_FOUND
+
+
+# ---- requests the contract refuses: the same answer from every stack ----
+
+# Segments of /items/{id} that are not an id SQLite can hold: 404, like any unknown path.
+NOT_IDS = {
+    "letters": "abc",
+    "negative": "-1",
+    "plus-sign": "+1",
+    "decimal-point": "1.0",
+    "exponent": "1e3",
+    "hexadecimal": "0x1",
+    "leading-space": "%201",
+    "arabic-indic-digit": "%D9%A1",
+    "fullwidth-digit": "%EF%BC%91",
+    "beyond-int64": str(MAX_ID + 1),
+    "twenty-digits": "9" * 20,
+}
+UNKNOWN_PATHS = {"root": "/", "nope": "/nope", "hello-sub": "/hello/world", "item-sub": "/items/1/extra"}
+
+# The methods each contract path answers, and the ones checked for a 405 elsewhere.
+PATH_METHODS = {"/hello": {"GET"}, "/echo": {"POST"}, "/items/": {"GET", "POST"}, "/items/3": {"GET", "PUT", "DELETE"}}
+CHECKED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+UNSUPPORTED = [(path, method) for path, allowed in PATH_METHODS.items() for method in CHECKED_METHODS
+               if method not in allowed]
+PATH_LABEL = {"/hello": "hello", "/echo": "echo", "/items/": "items", "/items/3": "item"}
+
+BODY_ENDPOINTS = {"echo": ("POST", "/echo"), "create": ("POST", "/items/"), "update": ("PUT", "/items/1")}
+NOT_JSON_MEDIA_TYPES = {"text-plain": "text/plain", "form": "application/x-www-form-urlencoded"}
+ONE_MIB = 1024 * 1024
+
+
+def assert_detail(resp, status: int, context: str = "") -> dict:
+    assert resp.status_code == status, f"{context}: expected {status}, got {resp.status_code}: {resp.text[:300]}"
+    assert resp.headers.get("Content-Type", "").startswith("application/json"), (context, resp.headers)
+    body = resp.json()
+    assert isinstance(body, dict) and "detail" in body, (context, body)
+    return body
+
+
+def assert_nothing_changed(api, count_before: int) -> None:
+    assert count_items(api) == count_before
+    for item_id, literal in SEEDED.items():
+        assert assert_json(api.get(f"/items/{item_id}"), 200) == literal
+    assert assert_json(api.get("/items/3"), 200) == expected_seed_item(3)
+
+
+@pytest.mark.parametrize("segment", NOT_IDS.values(), ids=NOT_IDS.keys())
+def test_a_path_segment_that_is_not_an_id_is_404(api, segment):
+    before = count_items(api)
+    for method, kw in (("GET", {}), ("PUT", {"json": NEW_ITEM}), ("DELETE", {})):
+        resp = api.request(method, f"/items/{segment}", **kw)
+        assert assert_detail(resp, 404, f"{method} /items/{segment}") == NOT_FOUND
+    assert count_items(api) == before
+
+
+@pytest.mark.parametrize("segment", ["0001", "0" * 30 + "1"], ids=["leading-zeros", "thirty-leading-zeros"])
+def test_an_id_with_leading_zeros_is_the_same_id(api, segment):
+    assert assert_json(api.get(f"/items/{segment}"), 200) == SEEDED[1]
+
+
+@pytest.mark.parametrize("path", UNKNOWN_PATHS.values(), ids=UNKNOWN_PATHS.keys())
+def test_an_unknown_path_is_404(api, path):
+    for method, kw in (("GET", {}), ("POST", {"json": NEW_ITEM})):
+        assert assert_detail(api.request(method, path, **kw), 404, f"{method} {path}") == NOT_FOUND
+
+
+@pytest.mark.parametrize(("path", "method"), UNSUPPORTED, ids=[f"{PATH_LABEL[p]}-{m}" for p, m in UNSUPPORTED])
+def test_an_unsupported_method_is_405_with_allow(api, path, method):
+    before = count_items(api)
+    resp = api.request(method, path, json=NEW_ITEM)
+    assert_detail(resp, 405, f"{method} {path}")
+    allow = {m.strip().upper() for m in resp.headers.get("Allow", "").split(",") if m.strip()}
+    # HEAD and OPTIONS are the frameworks' own additions (see CONTRACT.md); the rest is exact.
+    assert allow - {"HEAD", "OPTIONS"} == PATH_METHODS[path], resp.headers.get("Allow")
+    assert_nothing_changed(api, before)
+
+
+@pytest.mark.parametrize("media_type", NOT_JSON_MEDIA_TYPES.values(), ids=NOT_JSON_MEDIA_TYPES.keys())
+@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS.keys())
+def test_a_body_declared_as_another_media_type_is_415(api, endpoint, media_type):
+    method, path = BODY_ENDPOINTS[endpoint]
+    before = count_items(api)
+    for raw in (json.dumps(NEW_ITEM).encode(), b"", b"name=x&quantity=1"):
+        resp = api.request(method, path, data=raw, headers={"Content-Type": media_type})
+        assert_detail(resp, 415, f"{method} {path} {media_type} {raw[:20]!r}")
+    assert_nothing_changed(api, before)
+
+
+def test_a_json_media_type_with_parameters_is_json(api):
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    assert assert_json(api.post("/echo", data=json.dumps({"a": [1]}).encode(), headers=headers), 200) == {"a": [1]}
+    created = assert_json(api.post("/items/", data=json.dumps(NEW_ITEM).encode("utf-8"), headers=headers), 201)
+    remove(api, created["id"])
+    assert {k: v for k, v in created.items() if k != "id"} == NEW_ITEM
+
+
+def one_mib_body(template: dict, key: str) -> tuple[dict, bytes]:
+    """`template` with `key` padded so the JSON body is exactly 1 MiB."""
+    base = len(json.dumps({**template, key: ""}).encode())
+    body = {**template, key: "x" * (ONE_MIB - base)}
+    raw = json.dumps(body).encode()
+    assert len(raw) == ONE_MIB
+    return body, raw
+
+
+def test_a_body_of_one_mebibyte_is_served(api):
+    payload, raw = one_mib_body({}, "filler")
+    assert assert_json(api.post("/echo", data=raw, headers=JSON_HEADERS), 200) == payload
+    item, raw = one_mib_body(NEW_ITEM, "description")
+    created = assert_json(api.post("/items/", data=raw, headers=JSON_HEADERS), 201)
+    remove(api, created["id"])
+    assert {k: v for k, v in created.items() if k != "id"} == item
 
 
 # ---- concurrency: writes from several clients at once all succeed ----

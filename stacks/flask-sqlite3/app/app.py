@@ -8,11 +8,39 @@ import os
 import sqlite3
 
 from flask import Flask, abort, g, jsonify, request
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+from werkzeug.routing import IntegerConverter
 
 DATABASE_PATH = os.environ.get("DATABASE_PATH", "/data/items.db")
 COLUMNS = "id, name, description, price, quantity"
 
 app = Flask(__name__)
+
+MAX_ID = 2**63 - 1  # the top of SQLite's INTEGER range
+
+
+def numerals_up_to(bound: int) -> str:
+    """A regex for the decimal numerals of 0..bound (ASCII digits, leading zeros allowed)."""
+    digits = str(bound)
+    n = len(digits)
+    alternatives = [f"[0-9]{{1,{n - 1}}}"] if n > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            alternatives.append(f"{digits[:i]}[0-{int(digit) - 1}][0-9]{{{n - 1 - i}}}")
+    alternatives.append(digits)
+    return "0*(?:" + "|".join(alternatives) + ")"
+
+
+class ItemIdConverter(IntegerConverter):
+    """`<item_id:item_id>`: an id SQLite can hold, in ASCII digits (Werkzeug's `int` takes any
+    Unicode digit). Any other segment matches no route, so it is the 404 of an unknown path.
+    The range is in the regex, not in `max=`: a converter that refuses a value after the path
+    matched makes Werkzeug answer 405 for a method whose rule comes after another's."""
+
+    regex = numerals_up_to(MAX_ID)
+
+
+app.url_map.converters["item_id"] = ItemIdConverter
 
 
 def get_db() -> sqlite3.Connection:
@@ -43,9 +71,20 @@ def not_found(_exc):
     return jsonify(detail="Not found"), 404
 
 
+@app.errorhandler(HTTPException)
+def http_error(exc):
+    """Werkzeug's other HTTP errors (405, 415, ...) as JSON, their headers (Allow) kept."""
+    response = exc.get_response()
+    response.data = app.json.dumps({"detail": exc.name})
+    response.content_type = "application/json"
+    return response
+
+
 def json_object() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
+        if not request.is_json:
+            raise UnsupportedMediaType()
         raise InvalidBody("body must be a JSON object")
     return data
 
@@ -84,7 +123,7 @@ def read_items():
     return jsonify([dict(row) for row in rows])
 
 
-@app.get("/items/<int:item_id>")
+@app.get("/items/<item_id:item_id>")
 def read_item(item_id: int):
     row = get_db().execute(f"SELECT {COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
     if row is None:
@@ -101,7 +140,7 @@ def create_item():
     return jsonify(item_json(cur.lastrowid, fields)), 201
 
 
-@app.put("/items/<int:item_id>")
+@app.put("/items/<item_id:item_id>")
 def update_item(item_id: int):
     fields = item_fields()
     db = get_db()
@@ -115,7 +154,7 @@ def update_item(item_id: int):
     return jsonify(item_json(item_id, fields))
 
 
-@app.delete("/items/<int:item_id>")
+@app.delete("/items/<item_id:item_id>")
 def delete_item(item_id: int):
     db = get_db()
     with db:
