@@ -16,6 +16,7 @@ pub mod precision;
 pub mod read;
 pub mod report;
 pub mod schema;
+pub mod shown;
 pub mod stats;
 pub mod summary;
 pub mod synthetic;
@@ -30,6 +31,7 @@ pub use read::{
     parse_manifest, read_resources, read_samples, read_samples_files,
     read_samples_files_for_analysis, read_samples_for_analysis,
 };
+pub use shown::ShownMetric;
 pub use summary::{
     SUMMARY_SCHEMA_VERSION, Settings, Summary, default_seed, summarize, summarize_paper,
     summarize_with,
