@@ -2,38 +2,7 @@
 // it) with DOM calls only: every string from a file goes in as text.
 import { bytes, el, fmt, fmtCi, num, table } from './format.js';
 
-export const METRICS = {
-  paper: { label: 'as in the paper (req/s for Figures 1–2, mean response time for 3–7)' },
-  mean: { label: 'mean response time', unit: 'ms', across: 'mean_ms', natural: 'mean_latency_ms' },
-  median: { label: 'median response time', unit: 'ms', across: 'median_ms' },
-  p95: { label: '95th percentile response time', unit: 'ms', across: 'p95_ms' },
-  p99: { label: '99th percentile response time', unit: 'ms', across: 'p99_ms' },
-  rps: { label: 'throughput', unit: 'req/s', across: 'req_per_s', natural: 'req_per_s' },
-};
-
 export const unitOf = (metric) => (metric === 'req_per_s' ? 'req/s' : 'ms');
-
-/**
- * The value shown for a cell under the chosen metric: `{ value, ci, unit, published }`,
- * or null when the summary has no such number (the paper reports only its figures' metric).
- */
-export function metricValue(cell, metric) {
-  if (metric === 'paper' || METRICS[metric]?.natural === cell.metric) {
-    return {
-      value: cell.estimate?.value, ci: cell.estimate?.ci, unit: unitOf(cell.metric),
-      published: cell.published, n: cell.detail?.included_repetitions,
-    };
-  }
-  const spec = METRICS[metric];
-  const across = cell.detail?.[spec.across];
-  if (!across) return null;
-  return { value: across.mean, ci: across.ci, unit: spec.unit, published: null, n: across.n };
-}
-
-export function metricLabel(metric, cellMetric) {
-  if (metric === 'paper') return cellMetric === 'req_per_s' ? 'throughput (req/s)' : 'mean response time (ms)';
-  return `${METRICS[metric].label} (${METRICS[metric].unit})`;
-}
 
 function section(title, id, ...content) {
   return el('section', { class: 'report-table', id }, el('h3', { text: title }), ...content);
@@ -63,8 +32,11 @@ function limiterCell(c) {
   return el('td', { 'data-key': key, 'data-value': l.most_common, text, title });
 }
 
-/** Reproduced vs published, one table per scenario (figure). */
-export function resultsTables(summary, view, name) {
+/**
+ * Reproduced vs published, one table per scenario (figure). `shown`: the module's
+ * cells in the view's metric (Run.shown_cells), by `stack:scenario`.
+ */
+export function resultsTables(summary, view, name, shown) {
   const out = [];
   const isRun = summary.source === 'run';
   for (const scenario of summary.scenarios.filter((s) => view.scenarios.has(s))) {
@@ -74,21 +46,19 @@ export function resultsTables(summary, view, name) {
       .filter(Boolean);
     if (cells.length === 0) continue;
     const fig = cells[0].figure;
-    const mlabel = metricLabel(view.metric, cells[0].metric);
+    const mlabel = shown.get(`${cells[0].stack}:${scenario}`).label;
     const headers = ['Stack', 'Published (paper)', isRun ? `Reproduced: ${mlabel}` : mlabel,
       `${Math.round((summary.settings?.confidence ?? 0.95) * 100)} % CI`, 'Ratio to published',
       'Repetitions', 'Requests', 'Error rate', 'Limited by'];
     const rows = cells.map((c) => {
-      const m = metricValue(c, view.metric);
-      const unit = m?.unit ?? unitOf(c.metric);
-      const ratio = m && typeof m.published === 'number' && m.published !== 0 && isRun ? m.value / m.published : null;
+      const m = shown.get(`${c.stack}:${c.scenario}`);
       return [
         label(summary, c.stack),
-        num(m?.published ?? null, unit, `published:${c.stack}:${c.scenario}`),
-        num(m?.value ?? null, unit, `value:${c.stack}:${c.scenario}:${view.metric}`),
-        el('td', { 'data-key': `ci:${c.stack}:${c.scenario}:${view.metric}`, text: fmtCi(m?.ci, unit) }),
-        num(ratio, 'ratio', `ratio:${c.stack}:${c.scenario}`),
-        num(isRun ? (m?.n ?? c.detail?.included_repetitions ?? null) : null, 'int', `n:${c.stack}:${c.scenario}`),
+        num(m.published, m.unit, `published:${c.stack}:${c.scenario}`),
+        num(m.value, m.unit, `value:${c.stack}:${c.scenario}:${view.metric}`),
+        el('td', { 'data-key': `ci:${c.stack}:${c.scenario}:${view.metric}`, text: fmtCi(m.ci, m.unit) }),
+        num(m.ratio, 'ratio', `ratio:${c.stack}:${c.scenario}`),
+        num(m.n, 'int', `n:${c.stack}:${c.scenario}`),
         num(isRun ? c.requests : null, 'int', `requests:${c.stack}:${c.scenario}`),
         el('td', { text: isRun ? fmt(100 * c.error_rate, '%') : '—' }),
         limiterCell(c),
