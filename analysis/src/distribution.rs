@@ -26,13 +26,8 @@ pub fn slowest_share(sorted: &[f64]) -> Option<f64> {
     (total > 0.0).then(|| tail / total)
 }
 
-/// A share in 0..=1 as the reports print it: percent with one decimal, "–" when absent.
-pub fn share_text(share: Option<f64>) -> String {
-    share
-        .filter(|s| s.is_finite())
-        .map(|s| format!("{:.1} %", s * 100.0))
-        .unwrap_or_else(|| "–".into())
-}
+/// A share in 0..=1 as the reports print it; see [`crate::format::share`].
+pub use crate::format::share as share_text;
 
 /// An empirical CDF reduced to at most a few hundred of its exact points.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

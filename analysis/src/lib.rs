@@ -8,6 +8,7 @@ pub mod compare;
 pub mod distribution;
 pub mod error;
 pub mod figures;
+pub mod format;
 mod jsonf64;
 pub mod limiter;
 pub mod paired;
@@ -20,6 +21,7 @@ pub mod shown;
 pub mod stats;
 pub mod summary;
 pub mod synthetic;
+pub mod table;
 #[cfg(feature = "write")]
 pub mod write;
 

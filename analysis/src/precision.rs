@@ -138,15 +138,9 @@ pub fn rule_text(r: &PrecisionRule) -> String {
     )
 }
 
-/// A share as a percentage for messages: 0.03 → "3 %", 0.025 → "2.5 %".
-pub fn percent(share: f64) -> String {
-    let p = share * 100.0;
-    if (p - p.round()).abs() < 1e-9 {
-        format!("{p:.0} %")
-    } else {
-        format!("{p:.1} %")
-    }
-}
+/// A share as a percentage for messages: 0.03 → "3 %", 0.025 → "2.5 %"; see
+/// [`crate::format::setting_percent`].
+pub use crate::format::setting_percent as percent;
 
 /// The headline value of one repetition of a scenario: req/s for throughput
 /// scenarios, the mean latency (ms) of the successful requests for the others

@@ -450,25 +450,8 @@ pub fn holm(p: &[f64]) -> Vec<f64> {
     out
 }
 
-/// A p value as the reports print it: `p<0.001` below 0.001, else two significant
-/// digits (`p=0.042`, `p=0.35`, `p=1`). The one formatter of p values.
-pub fn format_p(p: f64) -> String {
-    if p.is_nan() {
-        return "p=–".into();
-    }
-    if p < 0.001 {
-        return "p<0.001".into();
-    }
-    // Two significant digits, trailing zeros dropped.
-    let digits = (1 - p.log10().floor() as i32).max(0) as usize;
-    let s = format!("{p:.digits$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    format!("p={s}")
-}
+/// A p value as the reports print it; see [`crate::format::p_value`].
+pub use crate::format::p_value as format_p;
 
 #[cfg(test)]
 mod tests {
