@@ -22,6 +22,7 @@ pub mod stats;
 pub mod summary;
 pub mod synthetic;
 pub mod table;
+pub mod viewtables;
 #[cfg(feature = "write")]
 pub mod write;
 

@@ -239,56 +239,6 @@ impl FigureView {
     }
 }
 
-/// A cell as the viewer's results table shows it under a view's metric; the numbers
-/// are `None` where the summary has none in that metric (the paper alone).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ShownCell {
-    pub stack: String,
-    pub scenario: String,
-    /// What the value is, with its unit: `95th percentile response time (ms)`.
-    pub label: &'static str,
-    pub unit: &'static str,
-    pub value: Option<f64>,
-    pub ci: Option<Interval>,
-    pub published: Option<f64>,
-    /// value ÷ published (a run only, published value non-zero).
-    pub ratio: Option<f64>,
-    pub n: Option<u32>,
-}
-
-/// Every cell of the view's stacks, in the summary's order, in the view's metric.
-pub fn shown_cells(summary: &Summary, view: &FigureView) -> Vec<ShownCell> {
-    let is_run = summary.source == crate::summary::Source::Run;
-    summary
-        .cells
-        .iter()
-        .filter(|c| view.shows(&c.stack))
-        .map(|c| {
-            let v = view.metric.value(c);
-            let published = v.as_ref().and_then(|v| v.published);
-            ShownCell {
-                stack: c.stack.clone(),
-                scenario: c.scenario.clone(),
-                label: view.metric.axis_label(c.metric),
-                unit: view.metric.resolve(c.metric).unit(),
-                value: v.as_ref().map(|v| v.value),
-                ci: v.as_ref().and_then(|v| v.ci),
-                published,
-                ratio: v
-                    .as_ref()
-                    .zip(published)
-                    .filter(|(_, p)| is_run && *p != 0.0)
-                    .map(|(v, p)| v.value / p),
-                n: if is_run {
-                    v.as_ref().and_then(|v| v.n)
-                } else {
-                    None
-                },
-            }
-        })
-        .collect()
-}
-
 impl std::str::FromStr for ShownMetric {
     type Err = AnalysisError;
     fn from_str(s: &str) -> Result<ShownMetric> {
@@ -533,33 +483,5 @@ mod tests {
         assert_eq!(v, FigureView::default());
         assert!(v.shows("anything"));
         assert!(serde_json::from_str::<FigureView>(r#"{"metric":"p42"}"#).is_err());
-    }
-
-    #[test]
-    fn shown_cells_carry_the_metric_the_unit_and_the_ratio() {
-        let s = run_summary();
-        let view = FigureView {
-            metric: ShownMetric::ReqPerS,
-            stacks: Some(vec!["django-drf".into()]),
-        };
-        let cells = shown_cells(&s, &view);
-        assert!(cells.iter().all(|c| c.stack == "django-drf"));
-        let hello = cells.iter().find(|c| c.scenario == "hello").unwrap();
-        let cell = s.cell("django-drf", "hello").unwrap();
-        assert_eq!(hello.value, Some(cell.estimate.value));
-        assert_eq!(hello.ratio, cell.ratio_to_published);
-        assert_eq!((hello.label, hello.unit), ("throughput (req/s)", "req/s"));
-        let create = cells.iter().find(|c| c.scenario == "create").unwrap();
-        assert_eq!(create.unit, "req/s");
-        assert_eq!((create.published, create.ratio), (None, None));
-        // The paper alone in another metric: the rows are there, without numbers.
-        let paper = crate::summarize_paper(&Paper::builtin().unwrap());
-        let p95 = FigureView {
-            metric: ShownMetric::P95,
-            stacks: None,
-        };
-        let cells = shown_cells(&paper, &p95);
-        assert_eq!(cells.len(), paper.cells.len());
-        assert!(cells.iter().all(|c| c.value.is_none() && c.n.is_none()));
     }
 }

@@ -236,10 +236,9 @@ function readFilters(all) {
 /** The effective view: sets of stacks and scenarios after all filters; `json` is what the module draws. */
 function viewOf(all) {
   const stacks = (state.stacks || all.stacks).filter((s) => state.orm === 'all' || (state.orm === 'raw') === isRaw(s));
-  return {
-    stacks: new Set(stacks), scenarios: new Set(state.scenarios || all.scenarios), metric: state.metric,
-    json: JSON.stringify({ stacks, metric: state.metric }),
-  };
+  const scenarios = state.scenarios || all.scenarios;
+  const spec = { stacks, scenarios, metric: state.metric };
+  return { stacks: new Set(stacks), scenarios: new Set(scenarios), metric: state.metric, spec, json: JSON.stringify(spec) };
 }
 
 // ---- figures --------------------------------------------------------------------------------
@@ -330,19 +329,12 @@ const fileSafe = (s) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 
 async function renderTables(a, b, view) {
   const parts = [];
-  if (b) {
-    const cmp = JSON.parse(await a.ref.call('compare', b.ref));
-    parts.push(T.compareTable(cmp, a, b, view));
-  }
+  if (b) parts.push(...T.sections([JSON.parse(await a.ref.call('compare', b.ref, view.json, a.label, b.label))]));
   for (const [run, suffix] of b ? [[a, '-a'], [b, '-b']] : [[a, '']]) {
-    const v = { ...view, suffix };
     const name = b ? `${suffix === '-a' ? 'A' : 'B'}: ${run.label}` : run.label;
-    const shown = new Map(JSON.parse(await run.ref.call('shown_cells', view.json)).map((c) => [`${c.stack}:${c.scenario}`, c]));
-    parts.push(T.resultsTables(run.summary, v, name, shown));
-    if (!b || suffix === '-a') {
-      parts.push(T.ormTable(run.summary, v), T.pairwiseTable(run.summary, v), T.claimsTable(run.summary, v));
-    }
-    parts.push(T.hostTable(run.summary, v), T.warningsList(run.summary));
+    const tableView = JSON.stringify({ ...view.spec, name, suffix });
+    parts.push(...T.sections(JSON.parse(await run.ref.call('tables', tableView, !b || suffix === '-a'))));
+    parts.push(T.warningsList(run.summary));
   }
   $('table-list').replaceChildren(...parts.filter(Boolean));
 }

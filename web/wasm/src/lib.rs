@@ -9,6 +9,7 @@
 use std::fmt::Display;
 
 use analysis::figures::{FigureView, HEIGHT, WIDTH};
+use analysis::viewtables::TableView;
 use analysis::{Paper, ShownMetric, Summary};
 use wasm_bindgen::prelude::*;
 
@@ -69,6 +70,14 @@ fn paper(published: &str, claims: &str) -> Result<Paper, JsError> {
 fn view(json: &str) -> Result<FigureView, JsError> {
     if json.is_empty() {
         return Ok(FigureView::default());
+    }
+    serde_json::from_str(json).map_err(|e| to_js(format!("bad view {json}: {e}")))
+}
+
+/// The page's view of its tables (empty = the paper's metric, everything).
+fn table_view(json: &str) -> Result<TableView, JsError> {
+    if json.is_empty() {
+        return Ok(TableView::default());
     }
     serde_json::from_str(json).map_err(|e| to_js(format!("bad view {json}: {e}")))
 }
@@ -145,14 +154,13 @@ impl Run {
         analysis::figures::figure_alt(&self.summary, figure, &view(view_json)?).map_err(to_js)
     }
 
-    /// Every cell of the view's stacks in the view's metric (value, CI, published value,
-    /// ratio, repetitions, unit and label; JSON, see `analysis::shown::ShownCell`).
-    pub fn shown_cells(&self, view_json: &str) -> Result<String, JsError> {
-        serde_json::to_string(&analysis::shown::shown_cells(
-            &self.summary,
-            &view(view_json)?,
-        ))
-        .map_err(to_js)
+    /// The viewer's tables of this run for the page's view (`{"metric", "stacks",
+    /// "scenarios", "name", "suffix"}`): JSON sections of plain tables, numbers
+    /// formatted (`analysis::viewtables`). `full` adds the ORM, pairwise and claims tables.
+    pub fn tables(&self, view_json: &str, full: bool) -> Result<String, JsError> {
+        let view = table_view(view_json)?;
+        serde_json::to_string(&analysis::viewtables::sections(&self.summary, &view, full))
+            .map_err(to_js)
     }
 
     /// The latency scenarios with a distribution in the summary (JSON array of names).
@@ -197,9 +205,24 @@ impl Run {
         Ok(analysis::report::html(summary, &figures, &distributions))
     }
 
-    /// This run (A, the baseline) against `other` (B) (`analysis::compare`); returns JSON.
-    pub fn compare(&self, other: &Run) -> Result<String, JsError> {
-        serde_json::to_string(&analysis::compare(&self.summary, &other.summary)).map_err(to_js)
+    /// This run (A, the baseline) against `other` (B) (`analysis::compare`): the
+    /// comparison table for the page's view, as a JSON section (see [`Run::tables`]).
+    pub fn compare(
+        &self,
+        other: &Run,
+        view_json: &str,
+        a_name: &str,
+        b_name: &str,
+    ) -> Result<String, JsError> {
+        let cmp = analysis::compare(&self.summary, &other.summary);
+        let section = analysis::viewtables::comparison(
+            &cmp,
+            &self.summary,
+            &table_view(view_json)?,
+            a_name,
+            b_name,
+        );
+        serde_json::to_string(&section).map_err(to_js)
     }
 }
 
