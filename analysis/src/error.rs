@@ -114,6 +114,9 @@ pub enum AnalysisError {
     #[error("there is no figure {0}; the paper's figures are numbered 1 to 7")]
     NoSuchFigure(u8),
 
+    #[error("unknown metric `{0}`; use paper, mean, median, p95, p99 or rps")]
+    UnknownMetric(String),
+
     #[error("drawing figure {figure} failed: {detail}")]
     Draw { figure: u8, detail: String },
 

@@ -1,8 +1,10 @@
 //! Figures 1–7 redrawn: one bar chart per scenario as in the paper (req/s for 1–2,
-//! mean response time in ms for 3–7), one bar per stack with its 95% CI, the paper's
+//! mean response time in ms for 3–7), one bar per stack with its confidence interval, the paper's
 //! published value as a grey bar beside it, and the error rate noted where non-zero.
 //!
-//! [`draw_figure`] is generic over the plotters backend: the browser draws SVG, the
+//! [`draw_figure_view`] draws a figure for a [`FigureView`]: the metric shown (the
+//! paper's by default, or one chosen in the viewer) and the
+//! stacks drawn (see [`crate::shown`]). [`draw_figure`] is generic over the plotters backend: the browser draws SVG, the
 //! runner draws SVG and PNG ([`png`], feature `png`, with DejaVu Sans embedded so no
 //! system font library is needed).
 
@@ -12,6 +14,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{AnalysisError, Result};
 use crate::paper::{Metric, SCENARIOS, figure_title};
+pub use crate::shown::FigureView;
 use crate::summary::{CiMethod, Source, Summary};
 
 /// Default figure size in pixels.
@@ -88,21 +91,69 @@ fn draw_err<E: std::fmt::Debug>(figure: u8) -> impl Fn(E) -> AnalysisError {
     }
 }
 
-/// Draw Figure `figure` (1..=7) of `summary` onto `area`.
+/// Draw Figure `figure` (1..=7) of `summary` onto `area`, as in the paper.
 pub fn draw_figure<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     summary: &Summary,
     figure: u8,
 ) -> Result<()> {
+    draw_figure_view(area, summary, figure, &FigureView::default())
+}
+
+/// The scenario of Figure `figure` (1..=7).
+fn scenario_of(figure: u8) -> Result<&'static str> {
     if !(1..=7).contains(&figure) {
         return Err(AnalysisError::NoSuchFigure(figure));
     }
+    Ok(SCENARIOS[figure as usize - 1])
+}
+
+/// The figure's heading in the viewer: its scenario and what the bars show.
+pub fn figure_heading(figure: u8, view: &FigureView) -> Result<String> {
+    let scenario = scenario_of(figure)?;
+    let natural = Metric::of_scenario(scenario);
+    Ok(format!("{scenario}: {}", view.metric.axis_label(natural)))
+}
+
+/// The figure's text alternative: each drawn stack with its value and unit.
+pub fn figure_alt(summary: &Summary, figure: u8, view: &FigureView) -> Result<String> {
+    let scenario = scenario_of(figure)?;
+    let bars = view.bars(summary, scenario);
+    if bars.is_empty() {
+        return Ok("no data".to_string());
+    }
+    Ok(bars
+        .iter()
+        .map(|(c, b)| {
+            format!(
+                "{} {} {}",
+                summary.label(&c.stack),
+                crate::format::figure_label(b.value, b.metric.unit_metric()),
+                b.metric.unit()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; "))
+}
+
+/// Draw Figure `figure` (1..=7) of `summary` onto `area` for `view`: the bars, CIs,
+/// axis label and caption of the shown metric; the paper's grey bars only when it is
+/// the paper's own metric.
+pub fn draw_figure_view<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    summary: &Summary,
+    figure: u8,
+    view: &FigureView,
+) -> Result<()> {
+    let scenario = scenario_of(figure)?;
     #[cfg(feature = "png")]
     register_font();
     let e = draw_err(figure);
-    let scenario = SCENARIOS[figure as usize - 1];
-    let metric = Metric::of_scenario(scenario);
-    let cells = summary.cells_of(scenario);
+    let natural = Metric::of_scenario(scenario);
+    let papers = view.metric.is_papers(natural);
+    // Numbers are written in the unit of the metric shown.
+    let metric = view.metric.resolve(natural).unit_metric();
+    let cells = view.bars(summary, scenario);
     let is_run = summary.source == Source::Run;
     area.fill(&WHITE).map_err(&e)?;
     let (w, h) = area.dim_in_pixel();
@@ -130,20 +181,14 @@ pub fn draw_figure<DB: DrawingBackend>(
     let n = cells.len();
     let top = cells
         .iter()
-        .flat_map(|c| {
-            [
-                Some(c.estimate.value),
-                c.estimate.ci.map(|ci| ci.high),
-                c.published,
-            ]
-        })
+        .flat_map(|(_, b)| [Some(b.value), b.ci.map(|ci| ci.high), b.published])
         .flatten()
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     let y_max = if top > 0.0 { top * 1.22 } else { 1.0 };
     let labels: Vec<String> = cells
         .iter()
-        .map(|c| summary.short_label(&c.stack).to_string())
+        .map(|(c, _)| summary.short_label(&c.stack).to_string())
         .collect();
 
     let mut chart = ChartBuilder::on(&plot_area)
@@ -166,7 +211,7 @@ pub fn draw_figure<DB: DrawingBackend>(
                 String::new()
             }
         })
-        .y_desc(metric.label())
+        .y_desc(view.metric.axis_label(natural))
         .y_label_formatter(&|y| {
             if metric == Metric::ReqPerS || y_max >= 20.0 {
                 format!("{y:.0}")
@@ -182,7 +227,7 @@ pub fn draw_figure<DB: DrawingBackend>(
 
     draw_header(&header_area, w, &title, &subtitle).map_err(&e)?;
 
-    let with_paper = is_run && cells.iter().any(|c| c.published.is_some());
+    let with_paper = is_run && cells.iter().any(|(_, b)| b.published.is_some());
     // Main bar: left part of the slot when a published bar stands beside it.
     let (bar_l, bar_r) = if with_paper {
         (-0.36, 0.10)
@@ -191,14 +236,14 @@ pub fn draw_figure<DB: DrawingBackend>(
     };
     let (pub_l, pub_r) = (0.14, 0.34);
 
-    for (i, c) in cells.iter().enumerate() {
+    for (i, (c, b)) in cells.iter().enumerate() {
         let x = i as f64;
         let colour = if is_run {
             stack_colour(summary, &c.stack)
         } else {
             PAPER_GREY
         };
-        let v = c.estimate.value;
+        let v = b.value;
         if !v.is_finite() {
             continue;
         }
@@ -210,7 +255,7 @@ pub fn draw_figure<DB: DrawingBackend>(
             .map_err(&e)?;
         let mid = x + (bar_l + bar_r) / 2.0;
         let mut label_top = v;
-        if let Some(ci) = c.estimate.ci.filter(|ci| ci.high > ci.low) {
+        if let Some(ci) = b.ci.filter(|ci| ci.high > ci.low) {
             let cap = (bar_r - bar_l) * 0.25;
             let style = INK.stroke_width(2);
             // A whisker below zero (a wide t interval) stops at the axis, without a cap.
@@ -255,7 +300,7 @@ pub fn draw_figure<DB: DrawingBackend>(
                 )))
                 .map_err(&e)?;
         }
-        if with_paper && let Some(p) = c.published {
+        if with_paper && let Some(p) = b.published {
             chart
                 .draw_series([
                     Rectangle::new([(x + pub_l, 0.0), (x + pub_r, p)], PAPER_GREY.filled()),
@@ -282,7 +327,7 @@ pub fn draw_figure<DB: DrawingBackend>(
     // Caption lines under the chart: what the bars and whiskers are.
     let reps: Vec<u32> = cells
         .iter()
-        .filter_map(|c| c.detail.as_ref().map(|d| d.included_repetitions))
+        .filter_map(|(c, _)| c.detail.as_ref().map(|d| d.included_repetitions))
         .collect();
     let n_reps = match (reps.iter().min(), reps.iter().max()) {
         (Some(a), Some(b)) if a == b => format!("{a}"),
@@ -290,19 +335,25 @@ pub fn draw_figure<DB: DrawingBackend>(
         _ => "0".into(),
     };
     let ci = crate::format::ci_label(summary.settings.confidence);
-    let method = if cells.iter().any(|c| c.ci_method == CiMethod::Bootstrap) {
+    let method = if cells
+        .iter()
+        .any(|(_, b)| b.ci_method == CiMethod::Bootstrap)
+    {
         format!("{ci} (Student t over repetitions; bootstrap over requests where one repetition)")
     } else {
         format!("{ci} (Student t over repetitions)")
     };
-    let line1 = if is_run {
+    let line1 = if is_run && !papers {
+        format!("Coloured bars: this run, mean of {n_reps} repetition(s), whiskers {method}.")
+    } else if is_run {
         format!(
             "Coloured bars: this run, mean of {n_reps} repetition(s), whiskers {method}. Grey bars: the paper's published value."
         )
     } else {
         "Grey bars: the values the paper reports in §4 (~ marks an approximate value). Load a run to compare.".to_string()
     };
-    let line2 = match metric {
+    let line2 = match natural {
+        _ if !papers => view.metric.resolve(natural).caption(),
         Metric::ReqPerS => {
             "req/s = completed requests ÷ the scenario's active time. Error rates above the bars where non-zero."
         }
@@ -323,12 +374,23 @@ pub fn draw_figure<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Figure `figure` as an SVG document.
+/// Figure `figure` as an SVG document, as in the paper.
 pub fn svg(summary: &Summary, figure: u8, width: u32, height: u32) -> Result<String> {
+    svg_view(summary, figure, &FigureView::default(), width, height)
+}
+
+/// Figure `figure` as an SVG document, for `view`.
+pub fn svg_view(
+    summary: &Summary,
+    figure: u8,
+    view: &FigureView,
+    width: u32,
+    height: u32,
+) -> Result<String> {
     let mut out = String::new();
     {
         let area = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-        draw_figure(&area, summary, figure)?;
+        draw_figure_view(&area, summary, figure, view)?;
     }
     Ok(out)
 }
@@ -392,6 +454,17 @@ pub fn draw_distribution<DB: DrawingBackend>(
     summary: &Summary,
     scenario: &str,
 ) -> Result<()> {
+    draw_distribution_view(area, summary, scenario, &FigureView::default())
+}
+
+/// [`draw_distribution`] for the stacks of `view` (its metric does not apply: the
+/// distribution is of every successful request's response time).
+pub fn draw_distribution_view<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    summary: &Summary,
+    scenario: &str,
+    view: &FigureView,
+) -> Result<()> {
     #[cfg(feature = "png")]
     register_font();
     // Numbered after the seven bar figures, for error messages only.
@@ -407,6 +480,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
     let cells: Vec<_> = summary
         .cells_of(scenario)
         .into_iter()
+        .filter(|c| view.shows(&c.stack))
         .filter_map(|c| {
             let d = c.detail.as_ref()?;
             Some((c, d, d.distribution.as_ref()?))
@@ -544,10 +618,28 @@ pub fn distribution_svg(
     width: u32,
     height: u32,
 ) -> Result<String> {
+    distribution_svg_view(summary, scenario, &FigureView::default(), width, height)
+}
+
+/// The latency distribution of `scenario` for the stacks of `view`, as an SVG document.
+pub fn distribution_svg_view(
+    summary: &Summary,
+    scenario: &str,
+    view: &FigureView,
+    width: u32,
+    height: u32,
+) -> Result<String> {
     let mut out = String::new();
     {
         let area = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-        draw_distribution(&area, summary, scenario)?;
+        draw_distribution_view(&area, summary, scenario, view)?;
     }
     Ok(out)
+}
+
+/// The latency scenarios whose distribution `summary` can draw.
+pub fn distribution_scenarios_of(summary: &Summary) -> Vec<&'static str> {
+    distribution_scenarios()
+        .filter(|sc| summary.cell_has_distribution(sc))
+        .collect()
 }

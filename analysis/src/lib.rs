@@ -18,10 +18,12 @@ pub mod read;
 pub mod registry;
 pub mod report;
 pub mod schema;
+pub mod shown;
 pub mod stats;
 pub mod summary;
 pub mod synthetic;
 pub mod table;
+pub mod viewtables;
 #[cfg(feature = "write")]
 pub mod write;
 
@@ -36,6 +38,7 @@ pub use read::{
     parse_manifest, read_resources, read_samples, read_samples_files,
     read_samples_files_for_analysis, read_samples_for_analysis,
 };
+pub use shown::ShownMetric;
 pub use summary::{
     SUMMARY_SCHEMA_VERSION, Settings, Summary, default_seed, summarize, summarize_paper,
     summarize_with,

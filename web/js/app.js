@@ -1,10 +1,10 @@
 // The viewer: loads the analysis module (Rust → wasm32), the paper's data and the
 // published run(s), and shows figures and tables for the view in the URL hash.
 // All numbers come from the analysis module; this file only arranges them.
-import { call, ready } from './wasm.js';
+import { RunRef, call, ready } from './wasm.js';
 import { download, sanitizeSvg, svgText, svgToPng } from './svg.js';
 import { InputError, filesFromDrop, readRunFiles } from './files.js';
-import { el, fmt } from './format.js';
+import { el } from './format.js';
 import * as T from './tables.js';
 
 const $ = (id) => document.getElementById(id);
@@ -19,6 +19,8 @@ const store = {
   claims: '',
   runs: new Map(),
   localCount: 0,
+  /** The metric menu, from the analysis module: [{ key, label, unit }]. */
+  metrics: [],
 };
 
 /** The view; mirrored in the URL hash. `stacks`/`scenarios` null = all. */
@@ -63,7 +65,7 @@ function readHash() {
   s.stacks = list('stacks');
   s.scenarios = list('scenarios');
   s.orm = ORM_MODES.includes(p.get('orm')) ? p.get('orm') : 'all';
-  s.metric = Object.hasOwn(T.METRICS, p.get('metric') || '') ? p.get('metric') : 'paper';
+  s.metric = store.metrics.some((m) => m.key === p.get('metric')) ? p.get('metric') : 'paper';
   const fig = Number.parseInt(p.get('fig') || '', 10);
   s.fig = FIGURES.includes(fig) ? fig : null;
   return s;
@@ -97,7 +99,7 @@ async function fetchBytes(path) {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-/** Several files' bytes one after another, with their lengths (what analyze_run takes). */
+/** Several files' bytes one after another, with their lengths (what Run.analyze takes). */
 function packFiles(files) {
   const lengths = new Uint32Array(files.map((f) => f.length));
   const bytes = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
@@ -106,9 +108,9 @@ function packFiles(files) {
   return { bytes, lengths };
 }
 
-function addRun(key, label, json, origin) {
-  const summary = JSON.parse(json);
-  const run = { key, label, json, summary, origin };
+/** A loaded run: `ref` is the module's Run (parsed once), `summary` its JSON for the page's raw fields. */
+function addRun(key, label, ref, origin) {
+  const run = { key, label, ref, json: ref.json, summary: JSON.parse(ref.json), origin };
   store.runs.set(key, run);
   return run;
 }
@@ -118,14 +120,14 @@ async function getRun(key) {
   if (store.runs.has(key)) return store.runs.get(key);
   if (key === 'paper') {
     return addRun('paper', 'The paper (published numbers only)',
-      await call('paper_summary', store.published, store.claims), 'the paper’s published numbers (paper/published.toml)');
+      await RunRef.create('paper', store.published, store.claims), 'the paper’s published numbers (paper/published.toml)');
   }
   const ref = store.index.runs.find((r) => `ref:${r.id}` === key);
   if (ref) {
     if (ref.files.summary) {
       setStatus(`Loading the published run ${ref.id}…`);
-      const json = await call('load_summary', await fetchBytes(ref.files.summary));
-      return addRun(key, `Published run ${ref.id}`, json,
+      const run = await RunRef.create('from_summary', await fetchBytes(ref.files.summary));
+      return addRun(key, `Published run ${ref.id}`, run,
         'its summary.json, computed by pywebbench analyze from the same samples (use “Re-analyse in this page” to recompute it here)');
     }
     return analyseReference(ref);
@@ -144,8 +146,8 @@ async function analyseReference(ref) {
   ]);
   await paint();
   const packed = packFiles(samples);
-  const json = await call('analyze_run', packed.bytes, packed.lengths, resources, manifest, store.published, store.claims);
-  return addRun(`ref:${ref.id}`, `Published run ${ref.id}`, json, 'its raw samples, analysed in this page');
+  const run = await RunRef.create('analyze', packed.bytes, packed.lengths, resources, manifest, store.published, store.claims);
+  return addRun(`ref:${ref.id}`, `Published run ${ref.id}`, run, 'its raw samples, analysed in this page');
 }
 
 async function openFiles(files) {
@@ -155,10 +157,10 @@ async function openFiles(files) {
     setStatus(`Analysing ${f.name} in this page (nothing is uploaded)…`);
     await paint();
     const packed = packFiles(f.samples);
-    const json = await call('analyze_run', packed.bytes, packed.lengths, f.resources, f.manifest, store.published, store.claims);
+    const ref = await RunRef.create('analyze', packed.bytes, packed.lengths, f.resources, f.manifest, store.published, store.claims);
     store.localCount += 1;
     const key = `local:${store.localCount}`;
-    const run = addRun(key, '', json, 'files you opened, analysed in this page');
+    const run = addRun(key, '', ref, 'files you opened, analysed in this page');
     run.label = `Your run ${run.summary.manifest?.run_id ?? ''} (from your files, #${store.localCount})`;
     state.run = key;
     await render();
@@ -217,7 +219,11 @@ function fillFilters(runs) {
     i.disabled = state.orm !== 'all' && (state.orm === 'raw') !== isRaw(info, i.value);
   }
   for (const r of document.querySelectorAll('input[name=orm]')) r.checked = r.value === state.orm;
-  $('metric').value = state.metric;
+  const menu = $('metric');
+  if (menu.options.length !== store.metrics.length) {
+    menu.replaceChildren(...store.metrics.map((m) => el('option', { value: m.key, text: m.label })));
+  }
+  menu.value = state.metric;
   return { stacks, scenarios, info };
 }
 
@@ -231,28 +237,20 @@ function readFilters(all) {
   state.metric = $('metric').value;
 }
 
-/** The effective view: sets of stacks and scenarios after all filters. */
+/** The effective view: sets of stacks and scenarios after all filters; `json` is what the module draws. */
 function viewOf(all) {
   const stacks = (state.stacks || all.stacks).filter((s) => state.orm === 'all' || (state.orm === 'raw') === isRaw(all.info, s));
-  return { stacks: new Set(stacks), scenarios: new Set(state.scenarios || all.scenarios), metric: state.metric };
+  const scenarios = state.scenarios || all.scenarios;
+  const spec = { stacks, scenarios, metric: state.metric };
+  return { stacks: new Set(stacks), scenarios: new Set(scenarios), metric: state.metric, spec, json: JSON.stringify(spec) };
 }
 
 // ---- figures --------------------------------------------------------------------------------
 
-function figureTitle(summary, n) {
-  const cell = summary.cells.find((c) => c.figure === n);
-  return cell ? `${cell.scenario}: ${T.metricLabel(state.metric, cell.metric)}` : '';
-}
-
-/** One figure's SVG for a run under the view, sanitised, with a text alternative. */
+/** One figure's SVG for a run under the view, sanitised, with its text alternative (both from the module). */
 async function drawFigure(run, n, view) {
-  const viewJson = JSON.stringify({ stacks: [...view.stacks], metric: view.metric });
-  const svg = sanitizeSvg(await call('figure_svg', run.json, n, viewJson));
-  const cells = run.summary.cells.filter((c) => c.figure === n && view.stacks.has(c.stack));
-  const alt = cells.map((c) => {
-    const m = T.metricValue(c, view.metric);
-    return `${run.summary.stack_info?.[c.stack]?.label || c.stack} ${m ? `${fmt(m.value, m.unit)} ${m.unit}` : 'no value'}`;
-  }).join('; ');
+  const svg = sanitizeSvg(await run.ref.call('figure_svg', n, view.json));
+  const alt = await run.ref.call('figure_alt', n, view.json);
   svg.setAttribute('aria-label', `Figure ${n} (${run.label}): ${alt}`);
   return svg;
 }
@@ -272,7 +270,7 @@ async function renderFigures(a, b, view) {
       else plot.append(el('p', { class: 'note', text: 'This run has no data for this figure.' }));
       plots.push(plot);
     }
-    const title = `Figure ${n}: ${figureTitle(a.summary, n) || figureTitle(b.summary, n)}`;
+    const title = `Figure ${n}: ${await a.ref.call('figure_heading', n, view.json)}`;
     const actions = el('div', { class: 'actions' },
       el('a', { href: hashOf({ ...state, fig: n }), class: 'figure-link', text: `Link to Figure ${n}` }));
     for (const kind of ['SVG', 'PNG']) {
@@ -292,10 +290,9 @@ async function renderFigures(a, b, view) {
 /** The latency distribution figures (one per latency scenario in the view) of each run. */
 async function renderDistributions(a, b, view) {
   const list = $('distribution-list');
-  const stacksJson = JSON.stringify([...view.stacks]);
   const runs = b ? [a, b] : [a];
   const has = new Map();
-  for (const run of runs) has.set(run, JSON.parse(await call('distribution_scenarios', run.json)));
+  for (const run of runs) has.set(run, JSON.parse(await run.ref.call('distribution_scenarios')));
   const scenarios = [...new Set(runs.flatMap((r) => has.get(r)))].filter((sc) => view.scenarios.has(sc));
   const figures = [];
   for (const scenario of scenarios) {
@@ -304,7 +301,7 @@ async function renderDistributions(a, b, view) {
       const plot = el('div', { class: 'plot' });
       if (b) plot.append(el('p', { class: 'plot-label', text: run === a ? `A: ${run.label}` : `B: ${run.label}` }));
       if (has.get(run).includes(scenario)) {
-        const svg = sanitizeSvg(await call('distribution_svg', run.json, scenario, stacksJson));
+        const svg = sanitizeSvg(await run.ref.call('distribution_svg', scenario, view.json));
         svg.setAttribute('aria-label', `Latency distribution of ${scenario} (${run.label}): ECDF per stack, log-scale time axis`);
         plot.append(svg);
       } else {
@@ -336,18 +333,12 @@ const fileSafe = (s) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 
 async function renderTables(a, b, view) {
   const parts = [];
-  if (b) {
-    const cmp = JSON.parse(await call('compare', a.json, b.json));
-    parts.push(T.compareTable(cmp, a, b, view));
-  }
+  if (b) parts.push(...T.sections([JSON.parse(await a.ref.call('compare', b.ref, view.json, a.label, b.label))]));
   for (const [run, suffix] of b ? [[a, '-a'], [b, '-b']] : [[a, '']]) {
-    const v = { ...view, suffix };
     const name = b ? `${suffix === '-a' ? 'A' : 'B'}: ${run.label}` : run.label;
-    parts.push(T.resultsTables(run.summary, v, name));
-    if (!b || suffix === '-a') {
-      parts.push(T.ormTable(run.summary, v), T.pairwiseTable(run.summary, v), T.claimsTable(run.summary, v));
-    }
-    parts.push(T.hostTable(run.summary, v), T.warningsList(run.summary));
+    const tableView = JSON.stringify({ ...view.spec, name, suffix });
+    parts.push(...T.sections(JSON.parse(await run.ref.call('tables', tableView, !b || suffix === '-a'))));
+    parts.push(T.warningsList(run.summary));
   }
   $('table-list').replaceChildren(...parts.filter(Boolean));
 }
@@ -474,7 +465,7 @@ function wire() {
       const run = store.runs.get(state.run);
       if (!run) return;
       try {
-        const text = await call(fn, run.json);
+        const text = await run.ref.call(fn);
         download(new Blob([text], { type }), `${fileSafe(run.summary.manifest?.run_id || run.key)}-report.${ext}`);
       } catch (e) { showError(e.message); }
     });
@@ -492,6 +483,7 @@ async function main() {
       fetch('paper/claims.toml').then((r) => (r.ok ? r.text() : '')),
       ready(),
     ]);
+    store.metrics = JSON.parse(await call('metric_choices'));
     store.index = index;
     store.published = published && claims ? published : '';
     store.claims = published && claims ? claims : '';

@@ -3,6 +3,10 @@
 // (there should be none) is routed to the page by the panic hook installed in
 // `init()`; the instance is then discarded and a fresh one is loaded for the
 // next call, so one bad file never leaves the tab stuck.
+//
+// A loaded run lives in the module as a `Run` (its summary parsed once); the page
+// holds it through a `RunRef`, which makes the `Run` again from its summary.json
+// when the module was replaced after a panic.
 
 let mod = null;
 let generation = 0;
@@ -28,15 +32,11 @@ export async function ready() {
   return mod || load();
 }
 
-/**
- * Call an exported function. Throws an Error whose message is fit for the page.
- */
-export async function call(name, ...args) {
-  const m = await ready();
-  if (typeof m[name] !== 'function') throw new Error(`the analysis module has no function ${name}; rebuild the site (just web)`);
+/** Run `f` against the module; a panic poisons the instance. Throws an Error fit for the page. */
+function guarded(f) {
   lastPanic = null;
   try {
-    return m[name](...args);
+    return f();
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError || lastPanic) {
       const message = lastPanic || `internal error in the analysis module (please report it): ${e.message}`;
@@ -44,5 +44,45 @@ export async function call(name, ...args) {
       throw new Error(message);
     }
     throw e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+/** Call an exported function (one without state: init, schema_version, metric_choices, …). */
+export async function call(name, ...args) {
+  const m = await ready();
+  if (typeof m[name] !== 'function') throw new Error(`the analysis module has no function ${name}; rebuild the site (just web)`);
+  return guarded(() => m[name](...args));
+}
+
+/** A run held by the module: `await RunRef.create('from_summary', bytes)` (or 'paper', 'analyze'). */
+export class RunRef {
+  constructor(run, m) {
+    this.run = run;
+    this.module = m;
+    // summary.json: the page's raw fields, the download, and the `Run` again after a panic.
+    this.json = guarded(() => run.summary_json());
+  }
+
+  static async create(constructor, ...args) {
+    const m = await ready();
+    return new RunRef(guarded(() => m.Run[constructor](...args)), m);
+  }
+
+  /** The `Run` in the current module instance (made again from summary.json after a panic). */
+  async current() {
+    const m = await ready();
+    if (this.module !== m) {
+      this.run = guarded(() => m.Run.from_summary(new TextEncoder().encode(this.json)));
+      this.module = m;
+    }
+    return this.run;
+  }
+
+  /** Call a method of the run; `Run` arguments are passed as RunRefs. */
+  async call(name, ...args) {
+    const run = await this.current();
+    const plain = [];
+    for (const a of args) plain.push(a instanceof RunRef ? await a.current() : a);
+    return guarded(() => run[name](...plain));
   }
 }

@@ -1,22 +1,21 @@
 //! The browser's entry points into the `analysis` crate.
 //!
-//! This crate is deliberately thin: every number and every figure comes from
-//! `analysis`, exactly as natively. What lives here is only the boundary:
-//! bytes and strings in, JSON and SVG strings out, errors converted to one
-//! JavaScript `Error` each (see [`to_js`]) and Rust panics routed to the page
-//! (see [`init`]).
-
-mod view;
+//! This crate is deliberately thin: every number, every choice of what is shown and
+//! every figure comes from `analysis`, exactly as natively. What lives here is only
+//! the boundary: a [`Run`] holding one parsed summary (parsed once, drawn many times),
+//! bytes and strings in, JSON and SVG strings out, errors converted to one JavaScript
+//! `Error` each (see [`to_js`]) and Rust panics routed to the page (see [`init`]).
 
 use std::fmt::Display;
 
-use analysis::schema::Manifest;
-use analysis::{Paper, Summary};
+use analysis::figures::{FigureView, HEIGHT, WIDTH};
+use analysis::viewtables::TableView;
+use analysis::{Paper, ShownMetric, Summary};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// Set by `web/js/app.js` before the module is initialised; shows the
+    /// Set by `web/js/wasm.js` before the module is initialised; shows the
     /// message in the page. `catch`: if it is missing or throws, the panic
     /// hook still returns normally.
     #[wasm_bindgen(catch, js_namespace = globalThis, js_name = __pywebbenchPanic)]
@@ -45,6 +44,12 @@ pub fn schema_version() -> u32 {
     analysis::schema::SCHEMA_VERSION
 }
 
+/// The metric menu: JSON `[{"key", "label", "unit"}]` ([`ShownMetric::choices`]).
+#[wasm_bindgen]
+pub fn metric_choices() -> Result<String, JsError> {
+    serde_json::to_string(&ShownMetric::choices()).map_err(to_js)
+}
+
 /// The paper's data: the given `published.toml` and `claims.toml` texts, or
 /// the copy compiled into the module when `published` is empty.
 fn paper(published: &str, claims: &str) -> Result<Paper, JsError> {
@@ -55,42 +60,164 @@ fn paper(published: &str, claims: &str) -> Result<Paper, JsError> {
     }
 }
 
-/// The bootstrap seed `pywebbench analyze` uses for a run (the campaign's seed).
-fn seed_of(manifest: &Manifest) -> u64 {
-    analysis::default_seed(manifest)
+/// The page's view (`{"metric": "p95", "stacks": [...]}`; empty = the paper's figure, all stacks).
+fn view(json: &str) -> Result<FigureView, JsError> {
+    if json.is_empty() {
+        return Ok(FigureView::default());
+    }
+    serde_json::from_str(json).map_err(|e| to_js(format!("bad view {json}: {e}")))
 }
 
-/// `summary.json` of the paper alone (no run loaded).
-#[wasm_bindgen]
-pub fn paper_summary(published: &str, claims: &str) -> Result<String, JsError> {
-    Ok(analysis::summarize_paper(&paper(published, claims)?).to_json())
+/// The page's view of its tables (empty = the paper's metric, everything).
+fn table_view(json: &str) -> Result<TableView, JsError> {
+    if json.is_empty() {
+        return Ok(TableView::default());
+    }
+    serde_json::from_str(json).map_err(|e| to_js(format!("bad view {json}: {e}")))
 }
 
-/// Analyse a run from its files' bytes, as `pywebbench analyze` does natively;
-/// returns `summary.json`. `samples` is the run's sample files one after another
-/// (`samples/<stack>.parquet`, or the one `samples.parquet` of a schema v1 run) and
-/// `sample_lengths` their sizes in bytes, in order. `resources` may be absent (no
-/// resource figures).
+/// One loaded run (or the paper alone): its summary, parsed or computed once; every
+/// figure, table and report of it is drawn from this.
 #[wasm_bindgen]
-pub fn analyze_run(
-    samples: &[u8],
-    sample_lengths: &[u32],
-    resources: Option<Vec<u8>>,
-    manifest: &[u8],
-    published: &str,
-    claims: &str,
-) -> Result<String, JsError> {
-    let paper = paper(published, claims)?;
-    let manifest = analysis::parse_manifest(manifest).map_err(to_js)?;
-    let files = split_files(samples, sample_lengths).map_err(|e| JsError::new(&e))?;
-    let samples = analysis::read_samples_files_for_analysis(&files).map_err(to_js)?;
-    let resources = match resources {
-        Some(bytes) => analysis::read_resources(&bytes).map_err(to_js)?,
-        None => Vec::new(),
-    };
-    let summary = analysis::summarize(&manifest, &samples, &resources, &paper, seed_of(&manifest))
-        .map_err(to_js)?;
-    Ok(summary.to_json())
+pub struct Run {
+    summary: Summary,
+}
+
+#[wasm_bindgen]
+impl Run {
+    /// A `summary.json` written by `pywebbench analyze` (validated).
+    pub fn from_summary(bytes: &[u8]) -> Result<Run, JsError> {
+        Ok(Run {
+            summary: Summary::from_json(bytes).map_err(to_js)?,
+        })
+    }
+
+    /// The paper alone (no run loaded).
+    pub fn paper(published: &str, claims: &str) -> Result<Run, JsError> {
+        Ok(Run {
+            summary: analysis::summarize_paper(&paper(published, claims)?),
+        })
+    }
+
+    /// Analyse a run from its files' bytes, as `pywebbench analyze` does natively.
+    /// `samples` is the run's sample files one after another (`samples/<stack>.parquet`,
+    /// or the one `samples.parquet` of a schema v1 run) and `sample_lengths` their sizes
+    /// in bytes, in order. `resources` may be absent (no resource figures).
+    pub fn analyze(
+        samples: &[u8],
+        sample_lengths: &[u32],
+        resources: Option<Vec<u8>>,
+        manifest: &[u8],
+        published: &str,
+        claims: &str,
+    ) -> Result<Run, JsError> {
+        let paper = paper(published, claims)?;
+        let manifest = analysis::parse_manifest(manifest).map_err(to_js)?;
+        let files = split_files(samples, sample_lengths).map_err(|e| JsError::new(&e))?;
+        let samples = analysis::read_samples_files_for_analysis(&files).map_err(to_js)?;
+        let resources = match resources {
+            Some(bytes) => analysis::read_resources(&bytes).map_err(to_js)?,
+            None => Vec::new(),
+        };
+        let seed = analysis::default_seed(&manifest);
+        let summary =
+            analysis::summarize(&manifest, &samples, &resources, &paper, seed).map_err(to_js)?;
+        Ok(Run { summary })
+    }
+
+    /// `summary.json` (same schema as natively), for the page's raw fields and download.
+    pub fn summary_json(&self) -> String {
+        self.summary.to_json()
+    }
+
+    /// Figure `figure` (1..=7) as SVG text for the page's view, drawn by
+    /// `analysis::figures`. Must run on the page's main thread: plotters measures
+    /// text through the DOM.
+    pub fn figure_svg(&self, figure: u8, view_json: &str) -> Result<String, JsError> {
+        analysis::figures::svg_view(&self.summary, figure, &view(view_json)?, WIDTH, HEIGHT)
+            .map_err(to_js)
+    }
+
+    /// The figure's heading (`scenario: what the bars show`) for the view.
+    pub fn figure_heading(&self, figure: u8, view_json: &str) -> Result<String, JsError> {
+        analysis::figures::figure_heading(figure, &view(view_json)?).map_err(to_js)
+    }
+
+    /// The figure's text alternative (each drawn stack with its value) for the view.
+    pub fn figure_alt(&self, figure: u8, view_json: &str) -> Result<String, JsError> {
+        analysis::figures::figure_alt(&self.summary, figure, &view(view_json)?).map_err(to_js)
+    }
+
+    /// The viewer's tables of this run for the page's view (`{"metric", "stacks",
+    /// "scenarios", "name", "suffix"}`): JSON sections of plain tables, numbers
+    /// formatted (`analysis::viewtables`). `full` adds the ORM, pairwise and claims tables.
+    pub fn tables(&self, view_json: &str, full: bool) -> Result<String, JsError> {
+        let view = table_view(view_json)?;
+        serde_json::to_string(&analysis::viewtables::sections(&self.summary, &view, full))
+            .map_err(to_js)
+    }
+
+    /// The latency scenarios with a distribution in the summary (JSON array of names).
+    pub fn distribution_scenarios(&self) -> Result<String, JsError> {
+        serde_json::to_string(&analysis::figures::distribution_scenarios_of(&self.summary))
+            .map_err(to_js)
+    }
+
+    /// The latency distribution of `scenario` (ECDF per stack, log-x) as SVG text, for
+    /// the view's stacks.
+    pub fn distribution_svg(&self, scenario: &str, view_json: &str) -> Result<String, JsError> {
+        analysis::figures::distribution_svg_view(
+            &self.summary,
+            scenario,
+            &view(view_json)?,
+            WIDTH,
+            HEIGHT,
+        )
+        .map_err(to_js)
+    }
+
+    /// `report.md`, as `pywebbench analyze` writes it.
+    pub fn report_markdown(&self) -> String {
+        analysis::report::markdown(&self.summary)
+    }
+
+    /// `report.html` (self-contained, figures inline), as natively.
+    pub fn report_html(&self) -> Result<String, JsError> {
+        let summary = &self.summary;
+        let figures = (1..=7u8)
+            .map(|n| analysis::figures::svg(summary, n, WIDTH, HEIGHT))
+            .collect::<analysis::Result<Vec<String>>>()
+            .map_err(to_js)?;
+        let distributions = analysis::figures::distribution_scenarios_of(summary)
+            .into_iter()
+            .map(|sc| {
+                analysis::figures::distribution_svg(summary, sc, WIDTH, HEIGHT)
+                    .map(|svg| (sc.to_string(), svg))
+            })
+            .collect::<analysis::Result<Vec<_>>>()
+            .map_err(to_js)?;
+        Ok(analysis::report::html(summary, &figures, &distributions))
+    }
+
+    /// This run (A, the baseline) against `other` (B) (`analysis::compare`): the
+    /// comparison table for the page's view, as a JSON section (see [`Run::tables`]).
+    pub fn compare(
+        &self,
+        other: &Run,
+        view_json: &str,
+        a_name: &str,
+        b_name: &str,
+    ) -> Result<String, JsError> {
+        let cmp = analysis::compare(&self.summary, &other.summary);
+        let section = analysis::viewtables::comparison(
+            &cmp,
+            &self.summary,
+            &table_view(view_json)?,
+            a_name,
+            b_name,
+        );
+        serde_json::to_string(&section).map_err(to_js)
+    }
 }
 
 /// The files packed one after another in `bytes`, `lengths` long each.
@@ -109,113 +236,6 @@ fn split_files<'a>(bytes: &'a [u8], lengths: &[u32]) -> Result<Vec<&'a [u8]>, St
         at += l as usize;
     }
     Ok(files)
-}
-
-/// Validate a `summary.json` written by `pywebbench analyze`; returns it re-serialised.
-#[wasm_bindgen]
-pub fn load_summary(bytes: &[u8]) -> Result<String, JsError> {
-    Ok(Summary::from_json(bytes).map_err(to_js)?.to_json())
-}
-
-/// Figure `figure` (1..=7) of a summary as SVG text, drawn by
-/// `analysis::figures` for the page's view (`{"stacks": [...], "metric": "p95"}`).
-/// Must run on the page's main thread: plotters measures text through the DOM.
-#[wasm_bindgen]
-pub fn figure_svg(summary_json: &str, figure: u8, view_json: &str) -> Result<String, JsError> {
-    let summary = Summary::from_json(summary_json.as_bytes()).map_err(to_js)?;
-    let view: view::View = if view_json.is_empty() {
-        view::View::default()
-    } else {
-        serde_json::from_str(view_json).map_err(|e| to_js(format!("bad view {view_json}: {e}")))?
-    };
-    let (summary, relabel) = view::apply(summary, &view, figure).map_err(to_js)?;
-    let svg = analysis::figures::svg(
-        &summary,
-        figure,
-        analysis::figures::WIDTH,
-        analysis::figures::HEIGHT,
-    )
-    .map_err(to_js)?;
-    Ok(view::relabel_svg(&svg, &relabel))
-}
-
-/// The latency scenarios with a distribution in the summary (JSON array of names).
-#[wasm_bindgen]
-pub fn distribution_scenarios(summary_json: &str) -> Result<String, JsError> {
-    let summary = Summary::from_json(summary_json.as_bytes()).map_err(to_js)?;
-    let list: Vec<&str> = analysis::figures::distribution_scenarios()
-        .filter(|sc| summary.cell_has_distribution(sc))
-        .collect();
-    serde_json::to_string(&list).map_err(to_js)
-}
-
-/// The latency distribution of `scenario` (ECDF per stack, log-x) as SVG text, for the
-/// stacks in `stacks_json` (a JSON array; empty = all), drawn by `analysis::figures`.
-#[wasm_bindgen]
-pub fn distribution_svg(
-    summary_json: &str,
-    scenario: &str,
-    stacks_json: &str,
-) -> Result<String, JsError> {
-    let mut summary = Summary::from_json(summary_json.as_bytes()).map_err(to_js)?;
-    if !stacks_json.is_empty() {
-        let stacks: Vec<String> = serde_json::from_str(stacks_json)
-            .map_err(|e| to_js(format!("bad stack list {stacks_json}: {e}")))?;
-        summary.cells.retain(|c| stacks.contains(&c.stack));
-    }
-    analysis::figures::distribution_svg(
-        &summary,
-        scenario,
-        analysis::figures::WIDTH,
-        analysis::figures::HEIGHT,
-    )
-    .map_err(to_js)
-}
-
-/// `report.md` of a summary, as `pywebbench analyze` writes it.
-#[wasm_bindgen]
-pub fn report_markdown(summary_json: &str) -> Result<String, JsError> {
-    let summary = Summary::from_json(summary_json.as_bytes()).map_err(to_js)?;
-    Ok(analysis::report::markdown(&summary))
-}
-
-/// `report.html` of a summary (self-contained, figures inline), as natively.
-#[wasm_bindgen]
-pub fn report_html(summary_json: &str) -> Result<String, JsError> {
-    let summary = Summary::from_json(summary_json.as_bytes()).map_err(to_js)?;
-    let figures = (1..=7u8)
-        .map(|n| {
-            analysis::figures::svg(
-                &summary,
-                n,
-                analysis::figures::WIDTH,
-                analysis::figures::HEIGHT,
-            )
-        })
-        .collect::<analysis::Result<Vec<String>>>()
-        .map_err(to_js)?;
-    let distributions = analysis::figures::distribution_scenarios()
-        .filter(|sc| summary.cell_has_distribution(sc))
-        .map(|sc| {
-            analysis::figures::distribution_svg(
-                &summary,
-                sc,
-                analysis::figures::WIDTH,
-                analysis::figures::HEIGHT,
-            )
-            .map(|svg| (sc.to_string(), svg))
-        })
-        .collect::<analysis::Result<Vec<_>>>()
-        .map_err(to_js)?;
-    Ok(analysis::report::html(&summary, &figures, &distributions))
-}
-
-/// Two summaries side by side (`analysis::compare`, A the baseline); returns JSON.
-#[wasm_bindgen]
-pub fn compare(a_json: &str, b_json: &str) -> Result<String, JsError> {
-    let a = Summary::from_json(a_json.as_bytes()).map_err(to_js)?;
-    let b = Summary::from_json(b_json.as_bytes()).map_err(to_js)?;
-    serde_json::to_string(&analysis::compare(&a, &b)).map_err(to_js)
 }
 
 /// Panics on purpose: the e2e test uses it to check that a Rust panic reaches
