@@ -46,7 +46,7 @@ pub struct Settings {
     pub alpha: f64,
     /// Bootstrap resamples per cell.
     pub bootstrap_resamples: u32,
-    /// Largest bootstrap resample (m-out-of-n above it; see [`bootstrap_ci`]).
+    /// Largest bootstrap resample (m-out-of-n above it; see [`bootstrap_ci`](crate::stats::bootstrap_ci)).
     pub bootstrap_max_resample: u64,
 }
 
