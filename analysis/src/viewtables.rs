@@ -1,4 +1,4 @@
-//! (Over 600 lines: one function per viewer table, each listing its columns cell by cell.)
+//! Why this file is long: one function per viewer table, each listing its columns cell by cell.
 //!
 //! The viewer's tables (reproduced vs published, ORM overhead, pairwise, claims, host,
 //! A vs B) as plain [`Table`]s for a page view: the numbers already formatted
