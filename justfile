@@ -31,9 +31,9 @@ test: setup images
 images *stacks: setup
     bash scripts/build-images.sh {{stacks}}
 
-# The API contract suite (stacks/CONTRACT.md) against the five real containers.
-test-contract: setup images
-    {{venv}}/bin/pytest stacks/contract
+# The API contract suite (stacks/CONTRACT.md) against every stack's real container, or only the STACKs named (`just test-contract flask-sqlite3`).
+test-contract *stacks: setup (images stacks)
+    PYWEBBENCH_STACKS="{{stacks}}" PYTHONDONTWRITEBYTECODE=1 {{venv}}/bin/pytest stacks/contract
 
 # --- runner (issue 3) ---
 

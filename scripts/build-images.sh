@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Build the project's Docker images with no registry:
-#   pywebbench/base:bookworm-py311  minbase Debian bookworm + python3.11 (mmdebstrap/debootstrap, docker import)
-#   pywebbench/<stack>:latest       one per stack, FROM the base (stacks/Dockerfile + stacks/<stack>/image.conf)
+#   pywebbench/base:<suite>-py3<N>  minbase Debian <suite> + its python3, which must be 3.N
+#                                   (mmdebstrap/debootstrap, docker import); one per [image] base
+#   pywebbench/<stack>:latest       one per stack, FROM its base (stacks/Dockerfile, build
+#                                   arguments from stacks/<stack>/stack.toml: [image] base, [server] command)
 # Usage: scripts/build-images.sh [STACK...]   (default: every stack of stacks/*/stack.toml)
-# Env:   PYWEBBENCH_REBUILD_BASE=1 rebuilds the base image even when it exists.
-# Idempotent: the base is skipped when present, the stack builds reuse Docker's layer cache.
+# Env:   PYWEBBENCH_REBUILD_BASE=1 rebuilds the base images even when they exist.
+# Idempotent: a base is skipped when present, the stack builds reuse Docker's layer cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 # The registered stacks: every stacks/<stack>/stack.toml, in its `order`.
 mapfile -t ALL_STACKS < <(scripts/stacks.sh)
-BASE_IMAGE="pywebbench/base:bookworm-py311"
 BASE_PACKAGES="python3,python3-venv,ca-certificates"
 LOG_DIR="$root/.cache/build-logs"
 # The legacy builder: Debian's docker.io ships no buildx, and its cache is all we need.
@@ -30,24 +31,34 @@ done
 docker info >/dev/null 2>&1 || die "Docker does not answer on its socket; run 'just setup' (it starts dockerd)"
 mkdir -p "$LOG_DIR"
 
+# Each stack's build arguments, from its stack.toml (scripts/stack-conf.py checks the two keys).
+declare -A base_of command_of
+for s in "${stacks[@]}"; do
+  conf=$(scripts/stack-conf.py "$s" image.base server.command) || die "fix stacks/$s/stack.toml (above)"
+  { IFS= read -r base_of[$s]; IFS= read -r command_of[$s]; } <<<"$conf"
+done
+mapfile -t bases < <(printf '%s\n' "${base_of[@]}" | sort -u)
+
+# build_base <suite>-py3<N>: Debian <suite>'s minbase root filesystem with its python3.
 build_base() {
-  local tmp start
+  local base=$1 suite=${1%-py3*} tmp start
+  local BASE_IMAGE="pywebbench/base:$base" log="$LOG_DIR/base-$base.log"
   start=$(now)
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' RETURN
   if command -v mmdebstrap >/dev/null 2>&1; then
-    echo "images: building $BASE_IMAGE with mmdebstrap (minbase bookworm + $BASE_PACKAGES)"
+    echo "images: building $BASE_IMAGE with mmdebstrap (minbase $suite + $BASE_PACKAGES)"
     mmdebstrap --variant=minbase --include="$BASE_PACKAGES" \
       --dpkgopt='path-exclude=/usr/share/man/*' \
       --dpkgopt='path-exclude=/usr/share/locale/*' \
       --dpkgopt='path-exclude=/usr/share/doc/*' \
       --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-      bookworm "$tmp/rootfs.tar" >"$LOG_DIR/base.log" 2>&1 ||
-      { tail -n 30 "$LOG_DIR/base.log" >&2; die "mmdebstrap failed (full log: $LOG_DIR/base.log)"; }
+      "$suite" "$tmp/rootfs.tar" >"$log" 2>&1 ||
+      { tail -n 30 "$log" >&2; die "mmdebstrap failed (full log: $log)"; }
   elif command -v debootstrap >/dev/null 2>&1; then
-    echo "images: building $BASE_IMAGE with debootstrap (minbase bookworm + $BASE_PACKAGES)"
-    debootstrap --variant=minbase --include="$BASE_PACKAGES" bookworm "$tmp/rootfs" >"$LOG_DIR/base.log" 2>&1 ||
-      { tail -n 30 "$LOG_DIR/base.log" >&2; die "debootstrap failed (full log: $LOG_DIR/base.log)"; }
+    echo "images: building $BASE_IMAGE with debootstrap (minbase $suite + $BASE_PACKAGES)"
+    debootstrap --variant=minbase --include="$BASE_PACKAGES" "$suite" "$tmp/rootfs" >"$log" 2>&1 ||
+      { tail -n 30 "$log" >&2; die "debootstrap failed (full log: $log)"; }
     rm -rf "$tmp/rootfs/var/lib/apt/lists/"* "$tmp/rootfs/var/cache/apt/archives/"*.deb
     tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
   else
@@ -61,11 +72,24 @@ build_base() {
   echo "images: $BASE_IMAGE built in $(elapsed "$start") s"
 }
 
-if [[ "${PYWEBBENCH_REBUILD_BASE:-0}" != "1" ]] && docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
-  echo "images: $BASE_IMAGE present, not rebuilt (PYWEBBENCH_REBUILD_BASE=1 forces it)"
-else
-  build_base
-fi
+# check_base <suite>-py3<N>: the base's python3 is 3.N, else the name is wrong.
+check_base() {
+  local base=$1 want="3.${1##*-py3}" got
+  got=$(docker run --rm --label pywebbench=1 --network none "pywebbench/base:$base" \
+    python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])') ||
+    die "pywebbench/base:$base has no working python3"
+  [[ "$got" == "$want" ]] || die "pywebbench/base:$base has Python $got, not $want: Debian ${base%-py3*}'s python3 is $got; write base = \"${base%-py3*}-py3${got#3.}\" in the stack.toml, or choose another suite"
+  echo "images: pywebbench/base:$base has Python $got"
+}
+
+for base in "${bases[@]}"; do
+  if [[ "${PYWEBBENCH_REBUILD_BASE:-0}" != "1" ]] && docker image inspect "pywebbench/base:$base" >/dev/null 2>&1; then
+    echo "images: pywebbench/base:$base present, not rebuilt (PYWEBBENCH_REBUILD_BASE=1 forces it)"
+  else
+    build_base "$base"
+  fi
+  check_base "$base"
+done
 
 # pip inside the build must trust the same CA bundle as the host's pip (TLS-intercepting proxies).
 ca="${PIP_CERT:-}"
@@ -81,17 +105,15 @@ echo "images: pip inside the builds trusts $ca"
 declare -A took
 for s in "${stacks[@]}"; do
   start=$(now)
-  args=(--build-arg "STACK=$s")
-  while IFS= read -r line; do
-    [[ -z "$line" || "$line" == \#* ]] || args+=(--build-arg "$line")
-  done <"stacks/$s/image.conf"
+  args=(--build-arg "STACK=$s" --build-arg "BASE=${base_of[$s]}" --build-arg "SERVER_COMMAND=${command_of[$s]}")
   if ! docker build --tag "pywebbench/$s:latest" "${args[@]}" --file stacks/Dockerfile stacks >"$LOG_DIR/$s.log" 2>&1; then
     tail -n 40 "$LOG_DIR/$s.log" >&2
     die "building pywebbench/$s:latest failed (full log: $LOG_DIR/$s.log)"
   fi
   took[$s]=$(elapsed "$start")
   cached=$(grep -c 'Using cache' "$LOG_DIR/$s.log" || true)
-  steps=$(($(grep -c '^Step ' "$LOG_DIR/$s.log" || true) - 1)) # the FROM step is never "cached"
+  # The steps after FROM (FROM and the ARG before it are never "cached").
+  steps=$(awk '/^Step /{n++} /^Step [0-9]+\/[0-9]+ : FROM /{n=0} END{print n+0}' "$LOG_DIR/$s.log")
   echo "images: pywebbench/$s:latest built in ${took[$s]} s ($cached of $steps steps from cache)"
 done
 
@@ -99,7 +121,7 @@ done
 docker image prune --force --filter label=pywebbench=1 >/dev/null
 
 printf '%-36s %10s\n' IMAGE SIZE
-for image in "$BASE_IMAGE" "${stacks[@]/#/pywebbench/}"; do
+for image in "${bases[@]/#/pywebbench/base:}" "${stacks[@]/#/pywebbench/}"; do
   [[ "$image" == *:* ]] || image="$image:latest"
   size=$(docker image inspect --format '{{.Size}}' "$image")
   printf '%-36s %7d MB\n' "$image" $((size / 1000000))

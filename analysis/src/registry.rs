@@ -8,6 +8,9 @@
 //!
 //! This file is also compiled into `build.rs` (`#[path]`), so it uses nothing of the
 //! crate but `crate::STACK_FILES` (the compiled-in files; empty in the build script).
+//!
+//! Why this file is long: each key of `stack.toml` has its check and one-line error here,
+//! and each check its test (half the file); build.rs compiles this one file.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -67,7 +70,7 @@ pub enum RegistryError {
     )]
     NoStacks,
     #[error(
-        "{file}: {detail}; fix it (keys: name, order, label, short_label, framework, data_access = \"orm\" | \"raw\", raw_twin; see stacks/README.md)"
+        "{file}: {detail}; fix it (keys: name, order, label, short_label, framework, data_access = \"orm\" | \"raw\", raw_twin, [image] base, locked_at, [server] command; see stacks/README.md)"
     )]
     Parse { file: String, detail: String },
     #[error("{file}: name = {name:?} but the folder is `{folder}`; make them the same")]
@@ -107,13 +110,33 @@ pub enum RegistryError {
         framework: String,
     },
     #[error(
+        "{file}: [image] base = {base:?} is not `<debian suite>-py3<N>`; write e.g. base = \"bookworm-py311\" (the suite's python3 must be 3.N)"
+    )]
+    BadBase { file: String, base: String },
+    #[error(
+        "{file}: [image] locked_at = {date:?} is not a date; write the day the lock was made as YYYY-MM-DD, or remove locked_at"
+    )]
+    BadLockedAt { file: String, date: String },
+    #[error(
+        "{file}: [server] command is empty; give the server's command line, e.g. command = \"gunicorn --bind 0.0.0.0:8000 --workers $WORKERS --threads $THREADS app:app\""
+    )]
+    EmptyCommand { file: String },
+    #[error(
+        "{file}: [server] command is more than one line; write it on one line (the entrypoint runs it with $WORKERS and $THREADS expanded)"
+    )]
+    MultiLineCommand { file: String },
+    #[error(
+        "{file}: [server] command does not use $WORKERS; pass it as the server's worker count (e.g. --workers $WORKERS) so the campaign's setting applies"
+    )]
+    CommandWithoutWorkers { file: String },
+    #[error(
         "{file}: a raw stack has no raw_twin (only ORM stacks name the raw stack they are compared with); remove raw_twin"
     )]
     RawWithTwin { file: String },
 }
 
-/// `stack.toml` as written: unknown keys are refused. A later issue adds the sections
-/// `[image]` (base image, Python version) and `[server]` (the command) here.
+/// `stack.toml` as written: unknown keys are refused. `[image]` and `[server]` are for
+/// `scripts/build-images.sh` (which reads them itself); they are only checked here.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StackFile {
@@ -125,6 +148,56 @@ struct StackFile {
     data_access: DataAccess,
     #[serde(default)]
     raw_twin: Option<String>,
+    image: ImageSection,
+    server: ServerSection,
+}
+
+/// `[image]`: the base image `pywebbench/base:<base>` the stack's image is built `FROM`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImageSection {
+    /// `<debian suite>-py3<N>`, e.g. `bookworm-py311`: Debian `<suite>`'s `python3`,
+    /// which must be Python 3.N (`scripts/build-images.sh` checks it).
+    base: String,
+    /// The day the stack's `requirements.lock` was resolved as of (`YYYY-MM-DD`).
+    #[serde(default)]
+    locked_at: Option<String>,
+}
+
+/// `[server]`: how the container serves the app.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerSection {
+    /// One shell command line, run by `stacks/common/entrypoint.sh` (`exec`, after the
+    /// seed database is copied) with `$WORKERS` and `$THREADS` expanded; it must listen
+    /// on 0.0.0.0:8000.
+    command: String,
+}
+
+/// `<suite>-py3<N>`: a lower-case suite name, `-py3`, then the minor version's digits.
+fn is_base(base: &str) -> bool {
+    let Some((suite, py)) = base.rsplit_once("-py3") else {
+        return false;
+    };
+    !suite.is_empty()
+        && suite.chars().all(|c| c.is_ascii_lowercase())
+        && !py.is_empty()
+        && py.len() <= 2
+        && py.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `YYYY-MM-DD` with a month 01-12 and a day 01-31.
+fn is_date(d: &str) -> bool {
+    let b = d.as_bytes();
+    let num = |r: std::ops::Range<usize>| d[r].parse::<u32>().ok();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && d.chars()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && num(5..7).is_some_and(|m| (1..=12).contains(&m))
+        && num(8..10).is_some_and(|day| (1..=31).contains(&day))
 }
 
 /// Every registered stack, in order.
@@ -188,6 +261,28 @@ fn parse_one(file: &str, text: &str) -> Result<Stack, RegistryError> {
     }
     if f.data_access == DataAccess::Raw && f.raw_twin.is_some() {
         return Err(RegistryError::RawWithTwin { file: file.into() });
+    }
+    if !is_base(&f.image.base) {
+        return Err(RegistryError::BadBase {
+            file: file.into(),
+            base: f.image.base,
+        });
+    }
+    if let Some(date) = f.image.locked_at.filter(|d| !is_date(d)) {
+        return Err(RegistryError::BadLockedAt {
+            file: file.into(),
+            date,
+        });
+    }
+    let command = f.server.command.trim();
+    if command.is_empty() {
+        return Err(RegistryError::EmptyCommand { file: file.into() });
+    }
+    if command.contains(['\n', '\r']) {
+        return Err(RegistryError::MultiLineCommand { file: file.into() });
+    }
+    if !command.contains("$WORKERS") && !command.contains("${WORKERS}") {
+        return Err(RegistryError::CommandWithoutWorkers { file: file.into() });
     }
     Ok(Stack {
         name: f.name,
@@ -330,8 +425,9 @@ pub fn orm_pairs(stacks: &[String], info: &BTreeMap<String, StackInfo>) -> Vec<O
 mod tests {
     use super::*;
 
-    const GOOD: &str = "name = \"a-orm\"\norder = 1\nlabel = \"A + ORM\"\nshort_label = \"A+ORM\"\nframework = \"a\"\ndata_access = \"orm\"\nraw_twin = \"a-raw\"\n";
-    const RAW: &str = "name = \"a-raw\"\norder = 2\nlabel = \"A + raw\"\nshort_label = \"A+raw\"\nframework = \"a\"\ndata_access = \"raw\"\n";
+    // [image] and [server] as inline tables first, so a test can append a top-level key.
+    const GOOD: &str = "image = { base = \"bookworm-py311\" }\nserver = { command = \"gunicorn --workers $WORKERS app:app\" }\nname = \"a-orm\"\norder = 1\nlabel = \"A + ORM\"\nshort_label = \"A+ORM\"\nframework = \"a\"\ndata_access = \"orm\"\nraw_twin = \"a-raw\"\n";
+    const RAW: &str = "image = { base = \"bookworm-py311\" }\nserver = { command = \"gunicorn --workers $WORKERS app:app\" }\nname = \"a-raw\"\norder = 2\nlabel = \"A + raw\"\nshort_label = \"A+raw\"\nframework = \"a\"\ndata_access = \"raw\"\n";
 
     fn err(files: &[(&str, &str)]) -> String {
         let e = Registry::parse(files).expect_err("must be refused");
@@ -404,13 +500,13 @@ mod tests {
     fn each_bad_file_names_itself_and_the_fix() {
         let raw = ("stacks/a-raw/stack.toml", RAW);
         assert!(err(&[]).contains("no stacks/*/stack.toml"));
-        // Unknown key (e.g. a misspelt section a later issue adds).
+        // Unknown key (e.g. a misspelt section).
         let m = err(&[
             raw,
             ("stacks/a-orm/stack.toml", &format!("{GOOD}imgae = \"x\"\n")),
         ]);
         assert!(
-            m.starts_with("stacks/a-orm/stack.toml:8: unknown field `imgae`"),
+            m.starts_with("stacks/a-orm/stack.toml:10: unknown field `imgae`"),
             "{m}"
         );
         // Bad data_access.
@@ -419,7 +515,7 @@ mod tests {
             &RAW.replace("\"raw\"", "\"sql\""),
         )]);
         assert!(
-            m.starts_with("stacks/a-raw/stack.toml:6: unknown variant `sql`")
+            m.starts_with("stacks/a-raw/stack.toml:8: unknown variant `sql`")
                 && m.contains("data_access = \"orm\" | \"raw\""),
             "{m}"
         );
@@ -486,5 +582,72 @@ mod tests {
             &format!("{RAW}raw_twin = \"a-raw\"\n"),
         )]);
         assert!(m.contains("a raw stack has no raw_twin"), "{m}");
+    }
+
+    #[test]
+    fn bad_image_and_server_sections_name_the_file_and_the_fix() {
+        let file = "stacks/a-raw/stack.toml";
+        let one = |text: &str| err(&[(file, text)]);
+        // The five stacks' sections parse (build.rs checks them too).
+        assert!(Registry::parse(&[(file, RAW)]).is_ok());
+        let dated = RAW.replace(
+            "base = \"bookworm-py311\"",
+            "base = \"trixie-py313\", locked_at = \"2025-05-12\"",
+        );
+        assert!(Registry::parse(&[(file, &dated)]).is_ok());
+        // A bad base: no -py3<N>, a dotted version, an upper-case suite, no suite.
+        for base in [
+            "bookworm",
+            "bookworm-py3.11",
+            "Bookworm-py311",
+            "-py311",
+            "bookworm-py3",
+        ] {
+            let m = one(&RAW.replace("bookworm-py311", base));
+            assert_eq!(
+                m,
+                format!(
+                    "{file}: [image] base = {base:?} is not `<debian suite>-py3<N>`; write e.g. base = \"bookworm-py311\" (the suite's python3 must be 3.N)"
+                )
+            );
+        }
+        // A bad locked_at.
+        for date in ["2025-5-12", "2025-13-01", "yesterday"] {
+            let m = one(&RAW.replace(
+                "base = \"bookworm-py311\"",
+                &format!("base = \"bookworm-py311\", locked_at = {date:?}"),
+            ));
+            assert!(
+                m.starts_with(&format!(
+                    "{file}: [image] locked_at = {date:?} is not a date"
+                )),
+                "{m}"
+            );
+        }
+        // An empty, multi-line or $WORKERS-less command.
+        let cmd = "gunicorn --workers $WORKERS app:app";
+        let m = one(&RAW.replace(cmd, "  "));
+        assert!(
+            m.starts_with(&format!("{file}: [server] command is empty; give")),
+            "{m}"
+        );
+        let m = one(&RAW.replace(cmd, "gunicorn\\n--workers $WORKERS app:app"));
+        assert!(m.contains("[server] command is more than one line"), "{m}");
+        let m = one(&RAW.replace(cmd, "gunicorn --workers 2 app:app"));
+        assert!(m.contains("[server] command does not use $WORKERS"), "{m}");
+        assert!(Registry::parse(&[(file, &RAW.replace("$WORKERS", "${WORKERS}"))]).is_ok());
+        // A missing section, an unknown key in one.
+        let m = one(&RAW.replacen("server = {", "serverx = {", 1));
+        assert!(m.contains("unknown field `serverx`"), "{m}");
+        let m = one(&RAW.replace("image = { base", "image = { python = \"3.11\", base"));
+        assert!(
+            m.starts_with(&format!("{file}:1: unknown field `python`")),
+            "{m}"
+        );
+        let m = one(&RAW.replace(
+            "server = { command = \"gunicorn --workers $WORKERS app:app\" }\n",
+            "",
+        ));
+        assert!(m.contains("missing field `server`"), "{m}");
     }
 }
