@@ -25,7 +25,23 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::campaign::PathChoice;
+use serde::{Deserialize, Serialize};
+
+/// `[loadgen] path`: how the generator reaches the server (issue 11).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathChoice {
+    /// `netns` when it can be used (Linux, a local engine, setns allowed), else
+    /// `published-port`.
+    #[default]
+    Auto,
+    /// From inside the container's network namespace to its 127.0.0.1:8000: no
+    /// port published, no `docker-proxy`.
+    Netns,
+    /// Through the port Docker publishes on the host (and its `docker-proxy`):
+    /// the only path to a remote engine or Docker Desktop, and the paper's.
+    PublishedPort,
+}
 
 /// The address the stacks listen on inside their container's namespace.
 pub const INSIDE_HOST: &str = "127.0.0.1";

@@ -247,21 +247,8 @@ pub struct Server {
     pub cpuset: Option<String>,
 }
 
-/// `[loadgen] path`: how the generator reaches the server (issue 11).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum PathChoice {
-    /// `netns` when it can be used (Linux, a local engine, setns allowed), else
-    /// `published-port`.
-    #[default]
-    Auto,
-    /// From inside the container's network namespace to its 127.0.0.1:8000: no
-    /// port published, no `docker-proxy`.
-    Netns,
-    /// Through the port Docker publishes on the host (and its `docker-proxy`):
-    /// the only path to a remote engine or Docker Desktop, and the paper's.
-    PublishedPort,
-}
+// `[loadgen] path`: the load path's choice is owned by `netns`, which implements it.
+pub use crate::netns::PathChoice;
 
 /// `[precision]`: keep adding rounds until every headline cell's interval is narrow
 /// enough (`analysis::precision`); `pywebbench run --precision` sets or overrides it.
