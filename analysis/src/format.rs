@@ -187,6 +187,21 @@ pub fn count(n: u64) -> String {
     n.to_string()
 }
 
+/// `server 1.20, generator 0.45, proxy 0.30, others 0.05 cores; iowait 0.00, steal 0.00`.
+pub fn usage(u: &crate::limiter::Usage) -> String {
+    format!(
+        "server {}, generator {}, proxy {}, others {} cores; iowait {}, steal {}; generator's CPUs {} busy, server's {}",
+        cores(u.server_cores),
+        cores(u.generator_cores),
+        u.proxy_cores.map(cores).unwrap_or_else(|| "none".into()),
+        cores(u.others_cores),
+        cores(u.iowait_cores),
+        cores(u.steal_cores),
+        busy_percent(u.generator_set_busy),
+        busy_percent(u.server_set_busy)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

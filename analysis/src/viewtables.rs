@@ -225,19 +225,7 @@ fn limiter_title(l: &CellLimiter) -> String {
     let Some(u) = &l.mean else {
         return "no sampler readings (Docker stats only, or a run made before the sampler)".into();
     };
-    format!(
-        "cores: server {}, generator {}, proxy {}, others {}; iowait {}, steal {}; generator's CPUs {} busy, server's {}",
-        format::cores(u.server_cores),
-        format::cores(u.generator_cores),
-        u.proxy_cores
-            .map(format::cores)
-            .unwrap_or_else(|| "none".into()),
-        format::cores(u.others_cores),
-        format::cores(u.iowait_cores),
-        format::cores(u.steal_cores),
-        format::busy_percent(u.generator_set_busy),
-        format::busy_percent(u.server_set_busy),
-    )
+    format::usage(u)
 }
 
 /// Reproduced vs published, one table per scenario (figure), in the view's metric.

@@ -207,20 +207,3 @@ fn limited_by(c: &CellSummary) -> String {
     }
     out
 }
-
-/// `server 1.20, generator 0.45, proxy 0.30, others 0.05 cores; iowait 0.00, steal 0.00`.
-pub(super) fn usage_text(u: &crate::limiter::Usage) -> String {
-    format!(
-        "server {}, generator {}, proxy {}, others {} cores; iowait {}, steal {}; generator's CPUs {} busy, server's {}",
-        format::cores(u.server_cores),
-        format::cores(u.generator_cores),
-        u.proxy_cores
-            .map(format::cores)
-            .unwrap_or_else(|| "none".into()),
-        format::cores(u.others_cores),
-        format::cores(u.iowait_cores),
-        format::cores(u.steal_cores),
-        format::busy_percent(u.generator_set_busy),
-        format::busy_percent(u.server_set_busy)
-    )
-}

@@ -286,7 +286,10 @@ fn limiters(doc: &mut Vec<Block>, s: &Summary) {
                         c.scenario,
                         r.repetition,
                         r.limiter.as_str(),
-                        r.usage.as_ref().map(cells::usage_text).unwrap_or_default()
+                        r.usage
+                            .as_ref()
+                            .map(crate::format::usage)
+                            .unwrap_or_default()
                     )
                 })
         })
