@@ -38,6 +38,8 @@ const PALETTE: [RGBColor; 6] = [
 const PAPER_GREY: RGBColor = RGBColor(190, 190, 190);
 const INK: RGBColor = RGBColor(33, 33, 33);
 const ERROR_RED: RGBColor = RGBColor(183, 28, 28);
+/// The repetitions' dots over a bar.
+const DOT: RGBAColor = RGBAColor(20, 20, 20, 0.75);
 
 /// A stack's colour: its place in the run's stack order (the sixth colour for any
 /// stack beyond five or unknown).
@@ -184,8 +186,12 @@ pub fn draw_figure_view<DB: DrawingBackend>(
     let n = cells.len();
     let top = cells
         .iter()
-        .flat_map(|(_, b)| [Some(b.value), b.ci.map(|ci| ci.high), b.published])
-        .flatten()
+        .flat_map(|(_, b)| {
+            [Some(b.value), b.ci.map(|ci| ci.high), b.published]
+                .into_iter()
+                .flatten()
+                .chain(b.values.iter().copied())
+        })
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     let y_max = if top > 0.0 { top * 1.22 } else { 1.0 };
@@ -276,6 +282,16 @@ pub fn draw_figure_view<DB: DrawingBackend>(
             chart.draw_series(whisker).map_err(&e)?;
             label_top = label_top.max(ci.high);
         }
+        // Every repetition as a dot over its bar, spread across the bar's middle.
+        let dots: Vec<f64> = b.values.iter().copied().filter(|v| v.is_finite()).collect();
+        let spread = (bar_r - bar_l) * 0.6;
+        chart
+            .draw_series(dots.iter().enumerate().map(|(k, &d)| {
+                let dx = spread * ((k as f64 + 0.5) / dots.len() as f64 - 0.5);
+                Circle::new((mid + dx, d), 3, DOT.filled())
+            }))
+            .map_err(&e)?;
+        label_top = dots.iter().copied().fold(label_top, f64::max);
         let prefix = if c.published_approximate && !is_run {
             "~"
         } else {

@@ -50,6 +50,9 @@ pub struct ShownValue {
     pub n: Option<u32>,
     /// The metric actually shown (never [`ShownMetric::Paper`]).
     pub metric: ShownMetric,
+    /// The shown metric of each included repetition, in order (empty in a paper-only
+    /// summary): the dots over a figure's bar.
+    pub values: Vec<f64>,
 }
 
 impl ShownMetric {
@@ -166,6 +169,8 @@ impl ShownMetric {
     pub fn value(self, cell: &CellSummary) -> Option<ShownValue> {
         let metric = self.resolve(cell.metric);
         let n = cell.detail.as_ref().map(|d| d.included_repetitions);
+        let across = cell.detail.as_ref().and_then(|d| metric.across(d));
+        let values = across.map(|a| a.values.clone()).unwrap_or_default();
         if self.is_papers(cell.metric) {
             return Some(ShownValue {
                 value: cell.estimate.value,
@@ -174,9 +179,10 @@ impl ShownMetric {
                 published: cell.published,
                 n,
                 metric,
+                values,
             });
         }
-        let across = metric.across(cell.detail.as_ref()?)?;
+        let across = across?;
         Some(ShownValue {
             value: across.mean,
             ci: across.ci,
@@ -188,6 +194,7 @@ impl ShownMetric {
             published: None,
             n: Some(across.n),
             metric,
+            values,
         })
     }
 

@@ -148,3 +148,44 @@ fn all_seven_figures_and_reports_from_a_written_run() {
     }
     assert!(report::markdown(&p).contains("Figure 4"));
 }
+
+#[test]
+fn every_repetition_is_a_dot_over_its_bar() {
+    use analysis::figures::{FigureView, svg_view};
+    use analysis::shown::ShownMetric;
+    let paper = Paper::builtin().unwrap();
+    let spec = SyntheticSpec {
+        scale: 0.01,
+        repetitions: 4,
+        ..SyntheticSpec::default()
+    };
+    let (manifest, cols, resources) = synthetic_run(&spec, &paper);
+    let samples = read_samples_for_analysis(&write_sample_columns(&cols, None).unwrap()).unwrap();
+    let resources = read_resources(&write_resources(&resources).unwrap()).unwrap();
+    let settings = Settings {
+        bootstrap_resamples: 100,
+        ..Settings::default()
+    };
+    let s = summarize_with(&manifest, &samples, &resources, &paper, 7, settings).unwrap();
+    for metric in [ShownMetric::Paper, ShownMetric::P95] {
+        let view = FigureView {
+            metric,
+            stacks: None,
+        };
+        for fig in 1..=7u8 {
+            let doc = svg_view(&s, fig, &view, WIDTH, HEIGHT).unwrap();
+            let bars = view
+                .bars(&s, analysis::paper::SCENARIOS[fig as usize - 1])
+                .len();
+            assert!(bars >= 2, "figure {fig}");
+            assert_eq!(
+                doc.matches("<circle").count(),
+                4 * bars,
+                "figure {fig}, {metric:?}: one dot per repetition per bar"
+            );
+        }
+    }
+    // The paper alone has no repetitions: no dots.
+    let doc = svg(&summarize_paper(&paper), 1, WIDTH, HEIGHT).unwrap();
+    assert_eq!(doc.matches("<circle").count(), 0);
+}
