@@ -1,6 +1,7 @@
 //! Figures 1–7 redrawn: one bar chart per scenario as in the paper (req/s for 1–2,
 //! mean response time in ms for 3–7), one bar per stack with its confidence interval, the paper's
-//! published value as a grey bar beside it, and the error rate noted where non-zero.
+//! published value as a grey bar beside it, each repetition as a dot over its bar, and the
+//! error rate noted where non-zero.
 //!
 //! [`draw_figure_view`] draws a figure for a [`FigureView`]: the metric shown (the
 //! paper's by default, or one chosen in the viewer) and the
@@ -363,10 +364,12 @@ pub fn draw_figure_view<DB: DrawingBackend>(
         format!("{ci} (Student t over repetitions)")
     };
     let line1 = if is_run && !papers {
-        format!("Coloured bars: this run, mean of {n_reps} repetition(s), whiskers {method}.")
+        format!(
+            "Coloured bars: this run, mean of {n_reps} repetition(s) (dots: each one), whiskers {method}."
+        )
     } else if is_run {
         format!(
-            "Coloured bars: this run, mean of {n_reps} repetition(s), whiskers {method}. Grey bars: the paper's published value."
+            "Coloured bars: this run, mean of {n_reps} repetition(s) (dots: each one), whiskers {method}. Grey bars: the paper's published value."
         )
     } else {
         "Grey bars: the values the paper reports in §4 (~ marks an approximate value). Load a run to compare.".to_string()
