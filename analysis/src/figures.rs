@@ -90,6 +90,21 @@ fn draw_no_data<DB: DrawingBackend>(
     ))
 }
 
+/// The caption lines under a figure, one every 22 px.
+fn draw_caption<DB: DrawingBackend>(
+    caption_area: &DrawingArea<DB, Shift>,
+    lines: &[String],
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    for (k, line) in lines.iter().enumerate() {
+        caption_area.draw(&Text::new(
+            line.clone(),
+            (16, 6 + 22 * k as i32),
+            (FONT, 13).into_font().color(&RGBColor(70, 70, 70)),
+        ))?;
+    }
+    Ok(())
+}
+
 fn draw_err<E: std::fmt::Debug>(figure: u8) -> impl Fn(E) -> AnalysisError {
     move |e| AnalysisError::Draw {
         figure,
@@ -383,15 +398,7 @@ pub fn draw_figure_view<DB: DrawingBackend>(
             "Mean of k6 http_req_duration over successful requests; failed requests excluded (error rate above the bar)."
         }
     };
-    for (k, line) in [line1, line2.to_string()].iter().enumerate() {
-        caption_area
-            .draw(&Text::new(
-                line.clone(),
-                (16, 6 + 22 * k as i32),
-                (FONT, 13).into_font().color(&RGBColor(70, 70, 70)),
-            ))
-            .map_err(&e)?;
-    }
+    draw_caption(&caption_area, &[line1, line2.to_string()]).map_err(&e)?;
     area.present().map_err(&e)?;
     Ok(())
 }

@@ -172,15 +172,7 @@ pub fn draw_distribution_view<DB: DrawingBackend>(
         ),
         "Median, p99 and the slowest 1 %'s share of the summed latency from all pooled requests; the curves are drawn through a few hundred exact ECDF points.".to_string(),
     ];
-    for (k, line) in lines.iter().enumerate() {
-        caption_area
-            .draw(&Text::new(
-                line.clone(),
-                (16, 6 + 22 * k as i32),
-                (FONT, 13).into_font().color(&RGBColor(70, 70, 70)),
-            ))
-            .map_err(&e)?;
-    }
+    draw_caption(&caption_area, &lines).map_err(&e)?;
     area.present().map_err(&e)?;
     Ok(())
 }
