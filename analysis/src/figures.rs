@@ -18,7 +18,9 @@ use crate::paper::{Metric, SCENARIOS, figure_title};
 pub use crate::shown::FigureView;
 use crate::summary::{CiMethod, Source, Summary};
 
+mod capacity;
 mod distribution;
+pub use capacity::*;
 pub use distribution::*;
 
 /// Default figure size in pixels.
@@ -447,6 +449,12 @@ pub fn png(summary: &Summary, figure: u8, width: u32, height: u32) -> Result<Vec
         let area = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
         draw_figure(&area, summary, figure)?;
     }
+    encode_png(&rgb, width, height, figure)
+}
+
+/// An RGB buffer drawn by plotters as a PNG file's bytes.
+#[cfg(feature = "png")]
+fn encode_png(rgb: &[u8], width: u32, height: u32, figure: u8) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     {
         let mut enc = ::png::Encoder::new(&mut out, width, height);
@@ -457,7 +465,7 @@ pub fn png(summary: &Summary, figure: u8, width: u32, height: u32) -> Result<Vec
             detail: e.to_string(),
         };
         let mut w = enc.write_header().map_err(err)?;
-        w.write_image_data(&rgb).map_err(err)?;
+        w.write_image_data(rgb).map_err(err)?;
     }
     Ok(out)
 }

@@ -3,6 +3,7 @@
 //! reports. No file or network I/O lives here: every function takes bytes, slices or
 //! structs, so the same code builds for wasm32 (the viewer) and natively (the runner).
 
+pub mod capacity;
 pub mod columns;
 pub mod compare;
 pub mod distribution;
