@@ -16,3 +16,4 @@ pub mod publish;
 pub mod record;
 pub mod rundir;
 pub mod sampler;
+pub mod sweep;

@@ -28,6 +28,10 @@ use tokio::sync::oneshot;
 pub enum Behaviour {
     /// 200 with a small JSON body, after `delay`.
     Ok { delay: Duration },
+    /// A server of known capacity: at most `slots` requests are served at once, each
+    /// for `service` (a sleep, so it costs no CPU); the others wait in line (FIFO, a
+    /// fair semaphore). Capacity = `slots / service`.
+    Queue { service: Duration, slots: u32 },
     /// This status, with a small body.
     Status(u16),
     /// Read the request, never answer.
@@ -47,6 +51,17 @@ pub struct Stats {
     pub bytes_out: AtomicU64,
     /// (content-type, body) of the last request with a body.
     pub last_body: Mutex<Option<(String, String)>>,
+    /// `Queue`: the time slots were held, summed (ns), and by how many requests.
+    pub held_ns: AtomicU64,
+    pub served: AtomicU64,
+}
+
+impl Stats {
+    /// `Queue`: the mean time a request held its slot (the service time as served,
+    /// timer overshoot included), seconds.
+    pub fn mean_service_s(&self) -> f64 {
+        self.held_ns.load(Relaxed) as f64 / 1e9 / self.served.load(Relaxed).max(1) as f64
+    }
 }
 
 pub struct Server {
@@ -71,6 +86,10 @@ impl Server {
         let stats = Arc::new(Stats::default());
         let (tx, mut rx) = oneshot::channel::<()>();
         let server_stats = stats.clone();
+        let slots = Arc::new(tokio::sync::Semaphore::new(match behaviour {
+            Behaviour::Queue { slots, .. } => slots as usize,
+            _ => 0,
+        }));
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -85,7 +104,7 @@ impl Server {
                             let Ok((stream, _)) = accepted else { continue };
                             let _ = stream.set_nodelay(true);
                             server_stats.connections.fetch_add(1, Relaxed);
-                            tokio::spawn(serve(stream, behaviour, server_stats.clone()));
+                            tokio::spawn(serve(stream, behaviour, server_stats.clone(), slots.clone()));
                         }
                     }
                 }
@@ -111,7 +130,12 @@ impl Drop for Server {
     }
 }
 
-async fn serve(stream: TcpStream, behaviour: Behaviour, stats: Arc<Stats>) {
+async fn serve(
+    stream: TcpStream,
+    behaviour: Behaviour,
+    stats: Arc<Stats>,
+    slots: Arc<tokio::sync::Semaphore>,
+) {
     if let Behaviour::IdleClose = behaviour {
         return serve_once_then_close(stream, stats).await;
     }
@@ -121,6 +145,7 @@ async fn serve(stream: TcpStream, behaviour: Behaviour, stats: Arc<Stats>) {
     });
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
         let stats = stats.clone();
+        let slots = slots.clone();
         async move {
             stats.requests.fetch_add(1, Relaxed);
             let content_type = req
@@ -145,6 +170,19 @@ async fn serve(stream: TcpStream, behaviour: Behaviour, stats: Arc<Stats>) {
                     if !delay.is_zero() {
                         tokio::time::sleep(delay).await;
                     }
+                    Response::new(json)
+                }
+                Behaviour::Queue { service, .. } => {
+                    let _slot = slots
+                        .acquire()
+                        .await
+                        .expect("the semaphore is never closed");
+                    let held = Instant::now();
+                    tokio::time::sleep_until((held + service).into()).await;
+                    stats
+                        .held_ns
+                        .fetch_add(held.elapsed().as_nanos() as u64, Relaxed);
+                    stats.served.fetch_add(1, Relaxed);
                     Response::new(json)
                 }
                 Behaviour::Status(code) => Response::builder()
