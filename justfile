@@ -41,6 +41,12 @@ test-contract *stacks: setup (images stacks)
 run *args: setup images
     cargo run --release -p runner -- run {{args}}
 
+# --- capacity curves (issue 15) ---
+
+# Capacity sweep (open model): each stack at a rising constant arrival rate until p99 or errors pass the SLO; the knee, sweep.json and report/capacity.svg (`just sweep --quick`: 2 stacks, hello, 3 s steps; `--plan-only` prints the plan and its time).
+sweep *args: setup images
+    cargo run --release -p runner -- sweep {{args}}
+
 # Remove every container labelled pywebbench (leftovers of a crash); `just clean --images` also the images.
 clean *args:
     cargo run --release -p runner -- clean {{args}}

@@ -20,6 +20,8 @@ enum Command {
     Load(commands::load::LoadArgs),
     /// Run the campaign: every stack × repetition in a fresh container; write samples, resources, manifest.
     Run(commands::run::RunArgs),
+    /// Capacity curves: offer each stack a rising constant arrival rate until p99 or errors pass the SLO; find the knee.
+    Sweep(commands::sweep::SweepArgs),
     /// Remove every container (and with --images, image and network) labelled `pywebbench`.
     Clean(commands::clean::CleanArgs),
     /// Analyse a run folder: summary.json, report.md, report.html, Figures 1–7 (SVG + PNG).
@@ -61,6 +63,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Load(args) => commands::load::run(args),
         Command::Run(args) => commands::run::run(args),
+        Command::Sweep(args) => commands::sweep::run(args),
         Command::Clean(args) => commands::clean::run(args),
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Compare(args) => commands::compare::run(args),

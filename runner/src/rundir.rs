@@ -38,6 +38,8 @@ pub const REPORT_DIR: &str = "report";
 pub const SUMMARY_FILE: &str = "summary.json";
 /// Per-repetition files while a run is under way.
 const PARTS_DIR: &str = "parts";
+/// A capacity sweep's summary, beside its manifest.
+pub const SWEEP_FILE: &str = "sweep.json";
 
 /// A run folder and its manifest.
 pub struct RunDir {
@@ -144,6 +146,17 @@ impl RunDir {
 
     pub fn report_dir(&self) -> PathBuf {
         report_dir_of(&self.path)
+    }
+
+    /// `sweep.json`: a capacity sweep's points and knees ([`analysis::capacity::SweepSummary`]).
+    pub fn sweep_file(&self) -> PathBuf {
+        self.path.join(SWEEP_FILE)
+    }
+
+    /// Write `sweep.json`.
+    pub fn save_sweep(&self, sweep: &analysis::capacity::SweepSummary) -> Result<()> {
+        let json = serde_json::to_vec_pretty(sweep).context("serializing sweep.json")?;
+        write_bytes_atomic(&self.sweep_file(), &json)
     }
 
     pub fn parts_dir(&self) -> PathBuf {

@@ -146,7 +146,7 @@ impl RequestKind {
         }
     }
 
-    fn parse(s: &str) -> Option<RequestKind> {
+    pub fn parse(s: &str) -> Option<RequestKind> {
         RequestKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
@@ -260,6 +260,31 @@ pub struct Precision {
     pub max_rounds: u32,
 }
 
+/// `[sweep]`: a capacity sweep's settings (`pywebbench sweep`); every key optional,
+/// the command line overrides each.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SweepTable {
+    /// The stacks a sweep runs [default: the campaign's].
+    pub stacks: Option<Vec<String>>,
+    /// The request each step sends.
+    pub request: Option<RequestKind>,
+    /// A fixed list of rates (req/s) instead of the automatic ramp.
+    pub rates: Option<Vec<u32>>,
+    /// The ramp's first rate, req/s.
+    pub start: Option<u32>,
+    /// The ramp's highest rate, req/s.
+    pub max_rate: Option<u32>,
+    /// The p99 latency a step must stay under.
+    pub slo: Option<Dur>,
+    /// The largest share of failed plus dropped iterations a step may have.
+    pub max_error_share: Option<f64>,
+    /// The ramp's bisection stops when the bracket is within this share.
+    pub resolution: Option<f64>,
+    pub step_duration: Option<Dur>,
+    /// Idle time between steps.
+    pub pause: Option<Dur>,
+}
+
 /// `--max-rounds` and `[precision] max_rounds` when not given.
 pub const DEFAULT_MAX_ROUNDS: u32 = 10;
 
@@ -306,6 +331,9 @@ pub struct Campaign {
     /// `[precision]`: `None` = exactly `repetitions` rounds (the paper's procedure).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<Precision>,
+    /// `[sweep]`: the capacity sweep's settings, if the campaign sets any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepTable>,
     pub warmup: Vec<Scenario>,
     pub scenarios: Vec<Scenario>,
 }

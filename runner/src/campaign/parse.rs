@@ -13,6 +13,8 @@ use super::{
     RequestKind, Scenario, Server, known_stacks, parse_cpu_list, parse_share, unknown_stack_hint,
 };
 
+mod sweep;
+
 // ---- the file as written ------------------------------------------------------------
 
 #[derive(Deserialize)]
@@ -32,6 +34,7 @@ struct RawCampaign {
     server: RawServer,
     loadgen: Option<RawLoadgen>,
     precision: Option<RawPrecision>,
+    sweep: Option<sweep::RawSweep>,
     #[serde(default)]
     warmup: Vec<Spanned<RawScenario>>,
     scenario: Spanned<Vec<Spanned<RawScenario>>>,
@@ -546,6 +549,10 @@ impl Campaign {
                 Some(Precision { target, max_rounds })
             }
         };
+        let sweep = match &raw.sweep {
+            None => None,
+            Some(w) => Some(ctx.sweep(w)?),
+        };
         Ok(Campaign {
             name: raw.name.get_ref().clone(),
             seed: seed as u64,
@@ -568,6 +575,7 @@ impl Campaign {
             loadgen_cpus,
             loadgen_path,
             precision,
+            sweep,
             warmup,
             scenarios,
         })

@@ -8,3 +8,4 @@ pub mod readme;
 pub mod repack;
 pub mod reproduce;
 pub mod run;
+pub mod sweep;

@@ -103,6 +103,14 @@ pub enum Event {
         active_ns: i64,
         timed_out: bool,
     },
+    /// A step of a capacity sweep measured (`pywebbench sweep`).
+    SweepStep {
+        header: String,
+        scenario: String,
+        point: analysis::capacity::Point,
+        /// The step met the SLO.
+        passes: bool,
+    },
     RepetitionFinished {
         stack: String,
         repetition: u32,
@@ -178,6 +186,26 @@ impl Event {
                         " (hit max_duration)"
                     } else {
                         ""
+                    }
+                )
+            }
+            Event::SweepStep {
+                header,
+                scenario,
+                point,
+                passes,
+            } => {
+                use analysis::format;
+                format!(
+                    "{header} {scenario}: {} req/s achieved, p50 {} ms, p99 {} ms, errors + dropped {} — {}",
+                    format::value(point.achieved, analysis::paper::Metric::ReqPerS),
+                    format::ms(point.p50_ms),
+                    format::ms(point.p99_ms),
+                    format::error_rate(point.bad_share()),
+                    if *passes {
+                        "within the SLO"
+                    } else {
+                        "past the SLO"
                     }
                 )
             }

@@ -22,6 +22,7 @@ mod precision;
 mod precision_text;
 mod preflight;
 mod repetition;
+mod sweep;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,6 +31,7 @@ use analysis::schema::{Manifest, RepetitionStatus};
 use anyhow::{Context, Result, anyhow, bail};
 use tokio::sync::watch;
 
+pub use self::sweep::{SweepConfig, SweepOutcome, sweep, write_figures};
 pub use config::{CampaignChoice, Loadgen, RunConfig, Start};
 pub use event::{Collect, Event, Observer, Phase};
 pub use outcome::{EXIT_FAILED_REPETITIONS, EXIT_INTERRUPTED, Outcome};

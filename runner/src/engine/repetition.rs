@@ -24,6 +24,7 @@ use crate::load::{self, Target};
 use crate::manifest::now_rfc3339;
 use crate::netns::{NetNs, PathUsed};
 use crate::record::{Live, spawn_collector};
+use crate::sweep::{self, RampResult, RampSink, SweepSettings};
 
 /// Why a repetition stopped before its end.
 enum Halt {
@@ -48,6 +49,17 @@ pub(super) struct Session {
     pub live: Arc<Live>,
     /// Turns true on Ctrl-C / SIGTERM.
     pub stop: watch::Receiver<bool>,
+}
+
+/// What a repetition measures after its warm-up and idle period.
+pub(super) enum Measure<'a> {
+    /// The campaign's scenarios, in order.
+    Campaign,
+    /// A capacity sweep ([`crate::sweep::ramp`]); its result lands in `result`.
+    Sweep {
+        settings: &'a SweepSettings,
+        result: &'a mut RampResult,
+    },
 }
 
 /// What one repetition produced.
@@ -134,6 +146,17 @@ impl Session {
     }
 
     pub(super) async fn repetition(&self, stack: &str, rep: u32) -> RepetitionResult {
+        self.repetition_measuring(stack, rep, Measure::Campaign)
+            .await
+    }
+
+    /// A repetition whose measured part is `measure`.
+    pub(super) async fn repetition_measuring(
+        &self,
+        stack: &str,
+        rep: u32,
+        measure: Measure<'_>,
+    ) -> RepetitionResult {
         let started_at = now_rfc3339();
         let mut summary = RepetitionSummary {
             stack: stack.to_string(),
@@ -241,6 +264,7 @@ impl Session {
                     rep_stop,
                     &mut samples,
                     &mut summary,
+                    measure,
                 )
                 .await
             }
@@ -303,6 +327,7 @@ impl Session {
         mut stop: watch::Receiver<bool>,
         samples: &mut SampleColumns,
         summary: &mut RepetitionSummary,
+        measure: Measure<'_>,
     ) -> Result<(), Halt> {
         let c = &self.campaign;
         let stack_idx = SampleColumns::intern(&mut samples.stacks, stack);
@@ -324,6 +349,21 @@ impl Session {
         let _ = phase.send(Phase::Idle.tag().into());
         self.phase(header, Phase::Idle, Some(c.idle.0), None);
         pause(c.idle.0, &mut stop).await?;
+        if let Measure::Sweep { settings, result } = measure {
+            let ramp = self
+                .sweep(
+                    header, target, phase, stack_idx, rep, &stop, samples, settings,
+                )
+                .await?;
+            summary.scenarios.extend(ramp.scenarios.iter().cloned());
+            let interrupted = ramp.interrupted;
+            *result = ramp;
+            return if interrupted {
+                Err(Halt::Stopped)
+            } else {
+                Ok(())
+            };
+        }
         for (i, s) in c.scenarios.iter().enumerate() {
             if i > 0 {
                 let _ = phase.send(Phase::Pause.tag().into());
@@ -338,6 +378,54 @@ impl Session {
             .await?;
         }
         Ok(())
+    }
+
+    /// The sweep's steps on `target`, each step a phase of its own.
+    #[allow(clippy::too_many_arguments)]
+    async fn sweep(
+        &self,
+        header: &str,
+        target: &Target,
+        phase: &watch::Sender<String>,
+        stack_idx: u16,
+        rep: u32,
+        stop: &watch::Receiver<bool>,
+        samples: &mut SampleColumns,
+        settings: &SweepSettings,
+    ) -> Result<RampResult, Halt> {
+        let observer = Arc::clone(&self.observer);
+        let request = settings.request.as_str();
+        let mut on_step = |rate: u32, point: Option<&analysis::capacity::Point>| {
+            let name = analysis::capacity::step_name(request, rate);
+            match point {
+                None => {
+                    let step = Phase::Scenario(name);
+                    let _ = phase.send(step.tag().into());
+                    observer.event(&Event::PhaseStarted {
+                        header: header.to_string(),
+                        phase: step,
+                        length: Some(settings.step),
+                        iterations: None,
+                    });
+                }
+                Some(p) => observer.event(&Event::SweepStep {
+                    header: header.to_string(),
+                    scenario: name,
+                    point: p.clone(),
+                    passes: p.passes(&settings.slo),
+                }),
+            }
+        };
+        let sink = RampSink {
+            samples,
+            stack: stack_idx,
+            repetition: rep,
+            live: Arc::clone(&self.live),
+            on_step: &mut on_step,
+        };
+        sweep::ramp(target, &self.campaign, settings, sink, stop.clone())
+            .await
+            .map_err(|e| Halt::Failed(format!("sweep: {e}")))
     }
 
     /// Run one scenario, collecting its samples into `samples` and its summary into `summary`.
