@@ -141,7 +141,8 @@ _tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
 
 def _stack_of(nodeid: str) -> str | None:
-    for stack in ALL_STACKS:
+    # The longest name first: "[flask-sqlite3-granian-..." also starts with "[flask-sqlite3".
+    for stack in sorted(ALL_STACKS, key=len, reverse=True):
         if f"[{stack}" in nodeid:
             return stack
     return None
@@ -167,6 +168,6 @@ def pytest_terminal_summary(terminalreporter):
             t = _tally[stack]
             total = t["passed"] + t["failed"] + t["skipped"]
             checks.add(total)
-            tr.write_line(f"{stack:<20} {t['passed']:>3} passed {t['failed']:>3} failed  of {total} checks")
+            tr.write_line(f"{stack:<26} {t['passed']:>3} passed {t['failed']:>3} failed  of {total} checks")
     per_stack = "/".join(str(c) for c in sorted(checks))
     tr.write_line(f"{len(_tally)} stacks x {per_stack} checks")
