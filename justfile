@@ -123,7 +123,7 @@ bench-web scale="1.0" reps="5": web
 
 # End-to-end test of the viewer in headless Chromium (screenshots in web/e2e/screenshots/).
 test-web: web
-    cd web/e2e && node --test e2e.test.mjs
+    cd web/e2e && node --test e2e.test.mjs pages.test.mjs
 
 # --- faults and bad input (issue 7) ---
 

@@ -32,10 +32,20 @@ docker info >/dev/null 2>&1 || die "Docker does not answer on its socket; run 'j
 mkdir -p "$LOG_DIR"
 
 # Each stack's build arguments, from its stack.toml (scripts/stack-conf.py checks the two keys).
-declare -A base_of command_of
+# The app: stacks/<stack>/app, or with [image] app_from = "<other>" stacks/<other>/app (a
+# variant of <other> with another server or Python; analysis/src/registry.rs checks the name).
+declare -A base_of command_of app_of
 for s in "${stacks[@]}"; do
-  conf=$(scripts/stack-conf.py "$s" image.base server.command) || die "fix stacks/$s/stack.toml (above)"
-  { IFS= read -r base_of[$s]; IFS= read -r command_of[$s]; } <<<"$conf"
+  # (app_from, maybe empty, not last: $(...) drops trailing empty lines)
+  conf=$(scripts/stack-conf.py "$s" image.base image.app_from server.command) || die "fix stacks/$s/stack.toml (above)"
+  { IFS= read -r base_of[$s]; IFS= read -r app_of[$s]; IFS= read -r command_of[$s]; } <<<"$conf"
+  if [[ -n "${app_of[$s]}" ]]; then
+    [[ ! -e "stacks/$s/app" ]] || die "stacks/$s has an app/ and [image] app_from = \"${app_of[$s]}\"; remove one"
+    [[ -d "stacks/${app_of[$s]}/app" ]] || die "stacks/$s/stack.toml: [image] app_from = \"${app_of[$s]}\" has no stacks/${app_of[$s]}/app; name a stack with its own app/"
+  else
+    app_of[$s]=$s
+    [[ -d "stacks/$s/app" ]] || die "stacks/$s has no app/; add it, or serve another stack's with [image] app_from = \"<stack>\""
+  fi
 done
 mapfile -t bases < <(printf '%s\n' "${base_of[@]}" | sort -u)
 
@@ -105,7 +115,7 @@ echo "images: pip inside the builds trusts $ca"
 declare -A took
 for s in "${stacks[@]}"; do
   start=$(now)
-  args=(--build-arg "STACK=$s" --build-arg "BASE=${base_of[$s]}" --build-arg "SERVER_COMMAND=${command_of[$s]}")
+  args=(--build-arg "STACK=$s" --build-arg "BASE=${base_of[$s]}" --build-arg "APP=${app_of[$s]}" --build-arg "SERVER_COMMAND=${command_of[$s]}")
   if ! docker build --tag "pywebbench/$s:latest" "${args[@]}" --file stacks/Dockerfile stacks >"$LOG_DIR/$s.log" 2>&1; then
     tail -n 40 "$LOG_DIR/$s.log" >&2
     die "building pywebbench/$s:latest failed (full log: $LOG_DIR/$s.log)"

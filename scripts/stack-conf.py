@@ -13,7 +13,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-OPTIONAL = {"raw_twin", "image.locked_at"}
+OPTIONAL = {"raw_twin", "image.locked_at", "image.app_from"}
 
 
 def main() -> int:

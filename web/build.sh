@@ -97,8 +97,11 @@ for manifest in candidates:
             shutil.copy(os.path.join(src, name), os.path.join(dst, name))
         if os.path.exists(os.path.join(dst, name)):
             files[name.split("/")[-1].split(".")[0]] = dst_rel + "/" + name
+    entry = next((r for l, r in zip(listed, published) if l == manifest), {})
     runs.append({"id": run_id, "source": os.path.dirname(manifest), "files": files,
-                 "default": manifest in defaults})
+                 "default": manifest in defaults,
+                 # The overview shows a published k6 run's claims beside the native one's.
+                 "loadgen": entry.get("loadgen"), "campaign": entry.get("campaign")})
 papers = sorted(f for f in os.listdir(os.path.join(root, "paper")) if f.endswith(".toml"))
 json.dump({"runs": runs, "paper": ["paper/" + f for f in papers]},
           open(os.path.join(dist, "data", "index.json"), "w"), indent=1)

@@ -4,6 +4,10 @@
 //! the published value (one-sample t). A value the paper gives only approximately
 //! ("around 2,700", `approximate` in published.toml) is a band, not a measurement:
 //! the run is tested against the nearest point of the band (p = 1 inside it).
+//!
+//! A and B may hold different stacks (the paper's five against a campaign of nine):
+//! the rows are the cells of the stacks both hold, and the stacks only one of them
+//! holds are listed by side (`only_in_a`, `only_in_b`), never compared nor dropped unsaid.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -52,6 +56,15 @@ pub struct Comparison {
     /// Each stack's short label (figures, the table), from A's and B's `stack_info`.
     #[serde(default)]
     pub short_labels: BTreeMap<String, String>,
+    /// The stacks both hold, in A's order then B's: the rows' stacks.
+    #[serde(default)]
+    pub shared: Vec<String>,
+    /// Stacks only A holds (not compared), in A's order.
+    #[serde(default)]
+    pub only_in_a: Vec<String>,
+    /// Stacks only B holds (not compared), in B's order.
+    #[serde(default)]
+    pub only_in_b: Vec<String>,
 }
 
 fn name(s: &Summary) -> String {
@@ -83,6 +96,12 @@ pub fn compare(a: &Summary, b: &Summary) -> Comparison {
             stacks.push(s.clone());
         }
     }
+    let (shared, only): (Vec<String>, Vec<String>) = stacks
+        .iter()
+        .cloned()
+        .partition(|s| a.stacks.contains(s) && b.stacks.contains(s));
+    let (only_in_a, only_in_b): (Vec<String>, Vec<String>) =
+        only.into_iter().partition(|s| a.stacks.contains(s));
     let mut scenarios = a.scenarios.clone();
     for s in &b.scenarios {
         if !scenarios.contains(s) {
@@ -91,7 +110,7 @@ pub fn compare(a: &Summary, b: &Summary) -> Comparison {
     }
     let mut rows = Vec::new();
     for sc in &scenarios {
-        for st in &stacks {
+        for st in &shared {
             let (ca, cb) = (a.cell(st, sc), b.cell(st, sc));
             if ca.is_none() && cb.is_none() {
                 continue;
@@ -179,6 +198,9 @@ pub fn compare(a: &Summary, b: &Summary) -> Comparison {
             })
             .collect(),
         rows,
+        shared,
+        only_in_a,
+        only_in_b,
     }
 }
 
@@ -212,6 +234,15 @@ fn against_published(
 }
 
 impl Comparison {
+    /// The stacks' short labels, comma-separated (stack ids when a label is unknown).
+    pub fn labels(&self, stacks: &[String]) -> String {
+        stacks
+            .iter()
+            .map(|s| self.short_labels.get(s).unwrap_or(s).as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// A benchstat-like text table.
     pub fn table(&self) -> String {
         let mut out = String::new();
@@ -266,6 +297,18 @@ impl Comparison {
                 .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
                 .collect();
             let _ = writeln!(out, "{}", line.join("  ").trim_end());
+        }
+        for (side, stacks) in [("A", &self.only_in_a), ("B", &self.only_in_b)] {
+            if !stacks.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\nOnly in {side} (not compared): {}",
+                    self.labels(stacks)
+                );
+            }
+        }
+        if self.shared.is_empty() {
+            let _ = writeln!(out, "\nNo stack is in both A and B: nothing to compare.");
         }
         let _ = writeln!(
             out,

@@ -19,9 +19,15 @@ pub use crate::shown::FigureView;
 use crate::summary::{CiMethod, Source, Summary};
 
 mod capacity;
+mod change;
 mod distribution;
+mod hits;
+mod matrix;
 pub use capacity::*;
+pub use change::*;
 pub use distribution::*;
+pub use hits::BarHit;
+pub use matrix::*;
 
 /// Default figure size in pixels.
 pub const WIDTH: u32 = 960;
@@ -168,6 +174,16 @@ pub fn draw_figure_view<DB: DrawingBackend>(
     figure: u8,
     view: &FigureView,
 ) -> Result<()> {
+    draw_figure_bars(area, summary, figure, view).map(|_| ())
+}
+
+/// [`draw_figure_view`], returning each drawn bar's hit box and tooltip texts.
+pub fn draw_figure_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    summary: &Summary,
+    figure: u8,
+    view: &FigureView,
+) -> Result<Vec<BarHit>> {
     let scenario = scenario_of(figure)?;
     #[cfg(feature = "png")]
     register_font();
@@ -198,7 +214,7 @@ pub fn draw_figure_view<DB: DrawingBackend>(
     if cells.is_empty() {
         let note = format!("{title}: no data for scenario `{scenario}` in this run");
         draw_no_data(&header_area, &note).map_err(&e)?;
-        return Ok(());
+        return Ok(Vec::new());
     }
 
     let n = cells.len();
@@ -262,9 +278,21 @@ pub fn draw_figure_view<DB: DrawingBackend>(
         (-0.28, 0.28)
     };
     let (pub_l, pub_r) = (0.14, 0.34);
+    let axis_label = view.metric.axis_label(natural);
+    let mut hits = Vec::with_capacity(n);
 
     for (i, (c, b)) in cells.iter().enumerate() {
         let x = i as f64;
+        // The whole column is the bar's hit box (a short bar stays easy to point at).
+        let (x0, y0) = chart.backend_coord(&(x - 0.45, y_max));
+        let (x1, y1) = chart.backend_coord(&(x + 0.45, 0.0));
+        hits.push(hits::bar_hit(
+            summary,
+            c,
+            b,
+            axis_label,
+            (x0, y0, x1 - x0, y1 - y0),
+        ));
         let colour = if is_run {
             stack_colour(summary, &c.stack)
         } else {
@@ -402,7 +430,7 @@ pub fn draw_figure_view<DB: DrawingBackend>(
     };
     draw_caption(&caption_area, &[line1, line2.to_string()]).map_err(&e)?;
     area.present().map_err(&e)?;
-    Ok(())
+    Ok(hits)
 }
 
 /// Figure `figure` as an SVG document, as in the paper.
@@ -418,12 +446,24 @@ pub fn svg_view(
     width: u32,
     height: u32,
 ) -> Result<String> {
+    svg_view_bars(summary, figure, view, width, height).map(|(svg, _)| svg)
+}
+
+/// Figure `figure` as an SVG document for `view`, with its bars' hit boxes (in the
+/// SVG's pixels) and tooltip texts.
+pub fn svg_view_bars(
+    summary: &Summary,
+    figure: u8,
+    view: &FigureView,
+    width: u32,
+    height: u32,
+) -> Result<(String, Vec<BarHit>)> {
     let mut out = String::new();
-    {
+    let hits = {
         let area = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-        draw_figure_view(&area, summary, figure, view)?;
-    }
-    Ok(out)
+        draw_figure_bars(&area, summary, figure, view)?
+    };
+    Ok((out, hits))
 }
 
 /// The embedded font (DejaVu Sans, licence in `analysis/assets/DejaVuSans-LICENSE.txt`).

@@ -12,6 +12,7 @@ pub mod figures;
 pub mod format;
 mod jsonf64;
 pub mod limiter;
+pub mod overview;
 pub mod paired;
 pub mod paper;
 pub mod precision;

@@ -35,7 +35,8 @@ pub struct StackInfo {
     pub label: String,
     /// Short label for figure axes and legends, e.g. `FastAPI+SQLAlchemy`.
     pub short_label: String,
-    /// The web framework, e.g. `fastapi`: stacks of one framework differ in data access.
+    /// The web framework, e.g. `fastapi`: stacks of one framework differ in data access,
+    /// or serve one app with another server or Python (`[image] app_from`; the label says which).
     pub framework: String,
     pub data_access: DataAccess,
     /// For an ORM stack: the raw-SQL stack of the same framework it is compared with
@@ -52,6 +53,9 @@ pub struct Stack {
     /// Place in every figure and table (the paper's §3.2 order): ascending.
     pub order: u32,
     pub info: StackInfo,
+    /// `[image] app_from`: the stack whose `app/` this stack's image serves (a variant
+    /// that differs only in server or Python); `None` when the stack has its own `app/`.
+    pub app_from: Option<String>,
 }
 
 /// An ORM stack and its raw twin (`raw_twin`), compared for the ORM overhead.
@@ -70,7 +74,7 @@ pub enum RegistryError {
     )]
     NoStacks,
     #[error(
-        "{file}: {detail}; fix it (keys: name, order, label, short_label, framework, data_access = \"orm\" | \"raw\", raw_twin, [image] base, locked_at, [server] command; see stacks/README.md)"
+        "{file}: {detail}; fix it (keys: name, order, label, short_label, framework, data_access = \"orm\" | \"raw\", raw_twin, [image] base, locked_at, app_from, [server] command; see stacks/README.md)"
     )]
     Parse { file: String, detail: String },
     #[error("{file}: name = {name:?} but the folder is `{folder}`; make them the same")]
@@ -133,6 +137,23 @@ pub enum RegistryError {
         "{file}: a raw stack has no raw_twin (only ORM stacks name the raw stack they are compared with); remove raw_twin"
     )]
     RawWithTwin { file: String },
+    #[error(
+        "{file}: [image] app_from = {app:?} is not another registered stack; name the stack whose app/ this image serves, or remove app_from"
+    )]
+    AppFromUnknown { file: String, app: String },
+    #[error(
+        "{file}: [image] app_from = {app:?} itself has app_from; name the stack that holds the app/ folder"
+    )]
+    AppFromChain { file: String, app: String },
+    #[error(
+        "{file}: [image] app_from = {app:?} has framework/data_access {theirs:?}, this stack {ours:?}; the same app is the same framework and data access"
+    )]
+    AppFromOtherKind {
+        file: String,
+        app: String,
+        theirs: String,
+        ours: String,
+    },
 }
 
 /// `stack.toml` as written: unknown keys are refused. `[image]` and `[server]` are for
@@ -162,6 +183,9 @@ struct ImageSection {
     /// The day the stack's `requirements.lock` was resolved as of (`YYYY-MM-DD`).
     #[serde(default)]
     locked_at: Option<String>,
+    /// The stack whose `app/` the image serves instead of an `app/` of its own.
+    #[serde(default)]
+    app_from: Option<String>,
 }
 
 /// `[server]`: how the container serves the app.
@@ -287,6 +311,7 @@ fn parse_one(file: &str, text: &str) -> Result<Stack, RegistryError> {
     Ok(Stack {
         name: f.name,
         order: f.order,
+        app_from: f.image.app_from,
         info: StackInfo {
             label: f.label,
             short_label: f.short_label,
@@ -343,6 +368,39 @@ impl Registry {
                         file: file.to_string(),
                         twin: twin.clone(),
                         framework: s.info.framework.clone(),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        for (file, s) in &stacks {
+            let Some(app) = &s.app_from else {
+                continue;
+            };
+            let kind =
+                |t: &Stack| format!("{}/{:?}", t.info.framework, t.info.data_access).to_lowercase();
+            match stacks
+                .iter()
+                .find(|(_, o)| &o.name == app && o.name != s.name)
+            {
+                None => {
+                    return Err(RegistryError::AppFromUnknown {
+                        file: file.to_string(),
+                        app: app.clone(),
+                    });
+                }
+                Some((_, t)) if t.app_from.is_some() => {
+                    return Err(RegistryError::AppFromChain {
+                        file: file.to_string(),
+                        app: app.clone(),
+                    });
+                }
+                Some((_, t)) if kind(t) != kind(s) => {
+                    return Err(RegistryError::AppFromOtherKind {
+                        file: file.to_string(),
+                        app: app.clone(),
+                        theirs: kind(t),
+                        ours: kind(s),
                     });
                 }
                 Some(_) => {}
@@ -582,6 +640,64 @@ mod tests {
             &format!("{RAW}raw_twin = \"a-raw\"\n"),
         )]);
         assert!(m.contains("a raw stack has no raw_twin"), "{m}");
+    }
+
+    #[test]
+    fn app_from_names_another_stack_of_the_same_kind_that_has_its_own_app() {
+        let raw = ("stacks/a-raw/stack.toml", RAW);
+        let variant = |name: &str, app: &str| {
+            RAW.replace("a-raw", name)
+                .replace("order = 2", "order = 3")
+                .replace(
+                    "base = \"bookworm-py311\"",
+                    &format!("base = \"trixie-py313\", app_from = {app:?}"),
+                )
+        };
+        let v = variant("a-raw-py313", "a-raw");
+        let r = Registry::parse(&[raw, ("stacks/a-raw-py313/stack.toml", &v)]).unwrap();
+        assert_eq!(
+            r.get("a-raw-py313").unwrap().app_from.as_deref(),
+            Some("a-raw")
+        );
+        assert_eq!(r.get("a-raw").unwrap().app_from, None);
+        // Unknown, itself, a chain, another framework or data access.
+        let m = err(&[
+            raw,
+            (
+                "stacks/a-raw-py313/stack.toml",
+                &variant("a-raw-py313", "b-raw"),
+            ),
+        ]);
+        assert_eq!(
+            m,
+            "stacks/a-raw-py313/stack.toml: [image] app_from = \"b-raw\" is not another registered stack; name the stack whose app/ this image serves, or remove app_from"
+        );
+        let m = err(&[
+            raw,
+            (
+                "stacks/a-raw-py313/stack.toml",
+                &variant("a-raw-py313", "a-raw-py313"),
+            ),
+        ]);
+        assert!(m.contains("is not another registered stack"), "{m}");
+        let chain = variant("a-raw-2", "a-raw-py313").replace("order = 3", "order = 4");
+        let m = err(&[
+            raw,
+            ("stacks/a-raw-py313/stack.toml", &v),
+            ("stacks/a-raw-2/stack.toml", &chain),
+        ]);
+        assert!(
+            m.starts_with(
+                "stacks/a-raw-2/stack.toml: [image] app_from = \"a-raw-py313\" itself has app_from"
+            ),
+            "{m}"
+        );
+        let orm = variant("a-raw-py313", "a-raw").replace("\"raw\"", "\"orm\"");
+        let m = err(&[raw, ("stacks/a-raw-py313/stack.toml", &orm)]);
+        assert!(
+            m.contains("framework/data_access \"a/raw\", this stack \"a/orm\""),
+            "{m}"
+        );
     }
 
     #[test]

@@ -255,6 +255,27 @@ pub struct Manifest {
     /// analysis then takes the compiled-in registry's).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub stack_info: std::collections::BTreeMap<String, crate::registry::StackInfo>,
+    /// The API contract check (`stacks/CONTRACT.md`) the run passed before measuring;
+    /// absent in runs made before it was checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<ContractRecord>,
+}
+
+/// How each stack's image met the API contract before the run measured it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractRecord {
+    /// `run --skip-contract`: measured without checking.
+    pub skipped: bool,
+    /// Per stack: its image id and `passed` (checked by this run), `cached` (passed
+    /// before with the same image id and suite) or `skipped`.
+    pub stacks: std::collections::BTreeMap<String, ContractCheck>,
+}
+
+/// One stack's image and its contract result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractCheck {
+    pub image_id: String,
+    pub result: String,
 }
 
 /// Which CPUs the server container and the load generator could run on.

@@ -254,6 +254,7 @@ pub fn synthetic_run(
         path: None,
         precision: None,
         stack_info: Default::default(),
+        contract: None,
     };
     (manifest, cols, resources)
 }

@@ -643,6 +643,23 @@ pub fn sections(summary: &Summary, view: &TableView, full: bool) -> Vec<Section>
     out
 }
 
+/// The stacks only one run holds, as sentences appended to the comparison's note.
+fn unshared(cmp: &Comparison) -> String {
+    let mut out = String::new();
+    for (side, stacks) in [("A", &cmp.only_in_a), ("B", &cmp.only_in_b)] {
+        if !stacks.is_empty() {
+            out.push_str(&format!(
+                " Only in {side} (not compared): {}.",
+                cmp.labels(stacks)
+            ));
+        }
+    }
+    if cmp.shared.is_empty() {
+        out.push_str(" No stack is in both runs: nothing to compare.");
+    }
+    out
+}
+
 /// Two runs side by side ([`crate::compare`]): the change from A to B per cell.
 /// `a_name` and `b_name` are the runs' names in the title.
 pub fn comparison(
@@ -687,8 +704,9 @@ pub fn comparison(
         id: "compare".into(),
         title: format!("Comparison: A = {a_name}, B = {b_name}"),
         note: Some(format!(
-            "Change = (B − A) / A. Welch's t-test over repetitions (one-sample t against a published value); α = {}; \"~\" = no significant change. Values in each figure's metric (req/s for hello and echo, mean ms otherwise).",
-            cmp.alpha
+            "Change = (B − A) / A. Welch's t-test over repetitions (one-sample t against a published value); α = {}; \"~\" = no significant change. Values in each figure's metric (req/s for hello and echo, mean ms otherwise).{}",
+            cmp.alpha,
+            unshared(cmp)
         )),
         tables: vec![ViewTable::new(
             "A vs B",

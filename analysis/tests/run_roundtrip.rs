@@ -323,6 +323,63 @@ fn compare_two_runs_and_a_run_with_the_paper() {
 }
 
 #[test]
+fn compare_runs_holding_different_stacks_compares_the_shared_and_lists_the_rest() {
+    let paper = Paper::builtin().unwrap();
+    let stacks = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let run = |seed, names: &[&str]| {
+        let s = SyntheticSpec {
+            seed,
+            stacks: stacks(names),
+            failed: None,
+            ..spec()
+        };
+        let (m, c, r) = synthetic_run(&s, &paper);
+        summarize_with(&m, &c, &r, &paper, 1, light()).unwrap()
+    };
+    let a = run(1, &["fastapi-sqlite3", "flask-sqlite3", "django-drf"]);
+    let b = run(2, &["flask-sqlalchemy", "django-drf", "fastapi-sqlite3"]);
+    let cmp = analysis::compare(&a, &b);
+    assert_eq!(cmp.shared, stacks(&["fastapi-sqlite3", "django-drf"]));
+    assert_eq!(cmp.only_in_a, stacks(&["flask-sqlite3"]));
+    assert_eq!(cmp.only_in_b, stacks(&["flask-sqlalchemy"]));
+    // Every cell of the shared stacks, each tested; nothing of the others.
+    assert_eq!(cmp.rows.len(), 2 * 7);
+    assert!(
+        cmp.rows
+            .iter()
+            .all(|r| cmp.shared.contains(&r.stack) && r.test == "welch")
+    );
+    let table = cmp.table();
+    assert!(
+        table.contains("Only in A (not compared): Flask+sqlite3")
+            && table.contains("Only in B (not compared): Flask+SQLAlchemy"),
+        "{table}"
+    );
+    // The paper's five against a run of two: the run's two compared, three listed.
+    let p = summarize_paper(&paper);
+    let two = run(3, &["fastapi-sqlite3", "flask-sqlite3"]);
+    let cmp = analysis::compare(&p, &two);
+    assert_eq!(cmp.shared.len(), 2);
+    assert_eq!(cmp.only_in_a.len(), 3);
+    assert!(cmp.only_in_b.is_empty());
+    // No stack in common: no rows, said so, no failure.
+    let c = analysis::compare(&run(4, &["django-drf"]), &run(5, &["flask-sqlite3"]));
+    assert!(c.rows.is_empty() && c.shared.is_empty());
+    assert!(
+        c.table().contains("No stack is in both A and B"),
+        "{}",
+        c.table()
+    );
+    // Additive: a comparison written before these fields still reads.
+    let mut old = serde_json::to_value(&cmp).unwrap();
+    for k in ["shared", "only_in_a", "only_in_b"] {
+        old.as_object_mut().unwrap().remove(k);
+    }
+    let back: analysis::Comparison = serde_json::from_value(old).unwrap();
+    assert_eq!(back.rows.len(), cmp.rows.len());
+}
+
+#[test]
 fn runs_made_in_rounds_get_within_round_ratios() {
     let paper = Paper::builtin().unwrap();
     let (mut manifest, cols, resources) = synthetic_run(&spec(), &paper);

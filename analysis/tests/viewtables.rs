@@ -100,7 +100,7 @@ fn the_comparison_names_the_better_run() {
     let section = comparison(&cmp, &a, &view, "A run", "B run");
     assert_eq!(section.title, "Comparison: A = A run, B = B run");
     let rows = &section.tables[0].table.rows;
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), a.stacks.len(), "one row per stack");
     assert!(rows.iter().all(|r| r[0] == "hello"));
     for r in cmp.rows.iter().filter(|r| r.scenario == "hello") {
         let key = format!("cmp-verdict:hello:{}", r.stack);
@@ -113,4 +113,36 @@ fn the_comparison_names_the_better_run() {
         };
         assert_eq!(text, expected);
     }
+}
+
+#[test]
+fn the_comparison_of_runs_holding_different_stacks_says_which_are_not_compared() {
+    let paper = Paper::builtin().expect("built-in paper");
+    let two = SyntheticSpec {
+        stacks: vec!["fastapi-sqlite3".into(), "django-drf".into()],
+        repetitions: 2,
+        scale: 0.003,
+        warmup_requests: 100,
+        ..SyntheticSpec::default()
+    };
+    let (manifest, samples, resources) = synthetic_run(&two, &paper);
+    let b = analysis::summarize(&manifest, &samples, &resources, &paper, 9).expect("summary");
+    let a = run_summary(7);
+    let cmp = analysis::compare(&a, &b);
+    let section = comparison(&cmp, &a, &TableView::default(), "five", "two");
+    let rows = &section.tables[0].table.rows;
+    assert_eq!(rows.len(), 2 * 7);
+    assert!(
+        rows.iter()
+            .all(|r| r[1] == "FastAPI + sqlite3" || r[1] == "Django + DRF"),
+        "{rows:?}"
+    );
+    let note = section.note.expect("a note");
+    assert!(
+        note.contains(
+            "Only in A (not compared): FastAPI+SQLAlchemy, Flask+SQLAlchemy, Flask+sqlite3."
+        ),
+        "{note}"
+    );
+    assert!(!note.contains("Only in B"), "{note}");
 }

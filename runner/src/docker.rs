@@ -90,7 +90,16 @@ pub async fn engine_version(docker: &Docker) -> Result<String> {
 
 /// The image of a stack.
 pub fn image_of(stack: &str) -> String {
-    format!("pywebbench/{stack}:latest")
+    format!("pywebbench/{stack}:{}", image_tag())
+}
+
+/// The stack images' tag: `$PYWEBBENCH_IMAGE_TAG` (a test's derived image, a stack
+/// built under another tag), else `latest`. The contract suite reads the same variable.
+pub fn image_tag() -> String {
+    std::env::var("PYWEBBENCH_IMAGE_TAG")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "latest".into())
 }
 
 /// The id of an image, or a message saying how to build it.

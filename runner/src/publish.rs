@@ -207,6 +207,7 @@ mod tests {
             path: None,
             precision: None,
             stack_info: Default::default(),
+            contract: None,
         };
         std::fs::write(
             dir.join(MANIFEST_FILE),

@@ -349,6 +349,7 @@ mod tests {
             path: None,
             precision: None,
             stack_info: Default::default(),
+            contract: None,
         };
         let mut dir = RunDir::create(&tmp.path().join("run"), manifest).expect("create");
         // s1's part as an older pywebbench wrote it (schema v1), s2's as this one does.

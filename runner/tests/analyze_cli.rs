@@ -165,3 +165,103 @@ fn a_missing_resources_file_is_a_visible_warning() {
         "{stderr}"
     );
 }
+
+/// A published run folder cut down to `keep` stacks, in `dir`: the kept stacks'
+/// samples linked (copied where links fail), resources.parquet likewise, the
+/// manifest without the other stacks (campaign, repetitions, rounds, packages).
+fn published_subset(run: &str, keep: &[&str], dir: &Path) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../data/published")
+        .join(run);
+    std::fs::create_dir_all(dir.join("samples")).unwrap();
+    let link = |from: &Path, to: &Path| {
+        if std::fs::hard_link(from, to).is_err() {
+            std::fs::copy(from, to).unwrap();
+        }
+    };
+    for s in keep {
+        let f = format!("samples/{s}.parquet");
+        link(&src.join(&f), &dir.join(&f));
+    }
+    link(&src.join(RESOURCES_FILE), &dir.join(RESOURCES_FILE));
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(src.join(MANIFEST_FILE)).unwrap()).unwrap();
+    let kept = |v: &serde_json::Value| keep.contains(&v.as_str().unwrap_or_default());
+    m["campaign"]["stacks"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| kept(s));
+    m["repetitions"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| kept(&r["stack"]));
+    for round in m["rounds"].as_array_mut().unwrap() {
+        round.as_array_mut().unwrap().retain(|s| kept(s));
+    }
+    for key in ["packages", "stack_info"] {
+        if let Some(o) = m.get_mut(key).and_then(|v| v.as_object_mut()) {
+            o.retain(|s, _| keep.contains(&s.as_str()));
+        }
+    }
+    std::fs::write(dir.join(MANIFEST_FILE), serde_json::to_vec(&m).unwrap()).unwrap();
+}
+
+/// The real published runs against a run of other stacks (one published run cut
+/// down to three of its five): the shared stacks' cells compared, the others listed
+/// by side, in the table and the JSON; no failure, nothing dropped unsaid.
+#[test]
+fn compare_published_runs_holding_different_stacks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let published = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/published");
+    let native = published.join("20261202T180425Z-vm/report/summary.json");
+    let subset = tmp.path().join("k6-subset");
+    published_subset(
+        "20261202T184653Z-vm-k6",
+        &["fastapi-sqlite3", "flask-sqlalchemy", "django-drf"],
+        &subset,
+    );
+    let json = tmp.path().join("cmp.json");
+    let out = pywebbench(&[
+        "compare",
+        native.to_str().unwrap(),
+        subset.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("Only in A (not compared): FastAPI+SQLAlchemy, Flask+sqlite3"),
+        "{table}"
+    );
+    assert!(!table.contains("Only in B"), "{table}");
+    let cmp: analysis::Comparison = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(
+        cmp.shared,
+        ["fastapi-sqlite3", "flask-sqlalchemy", "django-drf"]
+    );
+    assert_eq!(cmp.only_in_a, ["fastapi-sqlalchemy", "flask-sqlite3"]);
+    assert!(cmp.only_in_b.is_empty());
+    assert_eq!(cmp.rows.len(), 3 * 7);
+    assert!(
+        cmp.rows
+            .iter()
+            .all(|r| r.test == "welch" && r.a.is_some() && r.b.is_some())
+    );
+    // The other way round, the list changes side.
+    let out = pywebbench(&[
+        "compare",
+        subset.to_str().unwrap(),
+        native.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("Only in B (not compared): FastAPI+SQLAlchemy, Flask+sqlite3"),
+        "{table}"
+    );
+}

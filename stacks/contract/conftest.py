@@ -5,8 +5,15 @@ CLI on a free 127.0.0.1 port, waits until GET /hello answers, and removes the
 container afterwards, also when a test fails. Select stacks with
 PYWEBBENCH_STACKS="flask-sqlite3 django-drf" (default: every stack registered by a
 stacks/<stack>/stack.toml, in its `order`).
+
+With PYWEBBENCH_CONTRACT_REPORT=FILE the outcome of every check is also written to FILE
+as JSON (`{"exitstatus": int, "results": [{"stack", "test", "outcome", "reason"}]}`):
+`pywebbench run` reads it to refuse a stack that fails the contract
+(runner/src/engine/contract.rs). PYWEBBENCH_IMAGE_TAG picks the images' tag (default
+`latest`), as it does for the runner.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -116,7 +123,7 @@ class StackContainer:
 @pytest.fixture(scope="session", params=selected_stacks())
 def api(request):
     stack = request.param
-    image = f"pywebbench/{stack}:latest"
+    image = f"pywebbench/{stack}:{os.environ.get('PYWEBBENCH_IMAGE_TAG') or 'latest'}"
     if docker("image", "inspect", image, check=False).returncode != 0:
         pytest.fail(f"image {image} is missing: build it with `just images`")
     container = StackContainer(stack, f"pywebbench-contract-{stack}-{uuid.uuid4().hex[:8]}", free_port())
@@ -141,7 +148,8 @@ _tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
 
 def _stack_of(nodeid: str) -> str | None:
-    for stack in ALL_STACKS:
+    # The longest name first: "[flask-sqlite3-granian-..." also starts with "[flask-sqlite3".
+    for stack in sorted(ALL_STACKS, key=len, reverse=True):
         if f"[{stack}" in nodeid:
             return stack
     return None
@@ -154,6 +162,30 @@ def pytest_runtest_logreport(report):
     if report.when == "call" or (report.when == "setup" and not report.passed):
         outcome = "passed" if report.passed else "skipped" if report.skipped else "failed"
         _tally[stack][outcome] += 1
+        _results.append({
+            "stack": stack,
+            "test": report.nodeid.rsplit("::", 1)[-1],
+            "outcome": "error" if report.when == "setup" and report.failed else outcome,
+            "reason": _one_line(report) if report.failed else "",
+        })
+
+
+_results: list[dict] = []
+
+
+def _one_line(report) -> str:
+    """The first line of why a check failed (pytest's crash message)."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else "failed"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = os.environ.get("PYWEBBENCH_CONTRACT_REPORT")
+    if path:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"exitstatus": int(exitstatus), "results": _results}, f)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -167,6 +199,6 @@ def pytest_terminal_summary(terminalreporter):
             t = _tally[stack]
             total = t["passed"] + t["failed"] + t["skipped"]
             checks.add(total)
-            tr.write_line(f"{stack:<20} {t['passed']:>3} passed {t['failed']:>3} failed  of {total} checks")
+            tr.write_line(f"{stack:<26} {t['passed']:>3} passed {t['failed']:>3} failed  of {total} checks")
     per_stack = "/".join(str(c) for c in sorted(checks))
     tr.write_line(f"{len(_tally)} stacks x {per_stack} checks")

@@ -9,7 +9,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { dist, openPage, root, screenshots, sh, start } from './harness.mjs';
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const PHONE = { width: 390, height: 844 };
+const WIDE = { width: 1440, height: 900 };
 
 const RUNS = { a: ['e2e-run-a', 11], b: ['e2e-run-b', 12] };
 let env;
@@ -85,6 +90,36 @@ async function shot(page, name, selector) {
   if (selector) await page.locator(selector).first().evaluate((e) => e.scrollIntoView());
   else await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+}
+
+/** The screenshots kept in the repository (web/e2e/screenshots/ui-*.png): the viewport at phone and wide size. */
+async function uiShot(page, name, selector, size) {
+  await page.setViewportSize(size);
+  await page.waitForTimeout(150);
+  if (selector) await page.locator(selector).first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: path.join(screenshots, `ui-${size.width}-${name}.png`) });
+}
+
+/** axe-core on the page as it is: no serious or critical violation. */
+async function assertAccessible(page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')})`));
+  assert.deepEqual(violations, [], `axe on ${what}`);
+  console.log(`# axe: no serious or critical violation on ${what}`);
+}
+
+/** No sideways scrolling of the page, and no table wider than its container. */
+async function assertFits(page, what) {
+  const r = await page.evaluate(() => ({
+    page: document.scrollingElement.scrollWidth - window.innerWidth,
+    tables: [...document.querySelectorAll('table')].filter((t) => t.offsetParent)
+      .map((t) => ({ id: t.id || t.querySelector('caption')?.textContent, over: t.scrollWidth - t.parentElement.clientWidth }))
+      .filter((t) => t.over > 1),
+  }));
+  assert.ok(r.page <= 0, `${what}: the page scrolls sideways by ${r.page}px`);
+  assert.deepEqual(r.tables, [], `${what}: tables wider than their container`);
 }
 
 /** Every figure's <text> content, by figure number. */
@@ -352,6 +387,136 @@ describe('the viewer', () => {
     await page.close();
   });
 
+  test('as a user: overview, filter, hover a bar, open a figure, matrices, a local run, compare, permalink (axe, layout)', async () => {
+    const page = await openPage(env, `#run=ref:${runs.a.id}`, WIDE);
+    await ready(page);
+    const native = runs.a.summary;
+    // The overview: the run in one line, the claims scoreboard, Figures 1–7 as small multiples.
+    assert.match(await page.locator('#run-line').textContent(), new RegExp(`^Run ${runs.a.id}: 5 stacks × 7 scenarios`));
+    const board = await page.$$eval(`.scoreboard[data-run="ref:${runs.a.id}"] li`, (lis) => lis.map((l) => [l.dataset.verdict, Number(l.dataset.count)]));
+    assert.deepEqual(board.map(([k]) => k), ['holds', 'does-not-hold', 'inconclusive', 'not-tested']);
+    for (const [key, count] of board) {
+      const want = native.claims.filter((c) => (c.run_verdict ?? 'not_tested').replaceAll('_', '-') === key).length;
+      assert.equal(count, want, `scoreboard ${key}`);
+    }
+    assert.equal(await page.locator('#figure-list figure[data-figure] button.open-figure').count(), 7);
+    await assertFits(page, 'the overview at 1440 px');
+    await assertAccessible(page, 'the overview');
+    await uiShot(page, 'overview', null, WIDE);
+    // Grid on a wide screen (figures side by side), one column on a phone.
+    const cols = () => page.$$eval('#figure-list figure', (f) => new Set(f.map((x) => Math.round(x.getBoundingClientRect().left))).size);
+    assert.ok(await cols() >= 3, `the wide overview has ${await cols()} column(s)`);
+    await page.setViewportSize(PHONE);
+    await page.waitForTimeout(150);
+    assert.equal(await cols(), 1, 'the phone overview is not one column');
+    await assertFits(page, 'the whole page at 390 px');
+    await uiShot(page, 'overview', null, PHONE);
+    await page.setViewportSize(WIDE);
+
+    // Filter: without the delete scenario, six figures.
+    await page.uncheck('input[name=scenario][value=delete]');
+    await ready(page);
+    assert.equal(await page.locator('#figure-list figure[data-figure]').count(), 6);
+    await page.check('input[name=scenario][value=delete]');
+    await ready(page);
+
+    // Open Figure 3 with the keyboard (Enter on it): large, in the URL, with its table.
+    await page.focus('#figure-3 button.open-figure');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('figure-dialog').open);
+    assert.match(await page.evaluate(() => window.location.hash), /fig=3/);
+    const dialog = page.locator('#figure-dialog');
+    const scenario = await dialog.locator('figure[data-dialog-figure="3"]').getAttribute('data-scenario');
+    assert.equal(await dialog.locator(`table caption`).first().textContent().then((t) => t.includes(scenario)), true);
+    // Each bar carries the module's texts; the repetitions are dots over it.
+    const bars = await dialog.locator('.bar-hit').evaluateAll((bs) => bs.map((b) => ({ ...b.dataset })));
+    const cells = native.cells.filter((c) => c.scenario === scenario);
+    assert.deepEqual(bars.map((b) => b.stack), cells.map((c) => c.stack));
+    for (const [k, c] of cells.entries()) {
+      assert.equal(bars[k].scenario, scenario);
+      assert.equal(bars[k].n, `n = ${c.detail.included_repetitions} repetition(s), ${c.requests} requests`);
+      assert.match(bars[k].mean, new RegExp(`^mean ${c.detail.mean_ms.mean.toFixed(2)} ms$`));
+      assert.match(bars[k].p99, new RegExp(`^p99 ${c.detail.p99_ms.mean.toFixed(2)} ms$`));
+      assert.equal(bars[k].limiter, c.limiter ? `limited by ${c.limiter.most_common}` : undefined);
+      assert.match(bars[k].interval, /^95 % CI \[/);
+    }
+    const reps = cells.reduce((n, c) => n + c.detail.included_repetitions, 0);
+    assert.ok(await dialog.locator('svg circle').count() >= reps, 'a dot per repetition');
+    // Hover: the tooltip shows the bar's numbers, n among them.
+    await dialog.locator('.bar-hit').nth(1).hover();
+    const tip = dialog.locator('.tip:not([hidden])');
+    await tip.waitFor();
+    assert.ok((await tip.textContent()).includes(bars[1].n), await tip.textContent());
+    await uiShot(page, 'figure-opened', null, WIDE);
+    await dialog.locator('.bar-hit').nth(1).hover();
+    // Keyboard: focus a bar, arrow to the next, Escape hides the tooltip (the figure stays open).
+    await dialog.locator('.bar-hit').first().focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.stack), bars[1].stack);
+    assert.ok((await tip.textContent()).startsWith(await page.evaluate(() => document.activeElement.getAttribute('aria-label').split(';')[0])));
+    await assertAccessible(page, 'an opened figure');
+    await page.keyboard.press('Escape');
+    assert.equal(await dialog.locator('.tip:not([hidden])').count(), 0, 'Escape did not hide the tooltip');
+    assert.equal(await dialog.evaluate((d) => d.open), true);
+    await page.setViewportSize(PHONE);
+    await dialog.locator('.bar-hit').first().focus();
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: path.join(screenshots, 'ui-390-figure-opened.png') });
+    await page.setViewportSize(WIDE);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.getElementById('figure-dialog').open);
+    assert.doesNotMatch(await page.evaluate(() => window.location.hash), /fig=/);
+
+    // Pairwise comparisons: a matrix per scenario; the table as CSV.
+    const withPairs = [...new Set(native.pairwise.map((p) => p.scenario))];
+    assert.deepEqual(await page.$$eval('figure[data-matrix]', (f) => f.map((x) => x.dataset.matrix)),
+      ['hello', 'echo', 'get_all', 'get_one', 'create', 'update', 'delete'].filter((sc) => withPairs.includes(sc)));
+    const first = native.pairwise.find((p) => p.scenario === withPairs[0]);
+    const diff = `${first.diff_percent >= 0 ? '+' : ''}${first.diff_percent.toFixed(1)}%`;
+    assert.ok((await page.locator(`#matrix-${withPairs[0]} svg`).textContent()).includes(diff), `the matrix lacks ${diff}`);
+    assert.equal(await page.locator('table caption', { hasText: 'Pairwise comparisons' }).count(), 0, 'the pairwise table is still shown');
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#dl-pairwise')]);
+    const lines = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
+    assert.equal(lines.length, native.pairwise.length + 1);
+    await uiShot(page, 'pairwise-matrix', '#pairwise', WIDE);
+    await uiShot(page, 'pairwise-matrix', '#pairwise', PHONE);
+    await uiShot(page, 'distribution', '#distributions', PHONE);
+    await uiShot(page, 'distribution', '#distributions', WIDE);
+
+    // A local run folder (samples/<stack>.parquet, resources, manifest), then compared with run B.
+    await openRun(page, runs.aSplit);
+    await openRun(page, runs.b);
+    await page.selectOption('#run-a', 'local:1');
+    await ready(page);
+    await page.selectOption('#run-b', 'local:2');
+    await ready(page);
+    const change = page.locator('#compare-plot svg');
+    assert.match(await change.textContent(), /Change from A to B/);
+    const rows = native.cells.length;
+    // (A hollow dot is two circles at one place.)
+    const dots = await change.locator('circle').evaluateAll((cs) => new Set(cs.map((c) => `${c.getAttribute('cx')},${c.getAttribute('cy')}`)).size);
+    assert.equal(dots, rows, 'a dot per scenario × stack');
+    assert.ok(await page.locator('#compare table tbody tr').count() >= rows);
+    await assertFits(page, 'the comparison at 1440 px');
+    await assertAccessible(page, 'the two-run comparison');
+    await uiShot(page, 'compare', '#comparison', WIDE);
+    await page.setViewportSize(PHONE);
+    await assertFits(page, 'the comparison at 390 px');
+    await uiShot(page, 'compare', '#comparison', PHONE);
+    await page.setViewportSize(WIDE);
+
+    // A permalink to one figure in another metric reopens it so.
+    const link = await openPage(env, `#run=ref:${runs.a.id}&metric=p99&fig=2`, WIDE);
+    await ready(link);
+    assert.equal(await link.locator('#figure-dialog').evaluate((d) => d.open), true);
+    assert.match(await link.locator('#figure-dialog .bar-hit').first().getAttribute('data-value'), /^99th percentile/);
+    assert.deepEqual(link.problems, []);
+    await link.close();
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
   test('filters and a permalink reopen the same view', async () => {
     const page = await openPage(env, `#run=ref:${runs.a.id}`);
     await ready(page);
@@ -393,8 +558,12 @@ describe('the viewer', () => {
     assert.match(figLink, /fig=3/);
     const third = await openPage(env, figLink);
     await ready(third);
-    const top = await third.evaluate(() => document.getElementById('figure-3').getBoundingClientRect().top);
-    assert.ok(Math.abs(top) < 5, `Figure 3 is not scrolled into view (top ${top})`);
+    // A link to one figure opens it large (the dialog), in the same view.
+    assert.equal(await third.locator('#figure-dialog').evaluate((d) => d.open), true, 'fig=3 did not open the figure');
+    assert.equal(await third.locator('#figure-dialog figure[data-dialog-figure="3"]').count(), 1);
+    assert.match(await third.locator('#dialog-title').textContent(), /Figure 3/);
+    await third.keyboard.press('Escape');
+    await third.waitForFunction(() => !document.getElementById('figure-dialog').open && !window.location.hash.includes('fig='));
     assert.equal(await third.inputValue('#metric'), 'p95');
     await third.close();
     assert.deepEqual(again.problems, []);
@@ -430,7 +599,7 @@ describe('the viewer', () => {
     const page = await openPage(env, `#run=ref:${runs.a.id}`);
     await ready(page);
     const reached = new Set();
-    for (let i = 0; i < 60; i += 1) {
+    for (let i = 0; i < 90; i += 1) {
       await page.keyboard.press('Tab');
       reached.add(await page.evaluate(() => {
         const a = document.activeElement;

@@ -6,6 +6,7 @@ import { download, sanitizeSvg, svgText, svgToPng } from './svg.js';
 import { InputError, filesFromDrop, readRunFiles } from './files.js';
 import { el } from './format.js';
 import * as T from './tables.js';
+import { withBars } from './bars.js';
 
 const $ = (id) => document.getElementById(id);
 const FIGURES = [1, 2, 3, 4, 5, 6, 7];
@@ -116,7 +117,7 @@ function addRun(key, label, ref, origin) {
 }
 
 /** The run for a key, loading (and analysing) it on first use. */
-async function getRun(key) {
+async function getRun(key, quiet = false) {
   if (store.runs.has(key)) return store.runs.get(key);
   if (key === 'paper') {
     return addRun('paper', 'The paper (published numbers only)',
@@ -125,7 +126,7 @@ async function getRun(key) {
   const ref = store.index.runs.find((r) => `ref:${r.id}` === key);
   if (ref) {
     if (ref.files.summary) {
-      setStatus(`Loading the published run ${ref.id}…`);
+      if (!quiet) setStatus(`Loading the published run ${ref.id}…`);
       const run = await RunRef.create('from_summary', await fetchBytes(ref.files.summary));
       return addRun(key, `Published run ${ref.id}`, run,
         'its summary.json, computed by pywebbench analyze from the same samples (use “Re-analyse in this page” to recompute it here)');
@@ -245,32 +246,54 @@ function viewOf(all) {
   return { stacks: new Set(stacks), scenarios: new Set(scenarios), metric: state.metric, spec, json: JSON.stringify(spec) };
 }
 
-// ---- figures --------------------------------------------------------------------------------
+// ---- figures ----------------------------------------------------------------------------------
 
-/** One figure's SVG for a run under the view, sanitised, with its text alternative (both from the module). */
+/** The figures of the last render, for the dialog: n → { title, scenario, plots: [{ run, fig, alt }] }. */
+let drawn = new Map();
+
+/** One figure's SVG and bars for a run under the view (from the module), with its text alternative. */
 async function drawFigure(run, n, view) {
-  const svg = sanitizeSvg(await run.ref.call('figure_svg', n, view.json));
-  const alt = await run.ref.call('figure_alt', n, view.json);
-  svg.setAttribute('aria-label', `Figure ${n} (${run.label}): ${alt}`);
+  const fig = JSON.parse(await run.ref.call('figure_with_bars', n, view.json));
+  const alt = `Figure ${n} (${run.label}): ${await run.ref.call('figure_alt', n, view.json)}`;
+  return { run, fig, alt };
+}
+
+function svgOf(plot) {
+  const svg = sanitizeSvg(plot.fig.svg);
+  svg.setAttribute('aria-label', plot.alt);
   return svg;
 }
 
+/** The overview's small multiples: each figure a button that opens it large. */
 async function renderFigures(a, b, view) {
   const list = $('figure-list');
   const figures = [];
+  drawn = new Map();
   for (const n of FIGURES) {
     const scenario = a.summary.cells.find((c) => c.figure === n)?.scenario
       ?? b?.summary.cells.find((c) => c.figure === n)?.scenario;
     if (!scenario || !view.scenarios.has(scenario)) continue;
     const plots = [];
+    const entry = { scenario, plots: [] };
     for (const run of b ? [a, b] : [a]) {
       const plot = el('div', { class: 'plot' });
       if (b) plot.append(el('p', { class: 'plot-label', text: run === a ? `A: ${run.label}` : `B: ${run.label}` }));
-      if (run.summary.cells.some((c) => c.figure === n)) plot.append(await drawFigure(run, n, view));
-      else plot.append(el('p', { class: 'note', text: 'This run has no data for this figure.' }));
+      if (run.summary.cells.some((c) => c.figure === n)) {
+        const d = await drawFigure(run, n, view);
+        entry.plots.push(d);
+        plot.append(svgOf(d));
+      } else plot.append(el('p', { class: 'note', text: 'This run has no data for this figure.' }));
       plots.push(plot);
     }
-    const title = `Figure ${n}: ${await a.ref.call('figure_heading', n, view.json)}`;
+    entry.title = `Figure ${n}: ${await a.ref.call('figure_heading', n, view.json)}`;
+    drawn.set(n, entry);
+    // The small figure is the button's picture only; its name (and the values, for a
+    // screen reader) is the hidden text, which is what the button says.
+    for (const svg of plots.flatMap((p) => [...p.querySelectorAll('svg')])) svg.setAttribute('aria-hidden', 'true');
+    const open = el('button', { type: 'button', class: 'open-figure', 'data-open': n },
+      el('span', { class: 'visually-hidden', text: `Open ${entry.title} large, with its table. ${entry.plots.map((p) => p.alt).join(' ')}` }),
+      el('div', { class: 'plots' }, ...plots));
+    open.addEventListener('click', () => openFigure(n));
     const actions = el('div', { class: 'actions' },
       el('a', { href: hashOf({ ...state, fig: n }), class: 'figure-link', text: `Link to Figure ${n}` }));
     for (const kind of ['SVG', 'PNG']) {
@@ -279,12 +302,40 @@ async function renderFigures(a, b, view) {
       actions.append(btn);
     }
     const fig = el('figure', { id: `figure-${n}`, 'data-figure': n, 'data-scenario': scenario, class: b ? 'compare' : '', tabindex: '-1' },
-      el('div', { class: 'plots' }, ...plots),
-      el('figcaption', {}, el('strong', { text: title }), actions));
+      open, el('figcaption', {}, el('strong', { text: entry.title }), actions));
     figures.push(fig);
   }
   list.replaceChildren(...figures);
   if (figures.length === 0) list.append(el('p', { class: 'note', text: 'No figure: every scenario is filtered out.' }));
+}
+
+/** Figure `n` large in the dialog: its bars hoverable and focusable, its table(s) under it. */
+function showFigureDialog(n) {
+  const dialog = $('figure-dialog');
+  const entry = drawn.get(n);
+  if (!entry) { if (dialog.open) dialog.close(); return; }
+  $('dialog-title').textContent = entry.title;
+  const plots = entry.plots.map((p) => el('div', { class: 'plot' },
+    entry.plots.length > 1 ? el('p', { class: 'plot-label', text: p.run === entry.plots[0].run ? `A: ${p.run.label}` : `B: ${p.run.label}` }) : null,
+    withBars(svgOf(p), p.fig, entry.scenario)));
+  // The scenario's reproduced-vs-published table(s), as the tables section shows them.
+  const tables = ['', '-a', '-b'].map((sfx) => $(`table-${entry.scenario}${sfx}`)).filter(Boolean).map((t) => {
+    const copy = t.cloneNode(true);
+    copy.removeAttribute('id');
+    for (const x of copy.querySelectorAll('[id]')) x.removeAttribute('id');
+    return el('div', { class: 'table-wrap' }, copy);
+  });
+  $('dialog-body').replaceChildren(
+    el('figure', { class: 'large', 'data-dialog-figure': n, 'data-scenario': entry.scenario }, el('div', { class: 'plots' }, ...plots)),
+    el('p', { class: 'note', text: 'Point at a bar, or Tab to it (arrow keys move between bars), for its numbers; Escape hides them.' }),
+    ...tables);
+  if (!dialog.open) dialog.showModal();
+}
+
+function openFigure(n) {
+  state.fig = n;
+  writeHash();
+  showFigureDialog(n);
 }
 
 /** The latency distribution figures (one per latency scenario in the view) of each run. */
@@ -331,16 +382,80 @@ const fileSafe = (s) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 
 // ---- tables ---------------------------------------------------------------------------------
 
+/** The pairwise table of the last render (downloaded as CSV; the page shows the matrices). */
+let pairwiseSection = null;
+
 async function renderTables(a, b, view) {
   const parts = [];
-  if (b) parts.push(...T.sections([JSON.parse(await a.ref.call('compare', b.ref, view.json, a.label, b.label))]));
+  const compare = b ? T.sections([JSON.parse(await a.ref.call('compare', b.ref, view.json, a.label, b.label))]) : [];
+  pairwiseSection = null;
   for (const [run, suffix] of b ? [[a, '-a'], [b, '-b']] : [[a, '']]) {
     const name = b ? `${suffix === '-a' ? 'A' : 'B'}: ${run.label}` : run.label;
     const tableView = JSON.stringify({ ...view.spec, name, suffix });
-    parts.push(...T.sections(JSON.parse(await run.ref.call('tables', tableView, !b || suffix === '-a'))));
+    const list = JSON.parse(await run.ref.call('tables', tableView, !b || suffix === '-a'));
+    pairwiseSection ??= list.find((s) => s.id.startsWith('pairwise')) ?? null;
+    parts.push(...T.sections(list.filter((s) => !s.id.startsWith('pairwise'))));
     parts.push(T.warningsList(run.summary));
   }
   $('table-list').replaceChildren(...parts.filter(Boolean));
+  $('compare-table').replaceChildren(...compare);
+  $('dl-pairwise').disabled = !pairwiseSection;
+}
+
+// ---- overview, pairwise matrices, the two-run plot -----------------------------------------
+
+/** The runs whose claims scoreboard is shown: A, and B or (for a published run) its twin from the other load generator. */
+function scoreboardRuns(a, b) {
+  if (b) return [a, b];
+  const ref = store.index.runs.find((r) => `ref:${r.id}` === a.key);
+  const twin = ref && store.index.runs.find((r) => r.id !== ref.id && r.loadgen && ref.loadgen && r.loadgen !== ref.loadgen
+    && r.campaign === ref.campaign);
+  return twin ? [a, `ref:${twin.id}`] : [a];
+}
+
+async function scoreboard(run) {
+  const o = JSON.parse(await run.ref.call('overview'));
+  return el('div', { class: 'scoreboard', 'data-run': run.key },
+    el('h3', { text: `Claims on ${o.judged_on}` }),
+    el('ul', {}, ...o.scoreboard.map((v) => el('li', { class: `verdict-${v.key}`, 'data-verdict': v.key, 'data-count': v.count },
+      el('span', { class: 'count', text: v.count }), ` ${v.symbol} ${v.label}`))),
+    el('p', { class: 'note', text: o.line }));
+}
+
+async function renderOverview(a, b) {
+  const o = JSON.parse(await a.ref.call('overview'));
+  $('run-line').textContent = o.line;
+  const boards = [];
+  for (const r of scoreboardRuns(a, b)) {
+    if (typeof r === 'string') {
+      // The twin loads after the first view (it is not needed to draw anything else).
+      const holder = el('div', { class: 'scoreboard pending', 'data-run': r });
+      boards.push(holder);
+      setTimeout(() => getRun(r, true).then(scoreboard).then((board) => holder.replaceWith(board)).catch(() => holder.remove()), 0);
+    } else boards.push(await scoreboard(r));
+  }
+  $('scoreboards').replaceChildren(...boards);
+}
+
+async function renderPairwise(a, view) {
+  const scenarios = JSON.parse(await a.ref.call('pairwise_scenarios')).filter((sc) => view.scenarios.has(sc));
+  const figures = [];
+  for (const scenario of scenarios) {
+    const svg = sanitizeSvg(await a.ref.call('pairwise_svg', scenario, view.json));
+    svg.setAttribute('aria-label', `Pairwise comparisons of ${scenario} (${a.label}): each stack (row) against each other (column); the numbers are in the pairwise table (CSV download)`);
+    figures.push(el('figure', { id: `matrix-${scenario}`, 'data-matrix': scenario }, el('div', { class: 'plot' }, svg)));
+  }
+  $('matrix-list').replaceChildren(...figures);
+  if (figures.length === 0) $('matrix-list').append(el('p', { class: 'note', text: 'No pairwise comparison in this view (a run with two or more stacks has them).' }));
+}
+
+async function renderComparison(a, b, view) {
+  const section = $('comparison');
+  section.hidden = !b;
+  if (!b) { $('compare-plot').replaceChildren(); return; }
+  const svg = sanitizeSvg(await a.ref.call('compare_svg', b.ref, view.json));
+  svg.setAttribute('aria-label', `Change from A (${a.label}) to B (${b.label}) per scenario and stack, with intervals; the numbers are in the table below`);
+  $('compare-plot').replaceChildren(el('figure', { 'data-change': 'a-b' }, el('div', { class: 'plot' }, svg)));
 }
 
 function renderRunInfo(a, b) {
@@ -395,7 +510,10 @@ async function renderNow() {
     const all = fillFilters(b ? [a, b] : [a]);
     const view = viewOf(all);
     renderRunInfo(a, b);
+    await renderOverview(a, b);
     await renderFigures(a, b, view);
+    await renderComparison(a, b, view);
+    await renderPairwise(a, view);
     await renderDistributions(a, b, view);
     await renderTables(a, b, view);
     writeHash();
@@ -405,7 +523,8 @@ async function renderNow() {
       performance.mark('pywebbench-first-view');
       window.pywebbench.firstViewMs = firstView;
     }
-    if (state.fig) $(`figure-${state.fig}`)?.scrollIntoView();
+    if (state.fig) showFigureDialog(state.fig);
+    else if ($('figure-dialog').open) $('figure-dialog').close();
     document.body.dataset.state = 'ready';
   } catch (e) {
     document.body.dataset.state = 'ready';
@@ -432,9 +551,27 @@ function wire() {
   window.addEventListener('hashchange', () => {
     const h = readHash();
     if (hashOf(h) === hashOf(state)) return;
+    // Only the opened figure changed: open or close it, nothing to redraw.
+    if (hashOf({ ...h, fig: null }) === hashOf({ ...state, fig: null })) {
+      state = h;
+      if (h.fig) showFigureDialog(h.fig);
+      else if ($('figure-dialog').open) $('figure-dialog').close();
+      return;
+    }
     clearError();
     state = h;
     render();
+  });
+
+  $('figure-dialog').addEventListener('close', () => {
+    if (state.fig) { state.fig = null; writeHash(); }
+  });
+  $('dialog-close').addEventListener('click', () => $('figure-dialog').close());
+  // A click on the backdrop (outside the dialog's box) closes it.
+  $('figure-dialog').addEventListener('click', (e) => { if (e.target === e.currentTarget) e.currentTarget.close(); });
+  $('dl-pairwise').addEventListener('click', () => {
+    const run = store.runs.get(state.run);
+    if (run && pairwiseSection) download(new Blob([T.sectionCsv(pairwiseSection)], { type: 'text/csv' }), `${fileSafe(run.summary.manifest?.run_id || run.key)}-pairwise.csv`);
   });
 
   const input = $('files');

@@ -25,7 +25,7 @@ function viewTable(t) {
     const head = k === 0;
     return el(head ? 'th' : 'td', {
       scope: head ? 'row' : undefined, class: mark.class, title: mark.title,
-      'data-key': mark.key, 'data-value': mark.value, text,
+      'data-key': mark.key, 'data-value': mark.value, 'data-label': t.table.headers[k], text,
     });
   }));
   return table(t.table.caption, t.table.headers, rows, { id: t.id, class: t.class });
@@ -34,6 +34,24 @@ function viewTable(t) {
 export function warningsList(summary) {
   if (!summary.warnings?.length) return null;
   return section('Warnings from the analysis', 'warnings', el('ul', {}, ...summary.warnings.map((w) => el('li', { text: w }))));
+}
+
+const csvField = (v) => {
+  if (v === null || v === undefined) return '';
+  // Text from files that a spreadsheet would run as a formula gets a leading apostrophe.
+  // (A signed number such as +1.2% stays as it is.)
+  const s = typeof v === 'string' && /^([=@\t\r]|[+-](?![\d.]))/.test(v) ? `'${v}` : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** CSV of a section's tables as the module wrote them (headers, then each row's text). */
+export function sectionCsv(section) {
+  const lines = [];
+  for (const t of section.tables) {
+    lines.push(t.table.headers.map(csvField).join(','));
+    for (const row of t.table.rows) lines.push(row.map(csvField).join(','));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** CSV of the cells: one row per stack × scenario with every statistic. */

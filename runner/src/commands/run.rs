@@ -45,6 +45,11 @@ pub struct RunArgs {
     /// on; `--resume` later runs the repetitions that are left.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Measure without first checking every stack's image against the API contract
+    /// (stacks/CONTRACT.md, the suite in stacks/contract/); the skip is recorded in
+    /// manifest.json. Without it a stack that fails a check refuses the run.
+    #[arg(long)]
+    pub skip_contract: bool,
     /// Host address Docker publishes the server's port on (published-port path only).
     /// Use the engine host's address (or 0.0.0.0) when DOCKER_HOST points at another machine.
     #[arg(long, env = "PYWEBBENCH_PUBLISH_IP", default_value = "127.0.0.1")]
@@ -99,6 +104,7 @@ impl RunArgs {
             start,
             k6: self.k6.clone(),
             fail_fast: self.fail_fast,
+            skip_contract: self.skip_contract,
             publish_ip: self.publish_ip.clone(),
             target_host: self.target_host.clone(),
         })

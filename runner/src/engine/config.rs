@@ -135,6 +135,8 @@ pub struct RunConfig {
     pub k6: Option<PathBuf>,
     /// Stop at the first failed repetition.
     pub fail_fast: bool,
+    /// Measure without checking the API contract first (recorded in the manifest).
+    pub skip_contract: bool,
     /// Host address Docker publishes the server's port on (published-port path).
     pub publish_ip: String,
     /// Address the generator sends load to on the published-port path [default:

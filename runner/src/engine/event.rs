@@ -72,6 +72,14 @@ pub enum Event {
         loadgen: String,
         path: String,
     },
+    /// The contract gate passed (preflight): `checked` by the suite now, `cached`
+    /// passed before with the same image id and suite (kept in `cache`).
+    ContractChecked {
+        checked: Vec<String>,
+        cached: Vec<String>,
+        took: Duration,
+        cache: Option<PathBuf>,
+    },
     /// A stack's image is there (preflight).
     ImageChecked {
         stack: String,
@@ -230,6 +238,29 @@ impl Event {
                 )
             }
             Event::Warning(w) => w.clone(),
+            Event::ContractChecked {
+                checked,
+                cached,
+                took,
+                cache,
+            } => {
+                let mut line = format!(
+                    "contract: {} stack(s) passed the API contract in {:.1} s",
+                    checked.len(),
+                    took.as_secs_f64()
+                );
+                if !cached.is_empty() {
+                    line.push_str(&format!(
+                        ", {} passed before with the same image id",
+                        cached.len()
+                    ));
+                }
+                match cache {
+                    Some(c) => line.push_str(&format!(" (cache: {})", c.display())),
+                    None => line.push_str(" (no cache folder: set PYWEBBENCH_CACHE_DIR)"),
+                }
+                line
+            }
             Event::ImageChecked { .. }
             | Event::RepetitionStarted { .. }
             | Event::RepetitionFinished { .. }

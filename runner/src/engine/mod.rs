@@ -16,6 +16,7 @@
 //! as interrupted (its samples are dropped; a resume runs it again).
 
 mod config;
+mod contract;
 mod event;
 mod outcome;
 mod precision;
@@ -33,6 +34,7 @@ use tokio::sync::watch;
 
 pub use self::sweep::{SweepConfig, SweepOutcome, sweep, write_figures};
 pub use config::{CampaignChoice, Loadgen, RunConfig, Start};
+pub use contract::cache_dir;
 pub use event::{Collect, Event, Observer, Phase};
 pub use outcome::{EXIT_FAILED_REPETITIONS, EXIT_INTERRUPTED, Outcome};
 
@@ -128,6 +130,14 @@ async fn run_async(config: RunConfig, plan: Plan, observer: Arc<dyn Observer>) -
     let engine = docker::connect().await?;
     let engine_version = docker::engine_version(&engine).await?;
     let campaign = plan.campaign;
+    // Before the run folder exists: a stack that fails the contract leaves nothing behind.
+    let contract = contract::gate(
+        &engine,
+        &campaign.stacks,
+        config.skip_contract,
+        observer.as_ref(),
+    )
+    .await?;
     let (mut dir, loadgen) = match (plan.resumed, &config.start) {
         (Some((mut dir, loadgen)), start) => {
             preflight::resume_path(&engine, start, &campaign, &mut dir).await?;
@@ -148,6 +158,7 @@ async fn run_async(config: RunConfig, plan: Plan, observer: Arc<dyn Observer>) -
         // Plan::of opens every resumed run's folder.
         (None, Start::Resume(path)) => bail!("{}: the run folder was not opened", path.display()),
     };
+    dir.manifest.contract = Some(contract);
     let run_id = preflight::sanitize(&dir.manifest.run_id);
     let path = PathUsed::recorded(dir.manifest.path.as_ref());
     preflight::check_images(&engine, &campaign, &mut dir, &run_id, observer.as_ref()).await?;

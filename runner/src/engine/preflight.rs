@@ -136,6 +136,7 @@ pub(super) async fn new_run(
         path: Some(path),
         precision: campaign.precision_rule().map(PrecisionRecord::new),
         stack_info: crate::manifest::stack_info(&campaign.stacks),
+        contract: None,
     };
     RunDir::create(&out, manifest)
 }

@@ -138,6 +138,40 @@ impl Run {
             .map_err(to_js)
     }
 
+    /// Figure `figure` for the view with its bars' hit boxes and tooltip texts: JSON
+    /// `{"svg", "width", "height", "bars": [analysis::figures::BarHit]}`.
+    pub fn figure_with_bars(&self, figure: u8, view_json: &str) -> Result<String, JsError> {
+        let (svg, bars) = analysis::figures::svg_view_bars(
+            &self.summary,
+            figure,
+            &view(view_json)?,
+            WIDTH,
+            HEIGHT,
+        )
+        .map_err(to_js)?;
+        serde_json::to_string(&serde_json::json!({
+            "svg": svg, "width": WIDTH, "height": HEIGHT, "bars": bars,
+        }))
+        .map_err(to_js)
+    }
+
+    /// The overview: the run in one line and the claims scoreboard (JSON,
+    /// `analysis::overview::Overview`).
+    pub fn overview(&self) -> Result<String, JsError> {
+        serde_json::to_string(&analysis::overview::overview(&self.summary)).map_err(to_js)
+    }
+
+    /// The scenarios with pairwise comparisons (JSON array of names).
+    pub fn pairwise_scenarios(&self) -> Result<String, JsError> {
+        serde_json::to_string(&analysis::figures::pairwise_scenarios_of(&self.summary))
+            .map_err(to_js)
+    }
+
+    /// The pairwise matrix of `scenario` (stacks × stacks) for the view's stacks, as SVG.
+    pub fn pairwise_svg(&self, scenario: &str, view_json: &str) -> Result<String, JsError> {
+        analysis::figures::pairwise_svg(&self.summary, scenario, &view(view_json)?).map_err(to_js)
+    }
+
     /// The figure's heading (`scenario: what the bars show`) for the view.
     pub fn figure_heading(&self, figure: u8, view_json: &str) -> Result<String, JsError> {
         analysis::figures::figure_heading(figure, &view(view_json)?).map_err(to_js)
@@ -217,6 +251,14 @@ impl Run {
             b_name,
         );
         serde_json::to_string(&section).map_err(to_js)
+    }
+
+    /// This run (A) against `other` (B) as a dot-and-interval plot (SVG) of
+    /// `analysis::compare`'s changes, for the view's stacks and scenarios.
+    pub fn compare_svg(&self, other: &Run, view_json: &str) -> Result<String, JsError> {
+        let cmp = analysis::compare(&self.summary, &other.summary);
+        let scenarios = table_view(view_json)?.scenarios;
+        analysis::figures::change_svg(&cmp, &view(view_json)?, scenarios.as_deref()).map_err(to_js)
     }
 }
 

@@ -73,6 +73,10 @@ pub struct ReproduceArgs {
     /// Where the run is published (with `index.json`); `--no-publish` skips it.
     #[arg(long, default_value = "data/published")]
     pub publish_dir: PathBuf,
+    /// Measure without checking the stacks against the API contract first (as
+    /// `pywebbench run --skip-contract`; recorded in manifest.json).
+    #[arg(long)]
+    pub skip_contract: bool,
     /// Do not publish the run (nor rebuild the viewer).
     #[arg(long)]
     pub no_publish: bool,
@@ -341,6 +345,7 @@ async fn run_phase(args: &ReproduceArgs, plan: &Plan) -> Result<(PathBuf, bool)>
         start,
         k6: args.k6.clone(),
         fail_fast: false,
+        skip_contract: args.skip_contract,
         publish_ip: std::env::var("PYWEBBENCH_PUBLISH_IP").unwrap_or_else(|_| "127.0.0.1".into()),
         target_host: std::env::var("PYWEBBENCH_TARGET_HOST").ok(),
     };

@@ -19,6 +19,7 @@ fn quick_args(runs_dir: &Path) -> ReproduceArgs {
         runs_dir: runs_dir.to_path_buf(),
         publish_dir: runs_dir.join("published"),
         no_publish: false,
+        skip_contract: false,
         no_setup: true,
         no_web: true,
     }
@@ -52,6 +53,7 @@ fn write_run(
         path: None,
         precision: None,
         stack_info: Default::default(),
+        contract: None,
     };
     std::fs::write(
         dir.join(MANIFEST_FILE),
