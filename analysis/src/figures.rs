@@ -36,14 +36,25 @@ pub const HEIGHT: u32 = 600;
 const FONT: &str = "sans-serif";
 
 /// One colour per stack, in the paper's stack order (FastAPI teal, Flask blue, Django green).
-const PALETTE: [RGBColor; 6] = [
+/// One colour per registered stack, by its place in the registry (so a stack keeps its
+/// colour in every run and figure): the paper's five first (FastAPI teals, Flask blues,
+/// Django green, as before), then Paul Tol's "muted" scheme, made to stay apart for
+/// colour-blind readers. A stack past the palette, or not registered, is [`OTHER`].
+const PALETTE: [RGBColor; 12] = [
     RGBColor(0, 121, 107),
     RGBColor(38, 166, 154),
     RGBColor(30, 90, 160),
     RGBColor(100, 149, 237),
     RGBColor(46, 125, 50),
-    RGBColor(120, 120, 120),
+    RGBColor(204, 102, 119),
+    RGBColor(221, 204, 119),
+    RGBColor(170, 68, 153),
+    RGBColor(153, 153, 51),
+    RGBColor(51, 34, 136),
+    RGBColor(136, 34, 85),
+    RGBColor(68, 170, 153),
 ];
+const OTHER: RGBColor = RGBColor(120, 120, 120);
 const PAPER_GREY: RGBColor = RGBColor(190, 190, 190);
 const INK: RGBColor = RGBColor(33, 33, 33);
 const ERROR_RED: RGBColor = RGBColor(183, 28, 28);
@@ -52,13 +63,28 @@ const DOT: RGBAColor = RGBAColor(20, 20, 20, 0.75);
 
 /// A stack's colour: its place in the run's stack order (the sixth colour for any
 /// stack beyond five or unknown).
-fn stack_colour(summary: &Summary, stack: &str) -> RGBColor {
-    PALETTE[summary
-        .stacks
+/// About how wide one character of an axis label is, in pixels (14 px DejaVu Sans).
+const LABEL_CHAR_PX: u32 = 8;
+
+/// An axis label on two lines: before " (" and from it (`Flask+sqlite3` / `(Granian)`),
+/// else after the first "+" (`FastAPI+` / `async SQLAlchemy`), else one line.
+fn split_label(label: &str) -> Vec<String> {
+    if let Some(i) = label.find(" (") {
+        return vec![label[..i].to_string(), label[i + 1..].to_string()];
+    }
+    if let Some(i) = label.find('+') {
+        return vec![label[..=i].to_string(), label[i + 1..].to_string()];
+    }
+    vec![label.to_string()]
+}
+
+fn stack_colour(stack: &str) -> RGBColor {
+    crate::registry::Registry::builtin()
+        .stacks()
         .iter()
-        .position(|s| s == stack)
-        .unwrap_or(5)
-        .min(5)]
+        .position(|s| s.name == stack)
+        .and_then(|i| PALETTE.get(i).copied())
+        .unwrap_or(OTHER)
 }
 
 /// A figure's title and subtitle, centred in its header band.
@@ -233,13 +259,19 @@ pub fn draw_figure_bars<DB: DrawingBackend>(
         .iter()
         .map(|(c, _)| summary.short_label(&c.stack).to_string())
         .collect();
+    // Labels that would not fit their bar's slot on one line (many stacks) go on two
+    // lines, drawn under each bar below; with the paper's five they stay on one.
+    let slot = w.saturating_sub(114) / n as u32;
+    let two_lines = labels
+        .iter()
+        .any(|l| l.chars().count() as u32 * LABEL_CHAR_PX > slot);
 
     let mut chart = ChartBuilder::on(&plot_area)
         .margin_left(12)
         .margin_right(24)
         .margin_top(6)
         .set_label_area_size(LabelAreaPosition::Left, 78)
-        .set_label_area_size(LabelAreaPosition::Bottom, 40)
+        .set_label_area_size(LabelAreaPosition::Bottom, if two_lines { 48 } else { 40 })
         .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0.0f64..y_max)
         .map_err(&e)?;
     chart
@@ -248,7 +280,7 @@ pub fn draw_figure_bars<DB: DrawingBackend>(
         .x_labels(n)
         .x_label_formatter(&|x| {
             let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+            if !two_lines && (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
                 labels[i as usize].clone()
             } else {
                 String::new()
@@ -268,6 +300,25 @@ pub fn draw_figure_bars<DB: DrawingBackend>(
         .draw()
         .map_err(&e)?;
 
+    if two_lines {
+        let base = plot_area.get_base_pixel();
+        let style = (FONT, 13)
+            .into_font()
+            .color(&INK)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        for (i, label) in labels.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(i as f64, 0.0));
+            for (k, line) in split_label(label).iter().enumerate() {
+                plot_area
+                    .draw(&Text::new(
+                        line.clone(),
+                        (x - base.0, y - base.1 + 6 + 16 * k as i32),
+                        style.clone(),
+                    ))
+                    .map_err(&e)?;
+            }
+        }
+    }
     draw_header(&header_area, w, &title, &subtitle).map_err(&e)?;
 
     let with_paper = is_run && cells.iter().any(|(_, b)| b.published.is_some());
@@ -294,7 +345,7 @@ pub fn draw_figure_bars<DB: DrawingBackend>(
             (x0, y0, x1 - x0, y1 - y0),
         ));
         let colour = if is_run {
-            stack_colour(summary, &c.stack)
+            stack_colour(&c.stack)
         } else {
             PAPER_GREY
         };
@@ -508,4 +559,20 @@ fn encode_png(rgb: &[u8], width: u32, height: u32, figure: u8) -> Result<Vec<u8>
         w.write_image_data(rgb).map_err(err)?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_axis_label_splits_before_its_parenthesis_or_after_its_plus() {
+        assert_eq!(
+            super::split_label("Flask+sqlite3 (Granian)"),
+            ["Flask+sqlite3", "(Granian)"]
+        );
+        assert_eq!(
+            super::split_label("FastAPI+async SQLAlchemy"),
+            ["FastAPI+", "async SQLAlchemy"]
+        );
+        assert_eq!(super::split_label("Django"), ["Django"]);
+    }
 }

@@ -20,10 +20,6 @@ fn label(stack: &str) -> String {
         .map_or_else(|| stack.to_string(), |s| s.info.short_label.clone())
 }
 
-fn colour(i: usize) -> RGBColor {
-    PALETTE[i.min(PALETTE.len() - 1)]
-}
-
 /// The points with a latency, in offered order.
 fn curve(s: &StackSweep) -> Vec<&Point> {
     let mut pts: Vec<&Point> = s
@@ -48,11 +44,10 @@ pub fn draw_capacity<DB: DrawingBackend>(
     let (upper, caption_area) = area.split_vertically(h.saturating_sub(58));
     let (header_area, plots) = upper.split_vertically(58);
     let title = format!("Capacity: {} at a constant arrival rate", sweep.request);
-    let with_points: Vec<(usize, &StackSweep)> = sweep
+    let with_points: Vec<&StackSweep> = sweep
         .stacks
         .iter()
-        .enumerate()
-        .filter(|(_, s)| !curve(s).is_empty())
+        .filter(|s| !curve(s).is_empty())
         .collect();
     if with_points.is_empty() {
         let note = format!("{title}: no step with a latency in this sweep");
@@ -70,7 +65,7 @@ pub fn draw_capacity<DB: DrawingBackend>(
     let plot_h = plots.dim_in_pixel().1;
     let (lat_area, rate_area) = plots.split_vertically(plot_h * 3 / 5);
 
-    let all = || with_points.iter().flat_map(|(_, s)| curve(s));
+    let all = || with_points.iter().flat_map(|s| curve(s));
     let max_achieved = all().map(|p| p.achieved).fold(1.0f64, f64::max) * 1.1;
     let max_offered = all().map(|p| f64::from(p.offered)).fold(1.0f64, f64::max) * 1.05;
     let lat_lo = all().map(|p| p.p50_ms).fold(f64::INFINITY, f64::min) / 1.5;
@@ -111,8 +106,8 @@ pub fn draw_capacity<DB: DrawingBackend>(
         crate::format::ms(sweep.slo.p99_ms)
     ))
     .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], PAPER_GREY.stroke_width(2)));
-    for &(i, s) in &with_points {
-        let c = colour(i);
+    for &s in &with_points {
+        let c = stack_colour(&s.stack);
         let pts = curve(s);
         let knee_text = s.knee.map_or_else(
             || "no knee".to_string(),
@@ -176,8 +171,8 @@ pub fn draw_capacity<DB: DrawingBackend>(
     ))
     .map_err(&e)?;
     let top = max_offered.max(max_achieved);
-    for &(i, s) in &with_points {
-        let c = colour(i);
+    for &s in &with_points {
+        let c = stack_colour(&s.stack);
         let pts = curve(s);
         rate.draw_series(LineSeries::new(
             pts.iter().map(|p| (f64::from(p.offered), p.achieved)),

@@ -119,7 +119,7 @@ pub fn draw_distribution_view<DB: DrawingBackend>(
     draw_header(&header_area, w, &title, &subtitle).map_err(&e)?;
     let clip = |p: [f64; 2]| (p[0].max(lo), p[1]);
     for (c, d, dist) in &cells {
-        let colour = stack_colour(summary, &c.stack);
+        let colour = stack_colour(&c.stack);
         for r in &dist.repetitions {
             chart
                 .draw_series(LineSeries::new(

@@ -123,6 +123,8 @@ async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result
         start,
         k6: None,
         fail_fast: false,
+        // Not read by a sweep: only `run` gates on the contract (a sweep measures no claim).
+        skip_contract: false,
         publish_ip: config.publish_ip.clone(),
         target_host: config.target_host.clone(),
     };
