@@ -40,11 +40,15 @@ impl Default for SyntheticSpec {
     fn default() -> Self {
         SyntheticSpec {
             run_id: "synthetic".into(),
-            stacks: crate::registry::Registry::builtin()
-                .names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            // The paper's stacks (those with published values), in the registry's
+            // order: a synthetic run stands for a run of the paper's campaign, whatever
+            // other stacks are registered.
+            stacks: crate::paper::Paper::builtin()
+                .map(|p| {
+                    crate::registry::Registry::builtin()
+                        .order(p.published.iter().map(|v| v.stack.clone()))
+                })
+                .unwrap_or_default(),
             repetitions: 5,
             scale: 0.01,
             error_rate: 0.002,
