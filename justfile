@@ -90,9 +90,9 @@ bench-pairing +runs: setup
 reproduce *args:
     cargo run --release -p runner -- reproduce {{args}}
 
-# README's results section from published runs: `just readme-results data/published/<native run> [data/published/<k6 run>]`.
-readme-results run k6="":
-    cargo run --release -p runner -- readme {{run}} {{ if k6 == "" { "" } else { "--k6 " + k6 } }}
+# README's results section from published runs: `just readme-results data/published/<native run> [data/published/<k6 run> [data/published/<modern run>]]`.
+readme-results run k6="" modern="":
+    cargo run --release -p runner -- readme {{run}} {{ if k6 == "" { "" } else { "--k6 " + k6 } }} {{ if modern == "" { "" } else { "--modern " + modern } }}
 
 # Bytes per sample of a run's samples (samples/*.parquet or samples.parquet), per column and under other layouts/codecs (data/README.md#size): `just samples-size data/published/<run id>`.
 samples-size run *args: setup

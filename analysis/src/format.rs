@@ -80,6 +80,15 @@ pub fn share(s: Option<f64>) -> String {
     }
 }
 
+/// An interval's half-width as a share (0..=1) of its mean, in percent with one
+/// decimal: `±4.2 %` (the precision of a cell).
+pub fn half_width_share(s: Option<f64>) -> String {
+    match s.filter(|s| s.is_finite()) {
+        Some(s) => format!("±{:.1} %", s * 100.0),
+        None => MISSING.into(),
+    }
+}
+
 /// A share in 0..=1 that is a setting (a precision target, a confidence level):
 /// whole percent when it is one, else one decimal: 0.03 → `3 %`, 0.025 → `2.5 %`.
 pub fn setting_percent(s: f64) -> String {

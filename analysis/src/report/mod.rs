@@ -7,6 +7,7 @@
 mod cells;
 pub mod html;
 pub mod markdown;
+mod modern;
 pub mod readme;
 mod run;
 

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use analysis::Summary;
-use analysis::report::readme::Links;
+use analysis::report::readme::{Links, ModernLinks};
 use anyhow::{Context, Result, bail};
 
 use crate::rundir::summarize as summarize_run_dir;
@@ -24,6 +24,10 @@ pub struct ReadmeArgs {
     /// The same campaign run with --loadgen k6: adds the native-vs-k6 comparison.
     #[arg(long)]
     pub k6: Option<PathBuf>,
+    /// A run of another campaign on the paper's procedure (e.g. `paper/campaign-modern.toml`):
+    /// adds its stacks beside the paper's, each against the stack it varies.
+    #[arg(long)]
+    pub modern: Option<PathBuf>,
     /// The file whose results section is replaced.
     #[arg(long, default_value = "README.md")]
     pub readme: PathBuf,
@@ -58,8 +62,8 @@ fn link(readme: &Path, target: &Path) -> String {
         .join("/")
 }
 
-/// The section's links, relative to `readme`; the run's seven figures must exist.
-fn links(run: &Path, k6: Option<&Path>, readme: &Path) -> Result<Links> {
+/// A run's seven figures (`report/fig1.png` …), linked relative to `readme`; each must exist.
+fn figure_links(run: &Path, readme: &Path) -> Result<Vec<String>> {
     let report = run.join("report");
     let mut figures = Vec::new();
     for fig in 1..=7u8 {
@@ -72,12 +76,28 @@ fn links(run: &Path, k6: Option<&Path>, readme: &Path) -> Result<Links> {
         }
         figures.push(link(readme, &png));
     }
+    Ok(figures)
+}
+
+/// The section's links, relative to `readme`; the runs' seven figures must exist.
+fn links(run: &Path, k6: Option<&Path>, modern: Option<&Path>, readme: &Path) -> Result<Links> {
+    let report = run.join("report");
+    let modern = match modern {
+        Some(m) => Some(ModernLinks {
+            run: link(readme, m),
+            report_md: link(readme, &m.join("report").join("report.md")),
+            report_html: link(readme, &m.join("report").join("report.html")),
+            figures: figure_links(m, readme)?,
+        }),
+        None => None,
+    };
     Ok(Links {
         run: link(readme, run),
         k6: k6.map(|k| link(readme, k)),
         report_md: link(readme, &report.join("report.md")),
         report_html: link(readme, &report.join("report.html")),
-        figures,
+        figures: figure_links(run, readme)?,
+        modern,
     })
 }
 
@@ -87,12 +107,14 @@ pub fn section(
     run: &Path,
     run_s: &Summary,
     k6: Option<(&Path, &Summary)>,
+    modern: Option<(&Path, &Summary)>,
     readme: &Path,
 ) -> Result<String> {
-    let links = links(run, k6.map(|(p, _)| p), readme)?;
+    let links = links(run, k6.map(|(p, _)| p), modern.map(|(p, _)| p), readme)?;
     Ok(analysis::report::readme::section(
         run_s,
         k6.map(|(_, s)| s),
+        modern.map(|(_, s)| s),
         &links,
     )?)
 }
@@ -123,10 +145,18 @@ pub fn run(args: ReadmeArgs) -> Result<()> {
         )),
         None => None,
     };
+    let modern = match &args.modern {
+        Some(p) => Some((
+            p.as_path(),
+            load(p).with_context(|| format!("loading {}", p.display()))?,
+        )),
+        None => None,
+    };
     let body = section(
         &args.run,
         &run_s,
         k6.as_ref().map(|(p, s)| (*p, s)),
+        modern.as_ref().map(|(p, s)| (*p, s)),
         &args.readme,
     )?;
     if args.print {
@@ -147,9 +177,13 @@ pub fn run(args: ReadmeArgs) -> Result<()> {
         .with_context(|| format!("{} is not a file name", args.readme.display()))?;
     crate::rundir::write_bytes_atomic(&dir.join(name), new.as_bytes())?;
     println!(
-        "readme: wrote the results of {}{} into {}",
+        "readme: wrote the results of {}{}{} into {}",
         args.run.display(),
         args.k6
+            .as_ref()
+            .map(|p| format!(" and {}", p.display()))
+            .unwrap_or_default(),
+        args.modern
             .as_ref()
             .map(|p| format!(" and {}", p.display()))
             .unwrap_or_default(),
@@ -182,6 +216,19 @@ mod tests {
         );
     }
 
+    /// The newest published run of another campaign than the paper's, if any.
+    fn published_modern() -> Option<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let index = crate::publish::PublishedIndex::read(&root.join("data/published"))
+            .expect("data/published/index.json");
+        index
+            .runs
+            .iter()
+            .rev()
+            .find(|r| r.campaign != "paper" && r.campaign != "quick")
+            .map(|r| root.join(&r.path))
+    }
+
     /// The published runs (data/published/index.json): the default native one and the
     /// newest k6 one of the paper's campaign.
     fn published_runs() -> (PathBuf, PathBuf) {
@@ -207,7 +254,7 @@ mod tests {
         let (native, k6) = published_runs();
         let (ns, ks) = (load(&native).expect("native"), load(&k6).expect("k6"));
         let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-        let text = section(&native, &ns, Some((&k6, &ks)), &readme).expect("section");
+        let text = section(&native, &ns, Some((&k6, &ks)), None, &readme).expect("section");
         // One row per stack for each throughput figure, with the two runs' own means.
         for scenario in ["hello", "echo"] {
             for c in ns.cells_of(scenario) {
@@ -271,7 +318,7 @@ mod tests {
             }
         }
         // The k6 slot refuses a native run.
-        let e = section(&native, &ns, Some((&native, &ns)), &readme).expect_err("not k6");
+        let e = section(&native, &ns, Some((&native, &ns)), None, &readme).expect_err("not k6");
         assert!(e.to_string().contains("not k6"), "{e}");
     }
 
@@ -284,7 +331,18 @@ mod tests {
         let (ns, ks) = (load(&native).expect("native"), load(&k6).expect("k6"));
         let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
         let text = std::fs::read_to_string(&readme).expect("README.md");
-        let body = section(&native, &ns, Some((&k6, &ks)), &readme).expect("section");
+        let modern = published_modern().map(|p| {
+            let s = load(&p).expect("modern");
+            (p, s)
+        });
+        let body = section(
+            &native,
+            &ns,
+            Some((&k6, &ks)),
+            modern.as_ref().map(|(p, s)| (p.as_path(), s)),
+            &readme,
+        )
+        .expect("section");
         let new = splice(&text, &body, &readme).expect("markers");
         if new != text {
             let (a, b) = (text.lines(), new.lines());
@@ -297,6 +355,56 @@ mod tests {
                 "README.md's results section is out of date; run `just readme-results`\n{first}"
             );
         }
+    }
+
+    /// The modern campaign's run beside the paper's: every stack of it in the cells
+    /// table, each stack the registry relates to another (server or Python variant, ORM
+    /// vs raw SQL, another API layer) against it in all seven scenarios, and the anchors'
+    /// drift from the paper's-campaign run.
+    #[test]
+    fn the_modern_run_sits_beside_the_paper_with_each_variant_against_its_stack() {
+        let (native, k6) = published_runs();
+        let mp = published_modern().expect("a published run of the modern campaign");
+        let (ns, ks, ms) = (
+            load(&native).expect("native"),
+            load(&k6).expect("k6"),
+            load(&mp).expect("modern"),
+        );
+        let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+        let text =
+            section(&native, &ns, Some((&k6, &ks)), Some((&mp, &ms)), &readme).expect("section");
+        let part = &text[text.find("Today's frameworks").expect("the modern part")..];
+        for stack in &ms.stacks {
+            let c = ms.cell(stack, "hello").expect("hello cell");
+            let row = format!("| {}", cell(ms.label(stack)));
+            assert!(part.contains(&row), "no row for {stack}");
+            assert!(
+                part.contains(&num(c.estimate.value, c.metric)),
+                "{stack} hello"
+            );
+        }
+        let reg = analysis::registry::Registry::builtin();
+        for stack in &ms.stacks {
+            let s = reg.get(stack).expect("registered");
+            let Some(base) = s.app_from.as_ref().or(s.info.raw_twin.as_ref()) else {
+                continue;
+            };
+            if !ms.stacks.contains(base) {
+                continue;
+            }
+            let pair = format!(
+                "| {} | {} | 1. hello |",
+                ms.short_label(stack),
+                ms.short_label(base)
+            );
+            assert!(part.contains(&pair), "missing {pair}");
+        }
+        let anchors = ms.stacks.iter().filter(|s| ns.stacks.contains(s)).count();
+        assert!(
+            anchors >= 1,
+            "the modern run shares no stack with the paper's run"
+        );
+        assert!(part.contains("| Anchor |"), "anchors table");
     }
 
     #[test]
