@@ -19,6 +19,14 @@ pub fn figure_of(scenario: &str) -> Option<u8> {
         .map(|i| i as u8 + 1)
 }
 
+/// A scenario as tables head it: its figure's number and its name, e.g. `3. get_all`.
+pub fn numbered(scenario: &str) -> String {
+    match figure_of(scenario) {
+        Some(n) => format!("{n}. {scenario}"),
+        None => scenario.to_string(),
+    }
+}
+
 /// A figure's title as the paper words it (`[[figure]] title` in
 /// `paper/published.toml`); empty for a number the paper has no figure for.
 pub fn figure_title(figure: u8) -> &'static str {

@@ -19,7 +19,7 @@ use crate::error::{AnalysisError, Result};
 use crate::stats::Interval;
 
 pub use claim::{Claim, Predicate};
-pub use metric::{Metric, SCENARIOS, figure_of, figure_title};
+pub use metric::{Metric, SCENARIOS, figure_of, figure_title, numbered};
 pub use verdict::{Estimate, Estimates, Evidence, Judgement, Power, Repetitions, Verdict};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

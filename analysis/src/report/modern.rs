@@ -8,7 +8,7 @@
 use super::Block;
 use super::readme::ModernLinks;
 use crate::format::{self, MISSING};
-use crate::paper::{Metric, SCENARIOS, figure_title};
+use crate::paper::{Metric, SCENARIOS, figure_title, numbered};
 use crate::registry::{DataAccess, Registry};
 use crate::summary::{PairwiseSummary, Summary};
 use crate::table::{Align, Table};
@@ -75,12 +75,7 @@ fn cells(doc: &mut Vec<Block>, m: &Summary, paper_run: &Summary) {
         "Every stack's mean over its repetitions (req/s for 1–2, higher is better; ms for 3–7, lower is better) and, after ±, the half-width of its {level} Student-t interval as a share of the mean. ◆ = one of the paper's stacks (an anchor)."
     )));
     let mut head = vec!["Stack".to_string(), "Data access".into()];
-    head.extend(
-        SCENARIOS
-            .iter()
-            .enumerate()
-            .map(|(i, s)| format!("{}. {s}", i + 1)),
-    );
+    head.extend(SCENARIOS.iter().map(|s| numbered(s)));
     let mut align = vec![Align::Left, Align::Left];
     align.extend(SCENARIOS.iter().map(|_| Align::Right));
     let mut t = Table::new(head).with_align(align);
@@ -216,7 +211,7 @@ fn pairs(doc: &mut Vec<Block>, m: &Summary) {
     ])
     .with_align(vec![l, l, l, l, r, r, r, l]);
     for (a, b, what) in related {
-        for (i, scenario) in SCENARIOS.iter().enumerate() {
+        for scenario in SCENARIOS {
             let Some(o) = oriented(m, scenario, a, b) else {
                 continue;
             };
@@ -236,7 +231,7 @@ fn pairs(doc: &mut Vec<Block>, m: &Summary) {
                 what.to_string(),
                 m.short_label(a).to_string(),
                 m.short_label(b).to_string(),
-                format!("{}. {scenario}", i + 1),
+                numbered(scenario),
                 format::signed_percent(o.change),
                 format::signed_percent_interval(o.ci),
                 format::opt_p_value(o.p_holm),
@@ -262,12 +257,7 @@ fn anchors_moved(doc: &mut Vec<Block>, m: &Summary, paper_run: &Summary, anchors
             .unwrap_or("?")
     )));
     let mut head = vec!["Anchor".to_string()];
-    head.extend(
-        SCENARIOS
-            .iter()
-            .enumerate()
-            .map(|(i, s)| format!("{}. {s}", i + 1)),
-    );
+    head.extend(SCENARIOS.iter().map(|s| numbered(s)));
     let mut align = vec![Align::Left];
     align.extend(SCENARIOS.iter().map(|_| Align::Right));
     let mut t = Table::new(head).with_align(align);
