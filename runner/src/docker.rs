@@ -128,6 +128,8 @@ pub struct ServerSpec {
     pub memory_limit_bytes: u64,
     pub pids_limit: u32,
     pub cpuset: Option<String>,
+    /// `DATABASE_PATH` in the container; `None` = the image's default.
+    pub database_path: Option<String>,
     /// Host address the container's port 8000 is published on (`127.0.0.1` by default).
     pub publish_ip: String,
     /// Publish port 8000 at all. `false` for the netns path: the generator connects
@@ -174,10 +176,19 @@ fn container_body(image: &str, spec: &ServerSpec, publish: bool) -> ContainerCre
     });
     ContainerCreateBody {
         image: Some(image.to_string()),
-        env: Some(vec![
-            format!("WORKERS={}", spec.workers),
-            format!("THREADS={}", spec.threads),
-        ]),
+        env: Some(
+            [
+                format!("WORKERS={}", spec.workers),
+                format!("THREADS={}", spec.threads),
+            ]
+            .into_iter()
+            .chain(
+                spec.database_path
+                    .iter()
+                    .map(|p| format!("DATABASE_PATH={p}")),
+            )
+            .collect(),
+        ),
         labels: Some(labels(spec)),
         exposed_ports: Some(vec![port_key]),
         host_config: Some(HostConfig {
@@ -424,6 +435,7 @@ pub async fn image_packages(
         memory_limit_bytes: 64 << 20,
         pids_limit: 16,
         cpuset: None,
+        database_path: None,
         publish_ip: "127.0.0.1".into(),
         publish: false,
     };

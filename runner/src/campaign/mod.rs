@@ -318,6 +318,11 @@ pub struct Campaign {
     pub request_timeout: Dur,
     pub health_timeout: Dur,
     pub database_records: u64,
+    /// `[database] path`: where in the container the server keeps its SQLite file
+    /// (`DATABASE_PATH`); `None` = the image's `/data/items.db` on the container's
+    /// writable layer (the paper's). `/dev/shm/items.db` puts it on tmpfs (no fsync cost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_path: Option<String>,
     /// The body of `POST /echo`, compact JSON.
     pub echo_payload: String,
     pub server: Server,

@@ -58,6 +58,7 @@ struct RawPrecision {
 #[serde(deny_unknown_fields)]
 struct RawDatabase {
     records: Spanned<i64>,
+    path: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -397,6 +398,19 @@ impl Campaign {
             }
         })?;
         let records = ctx.count::<u64>(&raw.database.records, "database.records")?;
+        let database_path = match &raw.database.path {
+            None => None,
+            Some(p) => {
+                let v = p.get_ref().trim();
+                if !v.starts_with('/') || v.ends_with('/') || v.contains(char::is_whitespace) {
+                    return Err(ctx.err(
+                        &p.span(),
+                        format!("database.path {v:?} is not an absolute file path in the container; write e.g. \"/dev/shm/items.db\" (tmpfs) or omit it for the image's /data/items.db"),
+                    ));
+                }
+                Some(v.to_string())
+            }
+        };
         let mut stacks = Vec::new();
         for s in raw.stacks.get_ref() {
             if !known_stacks().contains(&s.get_ref().as_str()) {
@@ -564,6 +578,7 @@ impl Campaign {
             request_timeout: ctx.positive_dur(&raw.request_timeout, "request_timeout")?,
             health_timeout: ctx.positive_dur(&raw.health_timeout, "health_timeout")?,
             database_records: records,
+            database_path,
             echo_payload,
             server: Server {
                 workers: ctx.count(&raw.server.workers, "server.workers")?,

@@ -493,3 +493,40 @@ fn precision_is_a_campaign_setting() {
         error_of(&text)
     );
 }
+
+#[test]
+fn the_database_path_is_a_campaign_setting_and_the_findings_campaigns_parse() {
+    let c = Campaign::parse("c.toml", QUICK).expect("valid");
+    assert_eq!(c.database_path, None, "unset: the image's /data/items.db");
+    assert!(c.to_json().get("database_path").is_none());
+    let text = QUICK.replacen(
+        "records = 1500",
+        "records = 1500\npath = \"/dev/shm/items.db\"",
+        1,
+    );
+    let c = Campaign::parse("c.toml", &text).expect("valid");
+    assert_eq!(c.database_path.as_deref(), Some("/dev/shm/items.db"));
+    assert_eq!(c.to_json()["database_path"], "/dev/shm/items.db");
+    assert_error(
+        "records = 1500",
+        "records = 1500\npath = \"items.db\"",
+        "database.path \"items.db\" is not an absolute file path in the container; write e.g. \"/dev/shm/items.db\" (tmpfs) or omit it for the image's /data/items.db",
+    );
+    for (file, text) in [
+        (
+            "writes.toml",
+            include_str!("../../../paper/findings/writes.toml"),
+        ),
+        (
+            "writes-1x1.toml",
+            include_str!("../../../paper/findings/writes-1x1.toml"),
+        ),
+        (
+            "writes-tmpfs.toml",
+            include_str!("../../../paper/findings/writes-tmpfs.toml"),
+        ),
+    ] {
+        let c = Campaign::parse(file, text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.scenarios.iter().any(|s| s.name == "update_1vu"), "{file}");
+    }
+}

@@ -178,6 +178,7 @@ impl Session {
             memory_limit_bytes: self.campaign.server.memory_limit_bytes,
             pids_limit: self.campaign.server.pids_limit,
             cpuset: self.campaign.server.cpuset.clone(),
+            database_path: self.campaign.database_path.clone(),
             publish_ip: self.publish_ip.clone(),
             publish: self.path == PathUsed::PublishedPort,
         };
