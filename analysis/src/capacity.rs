@@ -26,9 +26,12 @@ pub struct Point {
     pub offered: u32,
     /// Successful responses per second, from the step's start to its last response.
     pub achieved: f64,
-    /// Median latency from the scheduled start of the successful requests, ms.
+    /// Median latency from the scheduled start of the successful requests, ms; NaN
+    /// (`null` in `sweep.json`) when no request succeeded.
+    #[serde(deserialize_with = "nan_if_null")]
     pub p50_ms: f64,
-    /// 99th percentile of the same, ms.
+    /// 99th percentile of the same, ms (NaN / `null` likewise).
+    #[serde(deserialize_with = "nan_if_null")]
     pub p99_ms: f64,
     /// Requests made (with or without a response).
     pub requests: u64,
@@ -36,6 +39,11 @@ pub struct Point {
     pub errors: u64,
     /// Iterations the generator dropped because every VU was busy (k6's `dropped_iterations`).
     pub dropped: u64,
+}
+
+/// JSON has no NaN: serde_json writes it as `null`, and this reads `null` back as NaN.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 impl Point {
@@ -295,6 +303,28 @@ pub struct StackSweep {
     pub failure: Option<String>,
 }
 
+impl StackSweep {
+    /// Whether the knee is only a lower bound: no step failed the SLO, so the stack's
+    /// capacity lies at or above the highest rate offered (the ramp's `max_rate` or
+    /// its step budget stopped it), not at the knee.
+    pub fn knee_is_lower_bound(&self, slo: &Slo) -> bool {
+        self.knee.is_some() && self.points.iter().all(|p| p.passes(slo))
+    }
+
+    /// The knee in words, e.g. `1,250 req/s offered`, `≥ 20,000 req/s offered (no step
+    /// failed)` or `none (even the lowest rate failed)`.
+    pub fn knee_text(&self, slo: &Slo) -> String {
+        match self.knee {
+            None => "none (even the lowest rate failed)".into(),
+            Some(k) if self.knee_is_lower_bound(slo) => format!(
+                "≥ {} req/s offered (no step failed)",
+                crate::format::count(u64::from(k))
+            ),
+            Some(k) => format!("{} req/s offered", crate::format::count(u64::from(k))),
+        }
+    }
+}
+
 /// `sweep.json`: a sweep's settings and, per stack, its points and knee.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepSummary {
@@ -430,6 +460,46 @@ mod tests {
         let mut lucky = points;
         lucky[3].p99_ms = 30.0;
         assert_eq!(knee(&lucky, &SLO), Some(150));
+    }
+
+    #[test]
+    fn a_step_without_a_successful_response_round_trips_through_json() {
+        let dead = Point {
+            offered: 600,
+            achieved: 0.0,
+            p50_ms: f64::NAN,
+            p99_ms: f64::NAN,
+            requests: 240,
+            errors: 240,
+            dropped: 5760,
+        };
+        let json = serde_json::to_string(&dead).expect("json");
+        assert!(json.contains("\"p50_ms\":null"), "{json}");
+        let back: Point = serde_json::from_str(&json).expect("reads back");
+        assert!(back.p50_ms.is_nan() && back.p99_ms.is_nan());
+        assert_eq!((back.requests, back.errors, back.dropped), (240, 240, 5760));
+    }
+
+    #[test]
+    fn a_knee_with_no_failing_step_is_only_a_lower_bound() {
+        let q = queue(200.0, 20.0, 2.0);
+        let of = |points: Vec<Point>| StackSweep {
+            stack: "s".into(),
+            knee: knee(&points, &SLO),
+            points,
+            failure: None,
+        };
+        let capped = of(vec![q(50), q(100), q(150)]);
+        assert!(capped.knee_is_lower_bound(&SLO));
+        assert_eq!(
+            capped.knee_text(&SLO),
+            "≥ 150 req/s offered (no step failed)"
+        );
+        let found = of(vec![q(100), q(300), q(150)]);
+        assert!(!found.knee_is_lower_bound(&SLO));
+        assert_eq!(found.knee_text(&SLO), "150 req/s offered");
+        let none = of(vec![q(400)]);
+        assert_eq!(none.knee_text(&SLO), "none (even the lowest rate failed)");
     }
 
     #[test]

@@ -94,6 +94,20 @@ pub struct RampResult {
     pub scenarios: Vec<ScenarioSummary>,
     /// `stop` turned true before the ramp ended.
     pub interrupted: bool,
+    /// Why the ramp ended before the plan did: the server stopped answering (a step
+    /// had requests and not one successful response), so a later rate would measure
+    /// a server that is down, not its capacity.
+    pub dead: Option<String>,
+}
+
+/// Why a step ends the ramp: it made requests and got not one successful response.
+pub fn dead_step(point: &Point) -> Option<String> {
+    (point.requests > 0 && point.errors == point.requests).then(|| {
+        format!(
+            "the server stopped answering at {} req/s offered (none of its {} requests succeeded); the sweep of this stack ends there, since a later rate would measure a server that is down",
+            point.offered, point.requests
+        )
+    })
 }
 
 /// Run the sweep on `target` until [`next_rate`] says it is done or `stop` turns true.
@@ -158,7 +172,12 @@ pub async fn ramp(
             out.interrupted = true;
             break;
         }
+        let dead = dead_step(&point);
         out.points.push(point);
+        if dead.is_some() {
+            out.dead = dead;
+            break;
+        }
     }
     Ok(out)
 }
@@ -167,6 +186,23 @@ pub async fn ramp(
 mod tests {
     use super::*;
     use analysis::capacity::Ramp;
+
+    #[test]
+    fn a_step_with_no_successful_response_ends_the_ramp() {
+        let p = |requests, errors| Point {
+            offered: 600,
+            achieved: 0.0,
+            p50_ms: f64::NAN,
+            p99_ms: f64::NAN,
+            requests,
+            errors,
+            dropped: 0,
+        };
+        let why = dead_step(&p(240, 240)).expect("dead");
+        assert!(why.contains("600 req/s") && why.contains("240"), "{why}");
+        assert_eq!(dead_step(&p(240, 239)), None, "one success: alive");
+        assert_eq!(dead_step(&p(0, 0)), None, "no request: not a verdict");
+    }
 
     #[test]
     fn vus_cover_the_slos_in_flight_requests() {

@@ -109,10 +109,7 @@ pub fn draw_capacity<DB: DrawingBackend>(
     for &s in &with_points {
         let c = stack_colour(&s.stack);
         let pts = curve(s);
-        let knee_text = s.knee.map_or_else(
-            || "no knee".to_string(),
-            |k| format!("knee {k} req/s offered"),
-        );
+        let knee_text = format!("knee {}", s.knee_text(&sweep.slo));
         lat.draw_series(LineSeries::new(
             pts.iter().map(|p| (p.achieved, p.p99_ms)),
             c.stroke_width(3),

@@ -230,10 +230,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
     }
     let outcome = engine::sweep(config, Arc::new(Progress::new(args.quiet)))?;
     for s in &outcome.summary.stacks {
-        let knee = s.knee.map_or_else(
-            || "none (even the lowest rate failed)".into(),
-            |k| format!("{k} req/s offered"),
-        );
+        let knee = s.knee_text(&outcome.summary.slo);
         let failure = s
             .failure
             .as_deref()

@@ -188,7 +188,7 @@ async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result
         summary.stacks.push(StackSweep {
             knee: knee(&ramp.points, &settings.slo),
             points: ramp.points,
-            failure: result.summary.cause.clone(),
+            failure: result.summary.cause.clone().or(ramp.dead),
             stack: stack.clone(),
         });
         dir.record(result.summary, &result.samples, &result.resources)?;
