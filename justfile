@@ -90,9 +90,13 @@ bench-pairing +runs: setup
 reproduce *args:
     cargo run --release -p runner -- reproduce {{args}}
 
-# README's results section from published runs: `just readme-results data/published/<native run> [data/published/<k6 run> [data/published/<modern run>]]`.
-readme-results run k6="" modern="":
-    cargo run --release -p runner -- readme {{run}} {{ if k6 == "" { "" } else { "--k6 " + k6 } }} {{ if modern == "" { "" } else { "--modern " + modern } }}
+# README's results section from published runs: `just readme-results data/published/<native run> [data/published/<k6 run> [data/published/<modern run>]] [--sweep data/published/<sweep> ...]` (sweeps oldest first, as data/published/index.json lists them).
+readme-results run k6="" modern="" *sweeps:
+    cargo run --release -p runner -- readme {{run}} {{ if k6 == "" { "" } else { "--k6 " + k6 } }} {{ if modern == "" { "" } else { "--modern " + modern } }} {{sweeps}}
+
+# The evidence tables of docs/findings.md from run folders (get_all per repetition with the server's CPU, the write scenarios' tails, slow writes against SQLite's busy-handler sleeps, writes vs the paper): `just findings data/published/<run id>`.
+findings +runs: setup
+    {{venv}}/bin/python scripts/findings.py {{runs}}
 
 # Bytes per sample of a run's samples (samples/*.parquet or samples.parquet), per column and under other layouts/codecs (data/README.md#size): `just samples-size data/published/<run id>`.
 samples-size run *args: setup

@@ -34,6 +34,8 @@ enum Command {
     Repack(commands::repack::RepackArgs),
     /// Write the README's results section (between its markers) from published runs.
     Readme(commands::readme::ReadmeArgs),
+    /// Copy a finished run or sweep into data/published/ and update its index.json.
+    Publish(commands::publish::PublishArgs),
 }
 
 /// Errors are one line (`error: what: why`), with no backtrace even when
@@ -70,5 +72,6 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Reproduce(args) => commands::reproduce::run(args),
         Command::Readme(args) => commands::readme::run(args),
         Command::Repack(args) => commands::repack::run(args),
+        Command::Publish(args) => commands::publish::run(args),
     }
 }

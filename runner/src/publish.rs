@@ -10,14 +10,25 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::rundir::{
-    SUMMARY_FILE, manifest_file_of, report_dir_of, sample_files, write_bytes_atomic,
+    SUMMARY_FILE, SWEEP_FILE, manifest_file_of, report_dir_of, sample_files, write_bytes_atomic,
 };
 
 /// The published runs' index, read by `web/build.sh` and the README generator.
 pub const INDEX_FILE: &str = "index.json";
 /// Files of a run copied when publishing (besides its sample files and the whole
 /// `report/` folder).
-const RUN_FILES: [&str; 2] = [MANIFEST_FILE, RESOURCES_FILE];
+const RUN_FILES: [&str; 3] = [MANIFEST_FILE, RESOURCES_FILE, SWEEP_FILE];
+
+/// What a published folder holds.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RunKind {
+    /// A campaign's repetitions (`run`, `reproduce`): `report/summary.json`, Figures 1–7.
+    #[default]
+    Run,
+    /// A capacity sweep (`pywebbench sweep`): `sweep.json` and `report/capacity.svg`.
+    Sweep,
+}
 
 /// One entry of `data/published/index.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -32,8 +43,11 @@ pub struct PublishedRun {
     pub started_at: String,
     pub ended_at: Option<String>,
     pub samples_bytes: u64,
-    /// The run the viewer opens on (exactly one run has it).
+    /// The run the viewer opens on (exactly one run has it; never a sweep).
     pub default: bool,
+    /// `run` or `sweep` (absent in indexes written before sweeps were published: `run`).
+    #[serde(default)]
+    pub kind: RunKind,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -68,9 +82,10 @@ impl PublishedIndex {
                 .max_by(|(_, a), (_, b)| a.started_at.cmp(&b.started_at))
                 .map(|(i, _)| i)
         };
-        let pick = newest(&|r| r.loadgen == "native" && r.campaign == "paper")
-            .or_else(|| newest(&|r| r.loadgen == "native"))
-            .or_else(|| newest(&|_| true));
+        let run = |r: &PublishedRun| r.kind == RunKind::Run;
+        let pick = newest(&|r| run(r) && r.loadgen == "native" && r.campaign == "paper")
+            .or_else(|| newest(&|r| run(r) && r.loadgen == "native"))
+            .or_else(|| newest(&run));
         for (i, r) in self.runs.iter_mut().enumerate() {
             r.default = Some(i) == pick;
         }
@@ -89,7 +104,18 @@ pub fn publish(run_dir: &Path, publish_dir: &Path) -> Result<PathBuf> {
         .with_context(|| format!("cannot read {}/manifest.json", run_dir.display()))?;
     let m = analysis::parse_manifest(&bytes)?;
     let report = report_dir_of(run_dir);
-    if !report.join(SUMMARY_FILE).exists() {
+    let kind = if run_dir.join(SWEEP_FILE).is_file() {
+        RunKind::Sweep
+    } else {
+        RunKind::Run
+    };
+    if kind == RunKind::Sweep && !report.join("capacity.svg").exists() {
+        bail!(
+            "{} is a sweep without report/capacity.svg; finish it with `pywebbench sweep` (its figure is written at the end) before publishing",
+            run_dir.display()
+        );
+    }
+    if kind == RunKind::Run && !report.join(SUMMARY_FILE).exists() {
         bail!(
             "{} has no report/summary.json; run `pywebbench analyze {}` first",
             run_dir.display(),
@@ -165,6 +191,7 @@ pub fn publish(run_dir: &Path, publish_dir: &Path) -> Result<PathBuf> {
         ended_at: m.ended_at.clone(),
         samples_bytes,
         default: false,
+        kind,
     });
     // Runs whose folder was deleted by hand leave the index.
     index
@@ -263,6 +290,41 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_is_published_with_its_sweep_json_and_is_never_the_default() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let publish_dir = tmp.path().join("published");
+        let run = write_run(tmp.path(), "run", "native", "2026-11-25T08:00:00Z");
+        let sweep = write_run(tmp.path(), "sweep", "native", "2026-11-25T09:00:00Z");
+        std::fs::create_dir_all(run.join("report")).expect("report");
+        std::fs::write(run.join("report/summary.json"), b"{}").expect("summary");
+        std::fs::write(sweep.join(SWEEP_FILE), b"{}").expect("sweep.json");
+        let refused = publish(&sweep, &publish_dir).expect_err("no figure yet");
+        assert!(refused.to_string().contains("capacity.svg"), "{refused}");
+        std::fs::create_dir_all(sweep.join("report")).expect("report");
+        std::fs::write(sweep.join("report/capacity.svg"), b"<svg/>").expect("svg");
+        publish(&run, &publish_dir).expect("publish run");
+        let dst = publish(&sweep, &publish_dir).expect("publish sweep");
+        assert!(dst.join(SWEEP_FILE).is_file(), "sweep.json published");
+        assert!(
+            dst.join("report/capacity.svg").is_file(),
+            "figure published"
+        );
+        let index = PublishedIndex::read(&publish_dir).expect("index");
+        let got: Vec<(&str, RunKind, bool)> = index
+            .runs
+            .iter()
+            .map(|r| (r.id.as_str(), r.kind, r.default))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("run", RunKind::Run, true),
+                ("sweep", RunKind::Sweep, false)
+            ]
+        );
+    }
+
+    #[test]
     fn default_prefers_the_paper_campaign_then_native_then_newest() {
         let run = |id: &str, loadgen: &str, campaign: &str, started: &str| PublishedRun {
             id: id.into(),
@@ -275,6 +337,11 @@ mod tests {
             ended_at: None,
             samples_bytes: 0,
             default: false,
+            kind: if campaign == "sweep" {
+                RunKind::Sweep
+            } else {
+                RunKind::Run
+            },
         };
         let mut index = PublishedIndex {
             runs: vec![
@@ -282,6 +349,8 @@ mod tests {
                 run("paper-new", "native", "paper", "2"),
                 run("quick", "native", "quick", "3"),
                 run("k6", "k6", "paper", "4"),
+                // Newest, but a sweep: never the default.
+                run("sweep", "native", "sweep", "5"),
             ],
         };
         index.choose_default();

@@ -4,6 +4,7 @@
 //! same because they render the same blocks; every number is written by
 //! [`crate::format`].
 
+pub mod capacity;
 mod cells;
 pub mod html;
 pub mod markdown;

@@ -8,7 +8,7 @@ use super::Block;
 use super::cells::{published, verdict};
 use crate::format::{self, MISSING};
 use crate::paper::figure_title;
-use crate::paper::{Metric, SCENARIOS};
+use crate::paper::{Metric, SCENARIOS, numbered};
 use crate::summary::{Across, CellSummary, CiMethod, Summary};
 use crate::table::{Align, Table};
 
@@ -26,6 +26,8 @@ pub struct Links {
     /// The run of another campaign on the same procedure (e.g. `modern`: stacks added
     /// after the paper beside three of its stacks), when there is one.
     pub modern: Option<ModernLinks>,
+    /// Published capacity sweeps, shown after everything else.
+    pub sweeps: Vec<super::capacity::SweepPart>,
 }
 
 /// Where the modern run's part of the section links to.
@@ -122,6 +124,7 @@ pub fn document(
         (None, None) => {}
         _ => return Err(ReadmeError::ModernLinks),
     }
+    super::capacity::section(&mut doc, &links.sweeps);
     Ok(doc)
 }
 
@@ -257,7 +260,7 @@ fn beside_the_paper(doc: &mut Vec<Block>, s: &Summary) {
         "Slowest 1 % share".into(),
     ])
     .with_align(vec![l, l, r, l, r, r, r, r, r, r]);
-    for (i, scenario) in SCENARIOS.iter().enumerate() {
+    for scenario in SCENARIOS {
         for c in s.cells_of(scenario) {
             let how = match c.ci_method {
                 CiMethod::Bootstrap => " (bootstrap)",
@@ -269,7 +272,7 @@ fn beside_the_paper(doc: &mut Vec<Block>, s: &Summary) {
             };
             let (median, p99, share) = tails(c);
             t.push(vec![
-                format!("{}. {scenario} ({})", i + 1, c.metric.unit()),
+                format!("{} ({})", numbered(scenario), c.metric.unit()),
                 s.short_label(&c.stack).to_string(),
                 format::value(c.estimate.value, c.metric),
                 interval,
@@ -414,14 +417,14 @@ fn generators_beside_paper(doc: &mut Vec<Block>, native: &Summary, k6: &Summary)
         "k6 ÷ paper",
     ])
     .with_align(vec![l, l, r, r, r, r, r]);
-    for (i, scenario) in SCENARIOS.iter().enumerate() {
+    for scenario in SCENARIOS {
         for c in native.cells_of(scenario) {
             if c.metric != Metric::ReqPerS {
                 continue;
             }
             let k = k6.cell(&c.stack, scenario);
             t.push(vec![
-                format!("{}. {scenario}", i + 1),
+                numbered(scenario),
                 native.short_label(&c.stack).to_string(),
                 format::value(c.estimate.value, c.metric),
                 k.map(|k| format::value(k.estimate.value, k.metric))

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use analysis::Summary;
+use analysis::report::capacity::SweepPart;
 use analysis::report::readme::{Links, ModernLinks};
 use anyhow::{Context, Result, bail};
 
@@ -28,6 +29,10 @@ pub struct ReadmeArgs {
     /// adds its stacks beside the paper's, each against the stack it varies.
     #[arg(long)]
     pub modern: Option<PathBuf>,
+    /// A published capacity sweep (a folder with sweep.json and report/capacity.png);
+    /// repeat for several: adds "Capacity curves" with each stack's knee.
+    #[arg(long = "sweep")]
+    pub sweeps: Vec<PathBuf>,
     /// The file whose results section is replaced.
     #[arg(long, default_value = "README.md")]
     pub readme: PathBuf,
@@ -79,8 +84,39 @@ fn figure_links(run: &Path, readme: &Path) -> Result<Vec<String>> {
     Ok(figures)
 }
 
+/// A sweep's `sweep.json` and figure, linked relative to `readme`.
+fn sweep_part(dir: &Path, readme: &Path) -> Result<SweepPart> {
+    let file = dir.join(crate::rundir::SWEEP_FILE);
+    let bytes = std::fs::read(&file).with_context(|| {
+        format!(
+            "cannot read {}; pass a capacity sweep's folder (made by `pywebbench sweep`) to --sweep",
+            file.display()
+        )
+    })?;
+    let sweep = analysis::capacity::SweepSummary::from_json(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let png = dir.join("report").join("capacity.png");
+    if !png.is_file() {
+        bail!(
+            "{} is missing; finish the sweep with `pywebbench sweep` (it draws the figure at the end)",
+            png.display()
+        );
+    }
+    Ok(SweepPart {
+        sweep,
+        run: link(readme, dir),
+        figure: link(readme, &png),
+    })
+}
+
 /// The section's links, relative to `readme`; the runs' seven figures must exist.
-fn links(run: &Path, k6: Option<&Path>, modern: Option<&Path>, readme: &Path) -> Result<Links> {
+fn links(
+    run: &Path,
+    k6: Option<&Path>,
+    modern: Option<&Path>,
+    sweeps: &[PathBuf],
+    readme: &Path,
+) -> Result<Links> {
     let report = run.join("report");
     let modern = match modern {
         Some(m) => Some(ModernLinks {
@@ -98,6 +134,10 @@ fn links(run: &Path, k6: Option<&Path>, modern: Option<&Path>, readme: &Path) ->
         report_html: link(readme, &report.join("report.html")),
         figures: figure_links(run, readme)?,
         modern,
+        sweeps: sweeps
+            .iter()
+            .map(|s| sweep_part(s, readme))
+            .collect::<Result<_>>()?,
     })
 }
 
@@ -108,9 +148,16 @@ pub fn section(
     run_s: &Summary,
     k6: Option<(&Path, &Summary)>,
     modern: Option<(&Path, &Summary)>,
+    sweeps: &[PathBuf],
     readme: &Path,
 ) -> Result<String> {
-    let links = links(run, k6.map(|(p, _)| p), modern.map(|(p, _)| p), readme)?;
+    let links = links(
+        run,
+        k6.map(|(p, _)| p),
+        modern.map(|(p, _)| p),
+        sweeps,
+        readme,
+    )?;
     Ok(analysis::report::readme::section(
         run_s,
         k6.map(|(_, s)| s),
@@ -157,6 +204,7 @@ pub fn run(args: ReadmeArgs) -> Result<()> {
         &run_s,
         k6.as_ref().map(|(p, s)| (*p, s)),
         modern.as_ref().map(|(p, s)| (*p, s)),
+        &args.sweeps,
         &args.readme,
     )?;
     if args.print {
@@ -216,7 +264,7 @@ mod tests {
         );
     }
 
-    /// The newest published run of another campaign than the paper's, if any.
+    /// The newest published run of the modern campaign (`paper/campaign-modern.toml`), if any.
     fn published_modern() -> Option<PathBuf> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let index = crate::publish::PublishedIndex::read(&root.join("data/published"))
@@ -225,8 +273,21 @@ mod tests {
             .runs
             .iter()
             .rev()
-            .find(|r| r.campaign != "paper" && r.campaign != "quick")
+            .find(|r| r.campaign == "modern")
             .map(|r| root.join(&r.path))
+    }
+
+    /// The published capacity sweeps, oldest first (as `just readme-results` passes them).
+    fn published_sweeps() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let index = crate::publish::PublishedIndex::read(&root.join("data/published"))
+            .expect("data/published/index.json");
+        index
+            .runs
+            .iter()
+            .filter(|r| r.kind == crate::publish::RunKind::Sweep)
+            .map(|r| root.join(&r.path))
+            .collect()
     }
 
     /// The published runs (data/published/index.json): the default native one and the
@@ -254,7 +315,7 @@ mod tests {
         let (native, k6) = published_runs();
         let (ns, ks) = (load(&native).expect("native"), load(&k6).expect("k6"));
         let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-        let text = section(&native, &ns, Some((&k6, &ks)), None, &readme).expect("section");
+        let text = section(&native, &ns, Some((&k6, &ks)), None, &[], &readme).expect("section");
         // One row per stack for each throughput figure, with the two runs' own means.
         for scenario in ["hello", "echo"] {
             for c in ns.cells_of(scenario) {
@@ -318,7 +379,8 @@ mod tests {
             }
         }
         // The k6 slot refuses a native run.
-        let e = section(&native, &ns, Some((&native, &ns)), None, &readme).expect_err("not k6");
+        let e =
+            section(&native, &ns, Some((&native, &ns)), None, &[], &readme).expect_err("not k6");
         assert!(e.to_string().contains("not k6"), "{e}");
     }
 
@@ -340,6 +402,7 @@ mod tests {
             &ns,
             Some((&k6, &ks)),
             modern.as_ref().map(|(p, s)| (p.as_path(), s)),
+            &published_sweeps(),
             &readme,
         )
         .expect("section");
@@ -371,8 +434,15 @@ mod tests {
             load(&mp).expect("modern"),
         );
         let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-        let text =
-            section(&native, &ns, Some((&k6, &ks)), Some((&mp, &ms)), &readme).expect("section");
+        let text = section(
+            &native,
+            &ns,
+            Some((&k6, &ks)),
+            Some((&mp, &ms)),
+            &[],
+            &readme,
+        )
+        .expect("section");
         let part = &text[text.find("Today's frameworks").expect("the modern part")..];
         for stack in &ms.stacks {
             let c = ms.cell(stack, "hello").expect("hello cell");
