@@ -47,6 +47,10 @@ run *args: setup images
 sweep *args: setup images
     cargo run --release -p runner -- sweep {{args}}
 
+# Peak configuration: each stack over a grid of worker class x workers x threads (paper/campaign-peak.toml), its best beside the paper's fixed 2 x 2; peak.json, tuned Figures 1-2 and report/peak.md (`just peak --plan-only` prints the grid, time per point and total; `just peak --quick`: 2 points of one stack, about a minute).
+peak *args: setup images
+    cargo run --release -p runner -- peak {{args}}
+
 # Remove every container labelled pywebbench (leftovers of a crash); `just clean --images` also the images.
 clean *args:
     cargo run --release -p runner -- clean {{args}}
@@ -90,9 +94,9 @@ bench-pairing +runs: setup
 reproduce *args:
     cargo run --release -p runner -- reproduce {{args}}
 
-# README's results section from published runs: `just readme-results data/published/<native run> [data/published/<k6 run> [data/published/<modern run>]]`.
-readme-results run k6="" modern="":
-    cargo run --release -p runner -- readme {{run}} {{ if k6 == "" { "" } else { "--k6 " + k6 } }} {{ if modern == "" { "" } else { "--modern " + modern } }}
+# README's results section from published runs: `just readme-results data/published/<native run> [data/published/<k6 run> [data/published/<modern run> [data/published/<peak run>]]]`.
+readme-results run k6="" modern="" peak="":
+    cargo run --release -p runner -- readme {{run}} {{ if k6 == "" { "" } else { "--k6 " + k6 } }} {{ if modern == "" { "" } else { "--modern " + modern } }} {{ if peak == "" { "" } else { "--peak " + peak } }}
 
 # Bytes per sample of a run's samples (samples/*.parquet or samples.parquet), per column and under other layouts/codecs (data/README.md#size): `just samples-size data/published/<run id>`.
 samples-size run *args: setup

@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod clean;
 pub mod compare;
 pub mod load;
+pub mod peak;
 pub mod readme;
 pub mod repack;
 pub mod reproduce;

@@ -28,6 +28,10 @@ pub struct ReadmeArgs {
     /// adds its stacks beside the paper's, each against the stack it varies.
     #[arg(long)]
     pub modern: Option<PathBuf>,
+    /// A peak-configuration run (`pywebbench peak`, with peak.json and its tuned figures):
+    /// adds each stack at its best server configuration beside the paper's fixed one.
+    #[arg(long)]
+    pub peak: Option<PathBuf>,
     /// The file whose results section is replaced.
     #[arg(long, default_value = "README.md")]
     pub readme: PathBuf,
@@ -80,7 +84,13 @@ fn figure_links(run: &Path, readme: &Path) -> Result<Vec<String>> {
 }
 
 /// The section's links, relative to `readme`; the runs' seven figures must exist.
-fn links(run: &Path, k6: Option<&Path>, modern: Option<&Path>, readme: &Path) -> Result<Links> {
+fn links(
+    run: &Path,
+    k6: Option<&Path>,
+    modern: Option<&Path>,
+    peak: Option<&Path>,
+    readme: &Path,
+) -> Result<Links> {
     let report = run.join("report");
     let modern = match modern {
         Some(m) => Some(ModernLinks {
@@ -98,25 +108,68 @@ fn links(run: &Path, k6: Option<&Path>, modern: Option<&Path>, readme: &Path) ->
         report_html: link(readme, &report.join("report.html")),
         figures: figure_links(run, readme)?,
         modern,
+        peak: peak.map(|p| link(readme, p)),
     })
 }
 
 /// The results section (between the markers, markers excluded): rendered by
-/// `analysis::report::readme`.
+/// `analysis::report::readme`, then the part on a peak-configuration run if one is given.
 pub fn section(
     run: &Path,
     run_s: &Summary,
     k6: Option<(&Path, &Summary)>,
     modern: Option<(&Path, &Summary)>,
+    peak: Option<&Path>,
     readme: &Path,
 ) -> Result<String> {
-    let links = links(run, k6.map(|(p, _)| p), modern.map(|(p, _)| p), readme)?;
-    Ok(analysis::report::readme::section(
+    let links = links(
+        run,
+        k6.map(|(p, _)| p),
+        modern.map(|(p, _)| p),
+        peak,
+        readme,
+    )?;
+    let mut text = analysis::report::readme::section(
         run_s,
         k6.map(|(_, s)| s),
         modern.map(|(_, s)| s),
         &links,
-    )?)
+    )?;
+    if let Some(p) = peak {
+        text.push_str(&peak_part(p, readme)?);
+    }
+    Ok(text)
+}
+
+/// The part on a peak-configuration run (appended to the section): rendered by
+/// `analysis::report::peak` from the run's `peak.json`; its tuned figures must exist.
+pub fn peak_part(run: &Path, readme: &Path) -> Result<String> {
+    let file = run.join(crate::rundir::PEAK_FILE);
+    let bytes = std::fs::read(&file).with_context(|| {
+        format!(
+            "cannot read {}; pass the folder of a `pywebbench peak` run",
+            file.display()
+        )
+    })?;
+    let peak: analysis::peak::PeakSummary =
+        serde_json::from_slice(&bytes).with_context(|| format!("in {}", file.display()))?;
+    let mut figures = Vec::new();
+    for scenario in &peak.scenarios {
+        let png = run.join("report").join(format!("tuned-{scenario}.png"));
+        if !png.is_file() {
+            bail!(
+                "{} is missing; the peak run did not finish writing its figures (run it again)",
+                png.display()
+            );
+        }
+        figures.push(link(readme, &png));
+    }
+    let links = analysis::report::peak::PeakLinks {
+        run: link(readme, run),
+        json: link(readme, &file),
+        figures,
+    };
+    Ok(analysis::report::peak::section(&peak, &links))
 }
 
 /// `text` with the part between the markers replaced by `body`.
@@ -157,6 +210,7 @@ pub fn run(args: ReadmeArgs) -> Result<()> {
         &run_s,
         k6.as_ref().map(|(p, s)| (*p, s)),
         modern.as_ref().map(|(p, s)| (*p, s)),
+        args.peak.as_deref(),
         &args.readme,
     )?;
     if args.print {
@@ -184,9 +238,10 @@ pub fn run(args: ReadmeArgs) -> Result<()> {
             .map(|p| format!(" and {}", p.display()))
             .unwrap_or_default(),
         args.modern
-            .as_ref()
+            .iter()
+            .chain(&args.peak)
             .map(|p| format!(" and {}", p.display()))
-            .unwrap_or_default(),
+            .collect::<String>(),
         args.readme.display()
     );
     Ok(())
@@ -225,8 +280,25 @@ mod tests {
             .runs
             .iter()
             .rev()
-            .find(|r| r.campaign != "paper" && r.campaign != "quick")
+            .find(|r| {
+                r.campaign != "paper"
+                    && r.campaign != "quick"
+                    && !root.join(&r.path).join(crate::rundir::PEAK_FILE).exists()
+            })
             .map(|r| root.join(&r.path))
+    }
+
+    /// The newest published peak-configuration run (one with peak.json), if any.
+    fn published_peak() -> Option<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let index = crate::publish::PublishedIndex::read(&root.join("data/published"))
+            .expect("data/published/index.json");
+        index
+            .runs
+            .iter()
+            .rev()
+            .map(|r| root.join(&r.path))
+            .find(|p| p.join(crate::rundir::PEAK_FILE).exists())
     }
 
     /// The published runs (data/published/index.json): the default native one and the
@@ -254,7 +326,7 @@ mod tests {
         let (native, k6) = published_runs();
         let (ns, ks) = (load(&native).expect("native"), load(&k6).expect("k6"));
         let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-        let text = section(&native, &ns, Some((&k6, &ks)), None, &readme).expect("section");
+        let text = section(&native, &ns, Some((&k6, &ks)), None, None, &readme).expect("section");
         // One row per stack for each throughput figure, with the two runs' own means.
         for scenario in ["hello", "echo"] {
             for c in ns.cells_of(scenario) {
@@ -318,7 +390,8 @@ mod tests {
             }
         }
         // The k6 slot refuses a native run.
-        let e = section(&native, &ns, Some((&native, &ns)), None, &readme).expect_err("not k6");
+        let e =
+            section(&native, &ns, Some((&native, &ns)), None, None, &readme).expect_err("not k6");
         assert!(e.to_string().contains("not k6"), "{e}");
     }
 
@@ -335,11 +408,13 @@ mod tests {
             let s = load(&p).expect("modern");
             (p, s)
         });
+        let peak = published_peak();
         let body = section(
             &native,
             &ns,
             Some((&k6, &ks)),
             modern.as_ref().map(|(p, s)| (p.as_path(), s)),
+            peak.as_deref(),
             &readme,
         )
         .expect("section");
@@ -371,8 +446,15 @@ mod tests {
             load(&mp).expect("modern"),
         );
         let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-        let text =
-            section(&native, &ns, Some((&k6, &ks)), Some((&mp, &ms)), &readme).expect("section");
+        let text = section(
+            &native,
+            &ns,
+            Some((&k6, &ks)),
+            Some((&mp, &ms)),
+            None,
+            &readme,
+        )
+        .expect("section");
         let part = &text[text.find("Today's frameworks").expect("the modern part")..];
         for stack in &ms.stacks {
             let c = ms.cell(stack, "hello").expect("hello cell");
