@@ -47,6 +47,10 @@ run *args: setup images
 sweep *args: setup images
     cargo run --release -p runner -- sweep {{args}}
 
+# Peak configuration: each stack over a grid of worker class x workers x threads (paper/campaign-peak.toml), its best beside the paper's fixed 2 x 2; peak.json, tuned Figures 1-2 and report/peak.md (`just peak --plan-only` prints the grid, time per point and total; `just peak --quick`: 2 points of one stack, about a minute).
+peak *args: setup images
+    cargo run --release -p runner -- peak {{args}}
+
 # Remove every container labelled pywebbench (leftovers of a crash); `just clean --images` also the images.
 clean *args:
     cargo run --release -p runner -- clean {{args}}
@@ -90,9 +94,9 @@ bench-pairing +runs: setup
 reproduce *args:
     cargo run --release -p runner -- reproduce {{args}}
 
-# README's results section from published runs: `just readme-results data/published/<native run> [data/published/<k6 run> [data/published/<modern run>]] [--sweep data/published/<sweep> ...]` (sweeps oldest first, as data/published/index.json lists them).
-readme-results run k6="" modern="" *sweeps:
-    cargo run --release -p runner -- readme {{run}} {{ if k6 == "" { "" } else { "--k6 " + k6 } }} {{ if modern == "" { "" } else { "--modern " + modern } }} {{sweeps}}
+# README's results section from published runs: `just readme-results data/published/<native run> [data/published/<k6 run> [data/published/<modern run> [data/published/<peak run>]]] [--sweep data/published/<sweep> ...]` (sweeps oldest first, as data/published/index.json lists them).
+readme-results run k6="" modern="" peak="" *sweeps:
+    cargo run --release -p runner -- readme {{run}} {{ if k6 == "" { "" } else { "--k6 " + k6 } }} {{ if modern == "" { "" } else { "--modern " + modern } }} {{ if peak == "" { "" } else { "--peak " + peak } }} {{sweeps}}
 
 # The evidence tables of docs/findings.md from run folders (get_all per repetition with the server's CPU, the write scenarios' tails, slow writes against SQLite's busy-handler sleeps, writes vs the paper): `just findings data/published/<run id>`.
 findings +runs: setup

@@ -23,11 +23,13 @@ mod change;
 mod distribution;
 mod hits;
 mod matrix;
+mod tuned;
 pub use capacity::*;
 pub use change::*;
 pub use distribution::*;
 pub use hits::BarHit;
 pub use matrix::*;
+pub use tuned::*;
 
 /// Default figure size in pixels.
 pub const WIDTH: u32 = 960;

@@ -15,6 +15,7 @@ pub mod limiter;
 pub mod overview;
 pub mod paired;
 pub mod paper;
+pub mod peak;
 pub mod precision;
 pub mod read;
 pub mod registry;

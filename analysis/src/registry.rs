@@ -56,6 +56,26 @@ pub struct Stack {
     /// `[image] app_from`: the stack whose `app/` this stack's image serves (a variant
     /// that differs only in server or Python); `None` when the stack has its own `app/`.
     pub app_from: Option<String>,
+    /// `[server]`: the ways the image can serve the app, the image's own first.
+    pub servers: Vec<ServerClass>,
+}
+
+/// One way a stack's image can serve its app (`[server] command` with its `class`, or
+/// one of `[server.classes]`): `pywebbench peak` starts a container with `command` as
+/// its `SERVER_COMMAND`, so trying a class needs no image rebuild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerClass {
+    /// e.g. `gthread`, `sync`, `uvicorn-worker`, `uvicorn`.
+    pub name: String,
+    /// One shell line, `$WORKERS` (and `$THREADS` where [`Self::threads`]) expanded.
+    pub command: String,
+}
+
+impl ServerClass {
+    /// Does the command read `$THREADS` (so the thread count matters)?
+    pub fn threads(&self) -> bool {
+        self.command.contains("$THREADS") || self.command.contains("${THREADS}")
+    }
 }
 
 /// An ORM stack and its raw twin (`raw_twin`), compared for the ORM overhead.
@@ -74,7 +94,7 @@ pub enum RegistryError {
     )]
     NoStacks,
     #[error(
-        "{file}: {detail}; fix it (keys: name, order, label, short_label, framework, data_access = \"orm\" | \"raw\", raw_twin, [image] base, locked_at, app_from, [server] command; see stacks/README.md)"
+        "{file}: {detail}; fix it (keys: name, order, label, short_label, framework, data_access = \"orm\" | \"raw\", raw_twin, [image] base, locked_at, app_from, [server] command, class, classes; see stacks/README.md)"
     )]
     Parse { file: String, detail: String },
     #[error("{file}: name = {name:?} but the folder is `{folder}`; make them the same")]
@@ -133,6 +153,12 @@ pub enum RegistryError {
         "{file}: [server] command does not use $WORKERS; pass it as the server's worker count (e.g. --workers $WORKERS) so the campaign's setting applies"
     )]
     CommandWithoutWorkers { file: String },
+    #[error("{file}: [server] class {class:?}: {reason}")]
+    BadClass {
+        file: String,
+        class: String,
+        reason: String,
+    },
     #[error(
         "{file}: a raw stack has no raw_twin (only ORM stacks name the raw stack they are compared with); remove raw_twin"
     )]
@@ -196,6 +222,13 @@ struct ServerSection {
     /// seed database is copied) with `$WORKERS` and `$THREADS` expanded; it must listen
     /// on 0.0.0.0:8000.
     command: String,
+    /// The name of `command`'s worker class (e.g. `gthread`) [default: `default`].
+    #[serde(default)]
+    class: Option<String>,
+    /// Other classes the same image can serve with: name = command line, each
+    /// checked as `command` is (`pywebbench peak` tries them).
+    #[serde(default)]
+    classes: BTreeMap<String, String>,
 }
 
 /// `<suite>-py3<N>`: a lower-case suite name, `-py3`, then the minor version's digits.
@@ -308,7 +341,45 @@ fn parse_one(file: &str, text: &str) -> Result<Stack, RegistryError> {
     if !command.contains("$WORKERS") && !command.contains("${WORKERS}") {
         return Err(RegistryError::CommandWithoutWorkers { file: file.into() });
     }
+    let own = f.server.class.unwrap_or_else(|| "default".into());
+    let mut servers = vec![ServerClass {
+        name: own,
+        command: command.to_string(),
+    }];
+    for (name, other) in f.server.classes {
+        let bad = |reason: &str| RegistryError::BadClass {
+            file: file.into(),
+            class: name.clone(),
+            reason: reason.into(),
+        };
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(bad(
+                "name it with a-z, 0-9 and `-` (it goes into sample set names)",
+            ));
+        }
+        if servers.iter().any(|s| s.name == name) {
+            return Err(bad("is also `class`, the command's own; remove one"));
+        }
+        let other = other.trim();
+        if other.is_empty() || other.contains(['\n', '\r']) {
+            return Err(bad("give its server command on one line"));
+        }
+        if !other.contains("$WORKERS") && !other.contains("${WORKERS}") {
+            return Err(bad(
+                "the command does not use $WORKERS; pass it as the worker count",
+            ));
+        }
+        servers.push(ServerClass {
+            name: name.clone(),
+            command: other.to_string(),
+        });
+    }
     Ok(Stack {
+        servers,
         name: f.name,
         order: f.order,
         app_from: f.image.app_from,
@@ -765,5 +836,50 @@ mod tests {
             "",
         ));
         assert!(m.contains("missing field `server`"), "{m}");
+    }
+    #[test]
+    fn server_classes_are_the_commands_own_then_the_others_checked_alike() {
+        let file = "stacks/a-raw/stack.toml";
+        let with = |server: &str| {
+            RAW.replace(
+                "server = { command = \"gunicorn --workers $WORKERS app:app\" }",
+                server,
+            )
+        };
+        let text = with(
+            "server = { command = \"gunicorn --workers $WORKERS --threads $THREADS --worker-class gthread app:app\", class = \"gthread\", classes = { sync = \"gunicorn --workers $WORKERS --worker-class sync app:app\" } }",
+        );
+        let r = Registry::parse(&[(file, &text)]).expect("valid");
+        let s = &r.get("a-raw").expect("registered").servers;
+        let names: Vec<&str> = s.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["gthread", "sync"]);
+        assert!(s[0].threads() && !s[1].threads());
+        // No `class`: the command's class is `default`.
+        let r = Registry::parse(&[(file, RAW)]).expect("valid");
+        assert_eq!(r.stacks()[0].servers[0].name, "default");
+        let m = err(&[(
+            file,
+            &with(
+                "server = { command = \"x --workers $WORKERS\", classes = { Sync = \"x --workers $WORKERS\" } }",
+            ),
+        )]);
+        assert!(
+            m.contains("[server] class \"Sync\": name it with a-z"),
+            "{m}"
+        );
+        let m = err(&[(
+            file,
+            &with(
+                "server = { command = \"x --workers $WORKERS\", classes = { sync = \"x --workers 2\" } }",
+            ),
+        )]);
+        assert!(m.contains("does not use $WORKERS"), "{m}");
+        let m = err(&[(
+            file,
+            &with(
+                "server = { command = \"x --workers $WORKERS\", class = \"a\", classes = { a = \"y --workers $WORKERS\" } }",
+            ),
+        )]);
+        assert!(m.contains("is also `class`"), "{m}");
     }
 }

@@ -135,6 +135,11 @@ pub struct ServerSpec {
     /// Publish port 8000 at all. `false` for the netns path: the generator connects
     /// inside the container's network namespace, and no `docker-proxy` is started.
     pub publish: bool,
+    /// The server command instead of the image's own (its `SERVER_COMMAND`): another
+    /// of the stack's `[server]` classes (`pywebbench peak`); `None` = the image's.
+    pub command: Option<String>,
+    /// A peak grid point's label (`w2t4-gthread`), in the container's name.
+    pub point: Option<String>,
 }
 
 /// A running server container. Call [`ServerContainer::remove`]; if it is dropped
@@ -187,6 +192,7 @@ fn container_body(image: &str, spec: &ServerSpec, publish: bool) -> ContainerCre
                     .iter()
                     .map(|p| format!("DATABASE_PATH={p}")),
             )
+            .chain(spec.command.iter().map(|c| format!("SERVER_COMMAND={c}")))
             .collect(),
         ),
         labels: Some(labels(spec)),
@@ -210,8 +216,13 @@ impl ServerContainer {
     /// Create and start the stack's container; find its published port.
     pub async fn start(docker: &Docker, spec: &ServerSpec) -> Result<ServerContainer> {
         let image = image_of(&spec.stack);
+        let point = spec
+            .point
+            .as_deref()
+            .map(|p| format!("-{p}"))
+            .unwrap_or_default();
         let name = format!(
-            "pywebbench-{}-{}-r{}",
+            "pywebbench-{}-{}{point}-r{}",
             spec.run_id, spec.stack, spec.repetition
         );
         let opts = CreateContainerOptionsBuilder::default().name(&name).build();
@@ -438,6 +449,8 @@ pub async fn image_packages(
         database_path: None,
         publish_ip: "127.0.0.1".into(),
         publish: false,
+        command: None,
+        point: None,
     };
     let image = image_of(stack);
     let created = docker

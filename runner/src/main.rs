@@ -22,6 +22,8 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Capacity curves: offer each stack a rising constant arrival rate until p99 or errors pass the SLO; find the knee.
     Sweep(commands::sweep::SweepArgs),
+    /// Peak configuration: each stack over a grid of worker class × workers × threads; its best beside the campaign's fixed one.
+    Peak(commands::peak::PeakArgs),
     /// Remove every container (and with --images, image and network) labelled `pywebbench`.
     Clean(commands::clean::CleanArgs),
     /// Analyse a run folder: summary.json, report.md, report.html, Figures 1–7 (SVG + PNG).
@@ -66,6 +68,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Load(args) => commands::load::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Sweep(args) => commands::sweep::run(args),
+        Command::Peak(args) => commands::peak::run(args),
         Command::Clean(args) => commands::clean::run(args),
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Compare(args) => commands::compare::run(args),

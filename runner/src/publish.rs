@@ -10,14 +10,15 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::rundir::{
-    SUMMARY_FILE, SWEEP_FILE, manifest_file_of, report_dir_of, sample_files, write_bytes_atomic,
+    PEAK_FILE, SUMMARY_FILE, SWEEP_FILE, manifest_file_of, report_dir_of, sample_files,
+    write_bytes_atomic,
 };
 
 /// The published runs' index, read by `web/build.sh` and the README generator.
 pub const INDEX_FILE: &str = "index.json";
-/// Files of a run copied when publishing (besides its sample files and the whole
-/// `report/` folder).
-const RUN_FILES: [&str; 3] = [MANIFEST_FILE, RESOURCES_FILE, SWEEP_FILE];
+/// Files of a run copied when publishing, those it has (besides its sample files and
+/// the whole `report/` folder): a sweep's `sweep.json` and a peak run's `peak.json` too.
+const RUN_FILES: [&str; 4] = [MANIFEST_FILE, RESOURCES_FILE, SWEEP_FILE, PEAK_FILE];
 
 /// What a published folder holds.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]

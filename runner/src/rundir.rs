@@ -40,6 +40,8 @@ pub const SUMMARY_FILE: &str = "summary.json";
 const PARTS_DIR: &str = "parts";
 /// A capacity sweep's summary, beside its manifest.
 pub const SWEEP_FILE: &str = "sweep.json";
+/// A peak-configuration run's summary, beside its manifest.
+pub const PEAK_FILE: &str = "peak.json";
 
 /// A run folder and its manifest.
 pub struct RunDir {
@@ -157,6 +159,12 @@ impl RunDir {
     pub fn save_sweep(&self, sweep: &analysis::capacity::SweepSummary) -> Result<()> {
         let json = serde_json::to_vec_pretty(sweep).context("serializing sweep.json")?;
         write_bytes_atomic(&self.sweep_file(), &json)
+    }
+
+    /// `peak.json`: a peak-configuration run's points and best configurations
+    /// ([`analysis::peak::PeakSummary`]).
+    pub fn peak_file(&self) -> PathBuf {
+        self.path.join(PEAK_FILE)
     }
 
     pub fn parts_dir(&self) -> PathBuf {

@@ -402,6 +402,29 @@ async function renderTables(a, b, view) {
   $('dl-pairwise').disabled = !pairwiseSection;
 }
 
+// ---- a peak-configuration run's tuned figures --------------------------------------------
+
+/** A published run's peak.json bytes, by run key (fetched once). */
+const peakFiles = new Map();
+
+/** The tuned figures and grid table of run A when it is a peak-configuration run (its peak.json). */
+async function renderPeak(a) {
+  const section = $('peak');
+  const ref = store.index.runs.find((r) => `ref:${r.id}` === a.key);
+  section.hidden = !ref?.files.peak;
+  if (section.hidden) { $('peak-list').replaceChildren(); $('peak-table').replaceChildren(); return; }
+  if (!peakFiles.has(a.key)) peakFiles.set(a.key, await fetchBytes(ref.files.peak));
+  const bytes = peakFiles.get(a.key);
+  const figures = [];
+  for (const f of JSON.parse(await call('peak_figures', bytes))) {
+    const svg = sanitizeSvg(await call('tuned_svg', bytes, f.scenario));
+    svg.setAttribute('aria-label', `${f.title}: each stack at the campaign's configuration and at its best grid point; the numbers are in the table below`);
+    figures.push(el('figure', { 'data-tuned': f.scenario }, el('div', { class: 'plot' }, svg), el('figcaption', {}, el('strong', { text: f.title }))));
+  }
+  $('peak-list').replaceChildren(...figures);
+  $('peak-table').replaceChildren(...T.sections([{ id: 'peak-grid', title: 'Every grid point', tables: [{ id: 'peak-grid-table', table: JSON.parse(await call('peak_table', bytes)), marks: [] }] }]));
+}
+
 // ---- overview, pairwise matrices, the two-run plot -----------------------------------------
 
 /** The runs whose claims scoreboard is shown: A, and B or (for a published run) its twin from the other load generator. */
@@ -513,6 +536,7 @@ async function renderNow() {
     await renderOverview(a, b);
     await renderFigures(a, b, view);
     await renderComparison(a, b, view);
+    await renderPeak(a);
     await renderPairwise(a, view);
     await renderDistributions(a, b, view);
     await renderTables(a, b, view);

@@ -72,7 +72,8 @@ export async function readRunFiles(files) {
 
 function roleOf(name) {
   const n = name.toLowerCase();
-  if (n.endsWith('.json')) return n.includes('summary') ? null : 'manifest';
+  // peak.json (a peak-configuration run's grid) is not the manifest either.
+  if (n.endsWith('.json')) return n.includes('summary') || n === 'peak.json' ? null : 'manifest';
   if (n.endsWith('.parquet')) return n.includes('resource') ? 'resources' : 'samples';
   return null;
 }

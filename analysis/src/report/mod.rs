@@ -9,6 +9,7 @@ mod cells;
 pub mod html;
 pub mod markdown;
 mod modern;
+pub mod peak;
 pub mod readme;
 mod run;
 

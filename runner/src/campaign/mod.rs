@@ -40,6 +40,8 @@ fn unknown_stack_hint(name: &str) -> String {
 /// The full campaign and the scaled-down one, relative to the repository root.
 pub const DEFAULT_FILE: &str = "paper/campaign.toml";
 pub const QUICK_FILE: &str = "paper/campaign-quick.toml";
+/// The peak-configuration campaign (`pywebbench peak`'s default).
+pub const PEAK_FILE: &str = "paper/campaign-peak.toml";
 
 /// A bad campaign file: one line, `file:line: reason`.
 #[derive(Debug, thiserror::Error)]
@@ -285,6 +287,17 @@ pub struct SweepTable {
     pub pause: Option<Dur>,
 }
 
+/// `[peak]`: the peak-configuration grid (`pywebbench peak`): per worker class the
+/// workers (and threads) to try; each stack tries the classes its `[server]` declares.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PeakTable {
+    /// The stacks to tune [default: the campaign's].
+    pub stacks: Option<Vec<String>>,
+    /// The scenarios measured at each point, the objective [default: the campaign's].
+    pub scenarios: Option<Vec<String>>,
+    pub classes: Vec<analysis::peak::ClassGrid>,
+}
+
 /// `--max-rounds` and `[precision] max_rounds` when not given.
 pub const DEFAULT_MAX_ROUNDS: u32 = 10;
 
@@ -339,6 +352,9 @@ pub struct Campaign {
     /// `[sweep]`: the capacity sweep's settings, if the campaign sets any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepTable>,
+    /// `[peak]`: the peak-configuration grid, if the campaign has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak: Option<PeakTable>,
     pub warmup: Vec<Scenario>,
     pub scenarios: Vec<Scenario>,
 }

@@ -13,6 +13,7 @@ use super::{
     RequestKind, Scenario, Server, known_stacks, parse_cpu_list, parse_share, unknown_stack_hint,
 };
 
+mod peak;
 mod sweep;
 
 // ---- the file as written ------------------------------------------------------------
@@ -35,6 +36,7 @@ struct RawCampaign {
     loadgen: Option<RawLoadgen>,
     precision: Option<RawPrecision>,
     sweep: Option<sweep::RawSweep>,
+    peak: Option<peak::RawPeak>,
     #[serde(default)]
     warmup: Vec<Spanned<RawScenario>>,
     scenario: Spanned<Vec<Spanned<RawScenario>>>,
@@ -567,6 +569,10 @@ impl Campaign {
             None => None,
             Some(w) => Some(ctx.sweep(w)?),
         };
+        let peak = match &raw.peak {
+            None => None,
+            Some(p) => Some(ctx.peak(p)?),
+        };
         Ok(Campaign {
             name: raw.name.get_ref().clone(),
             seed: seed as u64,
@@ -591,6 +597,7 @@ impl Campaign {
             loadgen_path,
             precision,
             sweep,
+            peak,
             warmup,
             scenarios,
         })

@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod clean;
 pub mod compare;
 pub mod load;
+pub mod peak;
 pub mod publish;
 pub mod readme;
 pub mod repack;

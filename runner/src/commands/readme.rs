@@ -33,6 +33,10 @@ pub struct ReadmeArgs {
     /// repeat for several: adds "Capacity curves" with each stack's knee.
     #[arg(long = "sweep")]
     pub sweeps: Vec<PathBuf>,
+    /// A peak-configuration run (`pywebbench peak`, with peak.json and its tuned figures):
+    /// adds each stack at its best server configuration beside the paper's fixed one.
+    #[arg(long)]
+    pub peak: Option<PathBuf>,
     /// The file whose results section is replaced.
     #[arg(long, default_value = "README.md")]
     pub readme: PathBuf,
@@ -115,6 +119,7 @@ fn links(
     k6: Option<&Path>,
     modern: Option<&Path>,
     sweeps: &[PathBuf],
+    peak: Option<&Path>,
     readme: &Path,
 ) -> Result<Links> {
     let report = run.join("report");
@@ -138,17 +143,19 @@ fn links(
             .iter()
             .map(|s| sweep_part(s, readme))
             .collect::<Result<_>>()?,
+        peak: peak.map(|p| link(readme, p)),
     })
 }
 
 /// The results section (between the markers, markers excluded): rendered by
-/// `analysis::report::readme`.
+/// `analysis::report::readme`, then the part on a peak-configuration run if one is given.
 pub fn section(
     run: &Path,
     run_s: &Summary,
     k6: Option<(&Path, &Summary)>,
     modern: Option<(&Path, &Summary)>,
     sweeps: &[PathBuf],
+    peak: Option<&Path>,
     readme: &Path,
 ) -> Result<String> {
     let links = links(
@@ -156,14 +163,50 @@ pub fn section(
         k6.map(|(p, _)| p),
         modern.map(|(p, _)| p),
         sweeps,
+        peak,
         readme,
     )?;
-    Ok(analysis::report::readme::section(
+    let mut text = analysis::report::readme::section(
         run_s,
         k6.map(|(_, s)| s),
         modern.map(|(_, s)| s),
         &links,
-    )?)
+    )?;
+    if let Some(p) = peak {
+        text.push_str(&peak_part(p, readme)?);
+    }
+    Ok(text)
+}
+
+/// The part on a peak-configuration run (appended to the section): rendered by
+/// `analysis::report::peak` from the run's `peak.json`; its tuned figures must exist.
+pub fn peak_part(run: &Path, readme: &Path) -> Result<String> {
+    let file = run.join(crate::rundir::PEAK_FILE);
+    let bytes = std::fs::read(&file).with_context(|| {
+        format!(
+            "cannot read {}; pass the folder of a `pywebbench peak` run",
+            file.display()
+        )
+    })?;
+    let peak: analysis::peak::PeakSummary =
+        serde_json::from_slice(&bytes).with_context(|| format!("in {}", file.display()))?;
+    let mut figures = Vec::new();
+    for scenario in &peak.scenarios {
+        let png = run.join("report").join(format!("tuned-{scenario}.png"));
+        if !png.is_file() {
+            bail!(
+                "{} is missing; the peak run did not finish writing its figures (run it again)",
+                png.display()
+            );
+        }
+        figures.push(link(readme, &png));
+    }
+    let links = analysis::report::peak::PeakLinks {
+        run: link(readme, run),
+        json: link(readme, &file),
+        figures,
+    };
+    Ok(analysis::report::peak::section(&peak, &links))
 }
 
 /// `text` with the part between the markers replaced by `body`.
@@ -205,6 +248,7 @@ pub fn run(args: ReadmeArgs) -> Result<()> {
         k6.as_ref().map(|(p, s)| (*p, s)),
         modern.as_ref().map(|(p, s)| (*p, s)),
         &args.sweeps,
+        args.peak.as_deref(),
         &args.readme,
     )?;
     if args.print {
@@ -232,9 +276,10 @@ pub fn run(args: ReadmeArgs) -> Result<()> {
             .map(|p| format!(" and {}", p.display()))
             .unwrap_or_default(),
         args.modern
-            .as_ref()
+            .iter()
+            .chain(&args.peak)
             .map(|p| format!(" and {}", p.display()))
-            .unwrap_or_default(),
+            .collect::<String>(),
         args.readme.display()
     );
     Ok(())
@@ -290,6 +335,19 @@ mod tests {
             .collect()
     }
 
+    /// The newest published peak-configuration run (one with peak.json), if any.
+    fn published_peak() -> Option<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let index = crate::publish::PublishedIndex::read(&root.join("data/published"))
+            .expect("data/published/index.json");
+        index
+            .runs
+            .iter()
+            .rev()
+            .map(|r| root.join(&r.path))
+            .find(|p| p.join(crate::rundir::PEAK_FILE).exists())
+    }
+
     /// The published runs (data/published/index.json): the default native one and the
     /// newest k6 one of the paper's campaign.
     fn published_runs() -> (PathBuf, PathBuf) {
@@ -315,7 +373,8 @@ mod tests {
         let (native, k6) = published_runs();
         let (ns, ks) = (load(&native).expect("native"), load(&k6).expect("k6"));
         let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-        let text = section(&native, &ns, Some((&k6, &ks)), None, &[], &readme).expect("section");
+        let text =
+            section(&native, &ns, Some((&k6, &ks)), None, &[], None, &readme).expect("section");
         // One row per stack for each throughput figure, with the two runs' own means.
         for scenario in ["hello", "echo"] {
             for c in ns.cells_of(scenario) {
@@ -379,8 +438,8 @@ mod tests {
             }
         }
         // The k6 slot refuses a native run.
-        let e =
-            section(&native, &ns, Some((&native, &ns)), None, &[], &readme).expect_err("not k6");
+        let e = section(&native, &ns, Some((&native, &ns)), None, &[], None, &readme)
+            .expect_err("not k6");
         assert!(e.to_string().contains("not k6"), "{e}");
     }
 
@@ -397,12 +456,14 @@ mod tests {
             let s = load(&p).expect("modern");
             (p, s)
         });
+        let peak = published_peak();
         let body = section(
             &native,
             &ns,
             Some((&k6, &ks)),
             modern.as_ref().map(|(p, s)| (p.as_path(), s)),
             &published_sweeps(),
+            peak.as_deref(),
             &readme,
         )
         .expect("section");
@@ -440,6 +501,7 @@ mod tests {
             Some((&k6, &ks)),
             Some((&mp, &ms)),
             &[],
+            None,
             &readme,
         )
         .expect("section");

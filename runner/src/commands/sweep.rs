@@ -77,6 +77,9 @@ pub struct SweepArgs {
     /// Address the generator sends load to on the published-port path.
     #[arg(long, env = "PYWEBBENCH_TARGET_HOST")]
     pub target_host: Option<String>,
+    /// Measure even if a stack's image fails the API contract (recorded in manifest.json).
+    #[arg(long)]
+    pub skip_contract: bool,
     /// Print the plan and its estimated time, start nothing.
     #[arg(long)]
     pub plan_only: bool,
@@ -187,6 +190,7 @@ impl SweepArgs {
             path: self.path,
             publish_ip: self.publish_ip.clone(),
             target_host: self.target_host.clone(),
+            skip_contract: self.skip_contract,
         })
     }
 }

@@ -147,14 +147,21 @@ pub struct RunConfig {
 impl RunConfig {
     /// The address the load goes to on the published-port path.
     pub fn target_host(&self) -> String {
-        self.target_host
-            .clone()
-            .unwrap_or_else(|| match self.publish_ip.as_str() {
-                "0.0.0.0" | "" => "127.0.0.1".into(),
-                "::" => "::1".into(),
-                ip => ip.into(),
-            })
+        target_host(&self.publish_ip, self.target_host.as_deref())
     }
+}
+
+/// The address the load goes to on the published-port path: `target_host`, else the
+/// publish address, or loopback when that is a wildcard.
+pub fn target_host(publish_ip: &str, target_host: Option<&str>) -> String {
+    target_host.map_or_else(
+        || match publish_ip {
+            "0.0.0.0" | "" => "127.0.0.1".into(),
+            "::" => "::1".into(),
+            ip => ip.into(),
+        },
+        str::to_string,
+    )
 }
 
 #[cfg(test)]

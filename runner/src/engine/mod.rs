@@ -19,6 +19,7 @@ mod config;
 mod contract;
 mod event;
 mod outcome;
+mod peak;
 mod precision;
 mod precision_text;
 mod preflight;
@@ -32,6 +33,9 @@ use analysis::schema::{Manifest, RepetitionStatus};
 use anyhow::{Context, Result, anyhow, bail};
 use tokio::sync::watch;
 
+pub use self::peak::{
+    PeakConfig, PeakOutcome, grids as peak_grids, peak, write_outputs as write_peak_outputs,
+};
 pub use self::sweep::{SweepConfig, SweepOutcome, sweep, write_figures};
 pub use config::{CampaignChoice, Loadgen, RunConfig, Start};
 pub use contract::cache_dir;

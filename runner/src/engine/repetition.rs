@@ -62,6 +62,21 @@ pub(super) enum Measure<'a> {
     },
 }
 
+/// What a repetition deploys, and the name it records under.
+pub(super) struct Deploy {
+    /// The name of its samples, resource readings and manifest entry: the stack, or a
+    /// peak grid point's `<stack>@<label>` ([`analysis::peak::point_name`]).
+    pub name: String,
+    /// The stack whose image runs.
+    pub stack: String,
+    pub workers: u32,
+    pub threads: u32,
+    /// `SERVER_COMMAND` instead of the image's own.
+    pub command: Option<String>,
+    /// The grid point's label, for the container's name.
+    pub point: Option<String>,
+}
+
 /// What one repetition produced.
 pub(super) struct RepetitionResult {
     pub summary: RepetitionSummary,
@@ -145,18 +160,31 @@ impl Session {
         });
     }
 
+    /// The stack deployed as the campaign's `[server]` says, under its own name.
+    pub(super) fn deploy(&self, stack: &str) -> Deploy {
+        Deploy {
+            name: stack.to_string(),
+            stack: stack.to_string(),
+            workers: self.campaign.server.workers,
+            threads: self.campaign.server.threads,
+            command: None,
+            point: None,
+        }
+    }
+
     pub(super) async fn repetition(&self, stack: &str, rep: u32) -> RepetitionResult {
-        self.repetition_measuring(stack, rep, Measure::Campaign)
+        self.repetition_measuring(&self.deploy(stack), rep, Measure::Campaign)
             .await
     }
 
-    /// A repetition whose measured part is `measure`.
+    /// A repetition of `deploy` whose measured part is `measure`.
     pub(super) async fn repetition_measuring(
         &self,
-        stack: &str,
+        deploy: &Deploy,
         rep: u32,
         measure: Measure<'_>,
     ) -> RepetitionResult {
+        let stack = deploy.name.as_str();
         let started_at = now_rfc3339();
         let mut summary = RepetitionSummary {
             stack: stack.to_string(),
@@ -170,11 +198,13 @@ impl Session {
         };
         let mut samples = SampleColumns::default();
         let spec = ServerSpec {
-            stack: stack.to_string(),
+            stack: deploy.stack.clone(),
             run_id: self.run_id.clone(),
             repetition: rep,
-            workers: self.campaign.server.workers,
-            threads: self.campaign.server.threads,
+            workers: deploy.workers,
+            threads: deploy.threads,
+            command: deploy.command.clone(),
+            point: deploy.point.clone(),
             memory_limit_bytes: self.campaign.server.memory_limit_bytes,
             pids_limit: self.campaign.server.pids_limit,
             cpuset: self.campaign.server.cpuset.clone(),

@@ -20,10 +20,10 @@ use analysis::schema::RepetitionStatus;
 use anyhow::{Context, Result};
 use tokio::sync::watch;
 
-use super::config::{Loadgen, RunConfig, Start};
+use super::config::{Loadgen, Start, target_host};
 use super::event::{Event, Observer};
 use super::repetition::{Measure, Session};
-use super::{preflight, spawn_signal_watch};
+use super::{contract, preflight, spawn_signal_watch};
 use crate::campaign::{Campaign, PathChoice};
 use crate::docker;
 use crate::manifest::now_rfc3339;
@@ -44,6 +44,8 @@ pub struct SweepConfig {
     pub path: Option<PathChoice>,
     pub publish_ip: String,
     pub target_host: Option<String>,
+    /// Measure without checking the API contract first (recorded in the manifest).
+    pub skip_contract: bool,
 }
 
 impl SweepConfig {
@@ -100,6 +102,14 @@ async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result
     let mut campaign = config.campaign.clone();
     campaign.repetitions = 1;
     campaign.precision = None;
+    // Before the run folder exists, as `run`: a stack that fails the contract leaves nothing.
+    let contract = contract::gate(
+        &engine,
+        &campaign.stacks,
+        config.skip_contract,
+        observer.as_ref(),
+    )
+    .await?;
     let start = Start::New {
         campaign: Box::new(campaign.clone()),
         out: config.out.clone(),
@@ -115,27 +125,19 @@ async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result
         Loadgen::Native,
     )
     .await?;
+    dir.manifest.contract = Some(contract);
     let run_id = preflight::sanitize(&dir.manifest.run_id);
     let path = PathUsed::recorded(dir.manifest.path.as_ref());
     preflight::check_images(&engine, &campaign, &mut dir, &run_id, observer.as_ref()).await?;
     docker::clean(&engine, &format!("{}={}", docker::LABEL_RUN, run_id), false).await?;
-    let run_config = RunConfig {
-        start,
-        k6: None,
-        fail_fast: false,
-        // Not read by a sweep: only `run` gates on the contract (a sweep measures no claim).
-        skip_contract: false,
-        publish_ip: config.publish_ip.clone(),
-        target_host: config.target_host.clone(),
-    };
     let session = Session {
         docker: engine.clone(),
         campaign: campaign.clone(),
         run_id: run_id.clone(),
         loadgen: Loadgen::Native,
         k6: PathBuf::new(),
-        publish_ip: run_config.publish_ip.clone(),
-        target_host: run_config.target_host(),
+        publish_ip: config.publish_ip.clone(),
+        target_host: target_host(&config.publish_ip, config.target_host.as_deref()),
         path,
         live: observer.live(),
         observer: Arc::clone(&observer),
@@ -170,7 +172,7 @@ async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result
         let mut ramp = RampResult::default();
         let result = session
             .repetition_measuring(
-                &stack,
+                &session.deploy(&stack),
                 rep,
                 Measure::Sweep {
                     settings,

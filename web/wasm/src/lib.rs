@@ -262,6 +262,42 @@ impl Run {
     }
 }
 
+/// A peak-configuration run's `peak.json` (`pywebbench peak`), parsed.
+fn peak(bytes: &[u8]) -> Result<analysis::peak::PeakSummary, JsError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        to_js(format!(
+            "peak.json is unreadable: {e}; run `pywebbench peak` again"
+        ))
+    })
+}
+
+/// The scenarios of a `peak.json` with a tuned figure each: JSON
+/// `[{"scenario", "title"}]`.
+#[wasm_bindgen]
+pub fn peak_figures(peak_json: &[u8]) -> Result<String, JsError> {
+    let p = peak(peak_json)?;
+    let list: Vec<serde_json::Value> = p
+        .scenarios
+        .iter()
+        .map(|s| serde_json::json!({"scenario": s, "title": analysis::figures::tuned_title(s)}))
+        .collect();
+    serde_json::to_string(&list).map_err(to_js)
+}
+
+/// The tuned figure of `scenario` (each stack at its fixed and its best grid point,
+/// the configuration under each bar) as SVG.
+#[wasm_bindgen]
+pub fn tuned_svg(peak_json: &[u8], scenario: &str) -> Result<String, JsError> {
+    analysis::figures::tuned_svg(&peak(peak_json)?, scenario, WIDTH, HEIGHT).map_err(to_js)
+}
+
+/// Every grid point's req/s (the table under the tuned figures), as a `Table`'s JSON.
+#[wasm_bindgen]
+pub fn peak_table(peak_json: &[u8]) -> Result<String, JsError> {
+    let t = analysis::report::peak::grid_table(&peak(peak_json)?, false);
+    serde_json::to_string(&t).map_err(to_js)
+}
+
 /// The files packed one after another in `bytes`, `lengths` long each.
 fn split_files<'a>(bytes: &'a [u8], lengths: &[u32]) -> Result<Vec<&'a [u8]>, String> {
     let total: u64 = lengths.iter().map(|&l| u64::from(l)).sum();
