@@ -21,11 +21,13 @@ use crate::summary::{CiMethod, Source, Summary};
 mod capacity;
 mod change;
 mod distribution;
+mod flame;
 mod hits;
 mod matrix;
 pub use capacity::*;
 pub use change::*;
 pub use distribution::*;
+pub use flame::*;
 pub use hits::BarHit;
 pub use matrix::*;
 

@@ -16,6 +16,7 @@ pub mod overview;
 pub mod paired;
 pub mod paper;
 pub mod precision;
+pub mod profile;
 pub mod read;
 pub mod registry;
 pub mod report;
