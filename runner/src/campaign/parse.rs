@@ -9,8 +9,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Campaign, CampaignError, DEFAULT_MAX_ROUNDS, Dur, ExecutorSpec, PathChoice, Precision,
-    RequestKind, Scenario, Server, known_stacks, parse_cpu_list, parse_share, unknown_stack_hint,
+    Campaign, CampaignError, DEFAULT_MAX_ROUNDS, DEFAULT_PROFILE_RATE_HZ, Dur, ExecutorSpec,
+    PathChoice, Precision, ProfileSettings, RequestKind, Scenario, Server, known_stacks,
+    parse_cpu_list, parse_share, unknown_stack_hint,
 };
 
 mod sweep;
@@ -35,6 +36,7 @@ struct RawCampaign {
     loadgen: Option<RawLoadgen>,
     precision: Option<RawPrecision>,
     sweep: Option<sweep::RawSweep>,
+    profile: Option<RawProfile>,
     #[serde(default)]
     warmup: Vec<Spanned<RawScenario>>,
     scenario: Spanned<Vec<Spanned<RawScenario>>>,
@@ -52,6 +54,13 @@ struct RawLoadgen {
 struct RawPrecision {
     target: Spanned<String>,
     max_rounds: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    rate: Option<Spanned<i64>>,
+    idle: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -553,6 +562,25 @@ impl Campaign {
             None => None,
             Some(w) => Some(ctx.sweep(w)?),
         };
+        let profile = match &raw.profile {
+            None => None,
+            Some(p) => Some(ProfileSettings {
+                rate_hz: match &p.rate {
+                    None => DEFAULT_PROFILE_RATE_HZ,
+                    Some(r) => {
+                        let hz: u32 = ctx.count(r, "profile.rate")?;
+                        if hz > 1000 {
+                            return Err(ctx.err(
+                                &r.span(),
+                                format!("profile.rate = {hz} samples/s is too fast to leave the server alone; use at most 1000 (py-spy's default is 100)"),
+                            ));
+                        }
+                        hz
+                    }
+                },
+                idle: p.idle.unwrap_or(false),
+            }),
+        };
         Ok(Campaign {
             name: raw.name.get_ref().clone(),
             seed: seed as u64,
@@ -576,6 +604,7 @@ impl Campaign {
             loadgen_path,
             precision,
             sweep,
+            profile,
             warmup,
             scenarios,
         })
