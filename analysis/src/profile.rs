@@ -206,7 +206,9 @@ pub fn layer_of_stack(frames: &[String]) -> Layer {
         let leaf = i == 0;
         let (function, module) = frame_parts(frame);
         let Some(module) = module else { continue };
-        if leaf && SQLITE_CALLS.contains(&function) {
+        // py-spy names methods by qualified name: `DefaultDialect.do_execute`.
+        let method = function.rsplit('.').next().unwrap_or(function);
+        if leaf && SQLITE_CALLS.contains(&method) {
             return Layer::Sqlite;
         }
         match layer_of_module(&module) {
@@ -516,6 +518,9 @@ process 7:\"gunicorn\";run (gunicorn/arbiter.py:20);handle (gunicorn/workers/syn
         .map(String::from)
         .to_vec();
         assert_eq!(layer_of_stack(&frames), Layer::Other);
+        let dialect =
+            vec!["DefaultDialect.do_execute (sqlalchemy/engine/default.py:9)".to_string()];
+        assert_eq!(layer_of_stack(&dialect), Layer::Sqlite);
     }
 
     #[test]
