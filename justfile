@@ -88,6 +88,13 @@ bench-agreement stack="fastapi-sqlite3" rounds="3" seconds="10" iterations="1000
 bench-pairing +runs: setup
     {{venv}}/bin/python runner/bench/pairing.py {{runs}}
 
+# --- profiles (issue 14) ---
+
+# What py-spy costs the repetition it samples: one stack's hello and get_all, req/s and mean latency of the profiled repetition beside the measured ones (`just bench-profile --stack flask-sqlite3 --reps 5 --rate 100`). Needs root.
+bench-profile *args: setup images
+    cargo build --release -p runner
+    {{venv}}/bin/python runner/bench/profile.py {{args}}
+
 # --- reproduce and publish (issue 6) ---
 
 # The paper end to end: setup, images, run (resumes an unfinished run of the same campaign), analyze, publish to data/published/, viewer. E.g. `just reproduce --quick`, `just reproduce --loadgen k6`, `--fresh`.

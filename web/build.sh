@@ -98,6 +98,17 @@ for manifest in candidates:
             shutil.copy(os.path.join(src, name), os.path.join(dst, name))
         if os.path.exists(os.path.join(dst, name)):
             files[name.split("/")[-1].split(".")[0]] = dst_rel + "/" + name
+    # A profiled run's (`run --profile`) collapsed stacks, for the Profiles section.
+    prof = os.path.join(src, "profiles")
+    if os.path.isdir(prof):
+        files["profiles"] = []
+        for stack in sorted(os.listdir(prof)):
+            for f in sorted(os.listdir(os.path.join(prof, stack))):
+                if f.endswith(".txt"):
+                    rel = f"profiles/{stack}/{f}"
+                    os.makedirs(os.path.join(dst, "profiles", stack), exist_ok=True)
+                    shutil.copy(os.path.join(src, rel), os.path.join(dst, rel))
+                    files["profiles"].append({"stack": stack, "scenario": f[:-4], "path": dst_rel + "/" + rel})
     entry = next((r for l, r in zip(listed, published) if l == manifest), {})
     runs.append({"id": run_id, "source": os.path.dirname(manifest), "files": files,
                  "default": manifest in defaults,

@@ -22,7 +22,7 @@ sample_table! {
     key {
         /// Stack name, e.g. `fastapi-sqlite3`.
         stack: Name(stacks) .analysis(),
-        /// 1-based repetition number.
+        /// 1-based repetition number (0: the profiled repetition of a `run --profile` run).
         repetition: U32 .analysis().range("a repetition number is 1..=4294967295"),
         /// Scenario name from the campaign, e.g. `hello`.
         scenario: Name(scenarios) .analysis(),

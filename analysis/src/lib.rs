@@ -17,6 +17,7 @@ pub mod paired;
 pub mod paper;
 pub mod peak;
 pub mod precision;
+pub mod profile;
 pub mod read;
 pub mod registry;
 pub mod report;

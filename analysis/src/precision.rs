@@ -21,7 +21,7 @@
 
 use crate::columns::SampleColumns;
 use crate::paper::Metric;
-use crate::schema::{Manifest, RepetitionStatus, ScenarioSummary};
+use crate::schema::{Manifest, ScenarioSummary};
 use crate::stats;
 
 // The records of a precision run (its rule, every round's check, why it stopped) are
@@ -87,11 +87,7 @@ pub fn ok_latency_mean_ms(samples: &SampleColumns, scenario: u16) -> Option<f64>
 /// excluded), in campaign stack order then scenario order.
 pub fn cell_widths(manifest: &Manifest, confidence: f64) -> Vec<CellWidth> {
     let mut cells: Vec<(String, String, Vec<f64>)> = Vec::new();
-    for rep in manifest
-        .repetitions
-        .iter()
-        .filter(|r| r.status == RepetitionStatus::Ok)
-    {
+    for rep in manifest.repetitions.iter().filter(|r| r.in_statistics()) {
         for s in rep
             .scenarios
             .iter()
@@ -180,6 +176,7 @@ pub fn check(rule: &PrecisionRule, manifest: &Manifest, rounds_done: u32) -> Che
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::RepetitionStatus;
     use crate::schema::RepetitionSummary;
 
     fn scenario(
@@ -210,6 +207,7 @@ mod tests {
                 scenario("get_one", 1000, 3.0, Some(get_one_ms)),
             ],
             image_id: String::new(),
+            profiled: false,
         }
     }
 

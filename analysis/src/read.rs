@@ -201,14 +201,8 @@ fn read_samples_unguarded(bytes: &[u8], which: Columns) -> Result<SampleColumns>
             **v = decoded;
         }
     }
-    if let Some(pos) = c.repetition.iter().position(|&r| r == 0) {
-        return Err(AnalysisError::InvalidValue {
-            file: SAMPLES_FILE,
-            column: "repetition",
-            value: format!("0 (row {pos})"),
-            why: "repetitions are numbered from 1",
-        });
-    }
+    // Repetition 0 is the profiled repetition of a `run --profile` run; in any other
+    // run the summary refuses it as a repetition the manifest does not list.
     Ok(c)
 }
 

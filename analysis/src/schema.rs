@@ -189,6 +189,18 @@ pub struct RepetitionSummary {
     pub scenarios: Vec<ScenarioSummary>,
     /// Docker image id the container ran.
     pub image_id: String,
+    /// The repetition sampled by the profiler (`run --profile`, `manifest.profile`):
+    /// its samples are recorded but left out of every statistic. Absent (false) in
+    /// runs made without a profiler.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub profiled: bool,
+}
+
+impl RepetitionSummary {
+    /// Does this repetition count in the statistics: finished ok and not profiled?
+    pub fn in_statistics(&self) -> bool {
+        self.status == RepetitionStatus::Ok && !self.profiled
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -259,6 +271,44 @@ pub struct Manifest {
     /// absent in runs made before it was checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract: Option<ContractRecord>,
+    /// The profiler of a run made with `run --profile`: how the server's Python
+    /// processes were sampled, in which repetition, and where the samples are;
+    /// absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileRecord>,
+}
+
+/// The folder of a profiled run's samples (`profiles/<stack>/<scenario>.txt`).
+pub const PROFILES_DIR: &str = "profiles";
+
+/// The repetition a profiled run samples: an extra one, numbered 0, run for every
+/// stack before round 1, so the measured rounds keep their number and their order.
+pub const PROFILED_REPETITION: u32 = 0;
+
+/// `profiles/<stack>/<scenario>.txt`, relative to the run folder: the collapsed stacks
+/// of one stack × scenario of the profiled repetition. Refuses names that are not
+/// plain file names.
+pub fn profile_file(stack: &str, scenario: &str) -> std::result::Result<String, String> {
+    let stack_file = stack_samples_file(stack)?;
+    let scenario_file = stack_samples_file(scenario)?;
+    let stack = stack_file.trim_end_matches(".parquet");
+    let scenario = scenario_file.trim_end_matches(".parquet");
+    Ok(format!("{PROFILES_DIR}/{stack}/{scenario}.txt"))
+}
+
+/// How a run's profiled repetition was sampled (`manifest.json` → `profile`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRecord {
+    /// The sampler and its version (`py-spy 0.4.1`).
+    pub tool: String,
+    /// Samples per second per process.
+    pub rate_hz: u32,
+    /// The profiled repetition's number ([`PROFILED_REPETITION`]).
+    pub repetition: u32,
+    /// Idle threads sampled too (`py-spy --idle`)?
+    pub idle: bool,
+    /// How the sampler attached, in one line (from the host, which flags).
+    pub method: String,
 }
 
 /// How each stack's image met the API contract before the run measured it.

@@ -227,6 +227,7 @@ pub fn synthetic_run(
                 ended_at: "2026-01-01T00:05:00Z".into(),
                 scenarios,
                 image_id: format!("sha256:{stack}"),
+                profiled: false,
             });
         }
     }
@@ -259,6 +260,7 @@ pub fn synthetic_run(
         precision: None,
         stack_info: Default::default(),
         contract: None,
+        profile: None,
     };
     (manifest, cols, resources)
 }

@@ -17,6 +17,8 @@ pub struct Analysis {
     pub out: PathBuf,
     /// The scenarios whose latency distribution was drawn.
     pub distributions: Vec<String>,
+    /// Flame graphs drawn (`flame-<stack>-<scenario>.svg`, a run made with `--profile`).
+    pub profiles: usize,
     /// Reading and summarising, and the whole analysis.
     pub analysed: Duration,
     pub took: Duration,
@@ -56,16 +58,28 @@ pub fn analyze(run_dir: &Path, out: Option<&Path>, seed: Option<u64>) -> Result<
             distributions.push((scenario.to_string(), svg));
         }
     }
+    let profiles = dir.read_profiles()?;
+    for c in &profiles {
+        let title = format!("{} · {}", summary.label(&c.stack), c.scenario);
+        write(
+            &analysis::figures::flame_file(&c.stack, &c.scenario),
+            analysis::figures::flame_svg(&c.profile, &title).as_bytes(),
+        )?;
+    }
     write(crate::rundir::SUMMARY_FILE, summary.to_json().as_bytes())?;
-    write("report.md", analysis::report::markdown(&summary).as_bytes())?;
+    write(
+        "report.md",
+        analysis::report::markdown_with_profiles(&summary, &profiles).as_bytes(),
+    )?;
     write(
         "report.html",
-        analysis::report::html(&summary, &svgs, &distributions).as_bytes(),
+        analysis::report::html_with_profiles(&summary, &svgs, &distributions, &profiles).as_bytes(),
     )?;
     Ok(Analysis {
         summary,
         out,
         distributions: distributions.into_iter().map(|(sc, _)| sc).collect(),
+        profiles: profiles.len(),
         analysed,
         took: started.elapsed(),
     })
@@ -103,6 +117,12 @@ impl Analysis {
         ];
         for w in &summary.warnings {
             lines.push(format!("analyze: warning: {w}"));
+        }
+        if self.profiles > 0 {
+            lines.push(format!(
+                "analyze: {} flame graphs of the profiled repetition (flame-<stack>-<scenario>.svg)",
+                self.profiles
+            ));
         }
         lines.push(format!(
             "analyze: wrote summary.json, report.md, report.html, fig1..fig7 (.svg, .png){} to {}",

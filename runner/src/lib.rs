@@ -11,6 +11,7 @@ pub mod engine;
 pub mod load;
 pub mod manifest;
 pub mod netns;
+pub mod profiler;
 pub mod progress;
 pub mod publish;
 pub mod record;

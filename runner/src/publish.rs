@@ -1,4 +1,5 @@
-//! Publishing a run: its raw samples, resources, manifest and report (with figures)
+//! Publishing a run: its raw samples, resources, manifest, profiles (`run --profile`)
+//! and report (with figures)
 //! copied to `data/published/<run id>/` (committed to git), and
 //! `data/published/index.json` rewritten, whose `default` run is the one the viewer
 //! opens on.
@@ -158,6 +159,35 @@ pub fn publish(run_dir: &Path, publish_dir: &Path) -> Result<PathBuf> {
         }
         samples_bytes += copy(&src, &to)?;
     }
+    // A profiled run's collapsed stacks (`run --profile`): profiles/<stack>/<scenario>.txt.
+    let profiles = run_dir.join(analysis::schema::PROFILES_DIR);
+    if profiles.is_dir() {
+        for stack in std::fs::read_dir(&profiles)
+            .with_context(|| format!("cannot list {}", profiles.display()))?
+        {
+            let stack = stack
+                .with_context(|| format!("cannot list {}", profiles.display()))?
+                .path();
+            if !stack.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&stack)
+                .with_context(|| format!("cannot list {}", stack.display()))?
+            {
+                let src = file
+                    .with_context(|| format!("cannot list {}", stack.display()))?
+                    .path();
+                if src.extension().is_some_and(|e| e == "txt") {
+                    let to = tmp.join(src.strip_prefix(run_dir).unwrap_or(&src));
+                    if let Some(parent) = to.parent() {
+                        std::fs::create_dir_all(parent)
+                            .with_context(|| format!("cannot create {}", parent.display()))?;
+                    }
+                    copy(&src, &to)?;
+                }
+            }
+        }
+    }
     for entry in
         std::fs::read_dir(&report).with_context(|| format!("cannot list {}", report.display()))?
     {
@@ -236,6 +266,7 @@ mod tests {
             precision: None,
             stack_info: Default::default(),
             contract: None,
+            profile: None,
         };
         std::fs::write(
             dir.join(MANIFEST_FILE),

@@ -326,6 +326,7 @@ mod tests {
             ended_at: "2026-12-01T00:01:00Z".into(),
             scenarios: Vec::new(),
             image_id: "sha256:x".into(),
+            profiled: false,
         }
     }
 
@@ -350,6 +351,7 @@ mod tests {
             precision: None,
             stack_info: Default::default(),
             contract: None,
+            profile: None,
         };
         let mut dir = RunDir::create(&tmp.path().join("run"), manifest).expect("create");
         // s1's part as an older pywebbench wrote it (schema v1), s2's as this one does.

@@ -10,6 +10,7 @@
 //! parts/<stack>-r<N>.resources.parquet
 //! samples/<stack>.parquet                        a stack's parts merged, at the end of the run
 //! resources.parquet                              every resources part merged
+//! profiles/<stack>/<scenario>.txt                `run --profile`: the profiled repetition's collapsed stacks
 //! report/                                        `pywebbench analyze`: summary.json, report.md, …
 //! ```
 //!
@@ -213,7 +214,9 @@ impl RunDir {
     pub fn missing(&self) -> usize {
         let c = &self.manifest.campaign;
         let stacks = c["stacks"].as_array().map_or(0, |a| a.len());
-        let reps = c["repetitions"].as_u64().unwrap_or(0) as usize;
+        // A profiled run adds one repetition per stack.
+        let reps = c["repetitions"].as_u64().unwrap_or(0) as usize
+            + usize::from(self.manifest.profile.is_some());
         let done = self
             .manifest
             .repetitions
@@ -255,6 +258,58 @@ impl RunDir {
         let seed = seed.unwrap_or_else(|| analysis::default_seed(&self.manifest));
         analysis::summarize(&self.manifest, &samples, &resources, &paper, seed)
             .with_context(|| format!("analysing {}", self.path.display()))
+    }
+}
+
+impl RunDir {
+    /// The file of one stack × scenario of the profiled repetition (`run --profile`).
+    pub fn profile_file(&self, stack: &str, scenario: &str) -> Result<PathBuf> {
+        let rel = analysis::schema::profile_file(stack, scenario).map_err(anyhow::Error::msg)?;
+        Ok(self.path.join(rel))
+    }
+
+    /// The profiled repetition's profiles, stack by stack (the registry's order), each
+    /// stack's scenarios in the order they ran; none in a run made without `--profile`.
+    /// A finished profiled repetition must have every file; a failed one has those it
+    /// wrote.
+    pub fn read_profiles(&self) -> Result<Vec<analysis::profile::CellProfile>> {
+        let mut reps: Vec<&analysis::schema::RepetitionSummary> = self
+            .manifest
+            .repetitions
+            .iter()
+            .filter(|r| r.profiled && r.status != RepetitionStatus::Interrupted)
+            .collect();
+        let order =
+            analysis::registry::Registry::builtin().order(reps.iter().map(|r| r.stack.clone()));
+        reps.sort_by_key(|r| order.iter().position(|s| *s == r.stack));
+        let mut cells = Vec::new();
+        for r in reps {
+            for sc in r
+                .scenarios
+                .iter()
+                .filter(|s| !analysis::is_warmup(&s.scenario))
+            {
+                let path = self.profile_file(&r.stack, &sc.scenario)?;
+                if !path.is_file() && r.status != RepetitionStatus::Ok {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).with_context(|| {
+                    format!(
+                        "cannot read {} (the profiled repetition of {} finished, so py-spy wrote it: copy the run folder whole)",
+                        path.display(),
+                        r.stack
+                    )
+                })?;
+                let profile = analysis::profile::parse_collapsed(&text)
+                    .with_context(|| format!("in {}", path.display()))?;
+                cells.push(analysis::profile::CellProfile {
+                    stack: r.stack.clone(),
+                    scenario: sc.scenario.clone(),
+                    profile,
+                });
+            }
+        }
+        Ok(cells)
     }
 }
 

@@ -17,6 +17,8 @@ const PHONE = { width: 390, height: 844 };
 const WIDE = { width: 1440, height: 900 };
 
 const RUNS = { a: ['e2e-run-a', 11], b: ['e2e-run-b', 12] };
+/** py-spy's collapsed stacks of flask-sqlite3's get_all, from a real `run --quick --profile`. */
+const PROFILE_FIXTURE = path.join(root, 'web', 'e2e', 'fixtures', 'profile-flask-sqlite3-get_all.txt');
 let env;
 let work;
 let site;
@@ -70,6 +72,11 @@ function fixture() {
     if (f.startsWith('samples/')) files.samples.push(`data/${runs.a.id}/${f}`);
     else files[path.basename(f).split('.')[0]] = `data/${runs.a.id}/${f}`;
   }
+  // A real profile (py-spy, `run --profile`) published with run A, as web/build.sh lists one.
+  const profileRel = 'profiles/flask-sqlite3/get_all.txt';
+  fs.mkdirSync(path.join(site, 'data', runs.a.id, 'profiles', 'flask-sqlite3'), { recursive: true });
+  fs.copyFileSync(PROFILE_FIXTURE, path.join(site, 'data', runs.a.id, profileRel));
+  files.profiles = [{ stack: 'flask-sqlite3', scenario: 'get_all', path: `data/${runs.a.id}/${profileRel}` }];
   index.runs.push({ id: runs.a.id, source: 'e2e fixture', files });
   fs.writeFileSync(path.join(site, 'data', 'index.json'), JSON.stringify(index));
   const samples = fs.readFileSync(runs.a.files[0]);
@@ -632,6 +639,36 @@ describe('the viewer', () => {
     assert.equal(result.after, 2); // analysis::schema::SCHEMA_VERSION
     // Page-level errors from the panic are expected here; nothing else.
     assert.ok(page.problems.every((p) => /unreachable|debug_panic/.test(p)), page.problems.join('\n'));
+    await page.close();
+  });
+
+  test('a profile opens as a flame graph with its layer table', async () => {
+    const page = await openPage(env, '', WIDE);
+    await ready(page);
+    const option = await page.$eval('#profile-cell', (s) => [...s.options].find((o) => o.textContent.includes('flask-sqlite3 · get_all'))?.value);
+    assert.ok(option, 'the published profile is in the menu');
+    await page.selectOption('#profile-cell', option);
+    await page.waitForSelector('#profile-plot svg rect', { timeout: 15_000 });
+    const frames = await page.$$eval('#profile-plot svg g > title', (ts) => ts.map((t) => t.textContent));
+    const samples = fs.readFileSync(PROFILE_FIXTURE, 'utf8').trim().split('\n')
+      .reduce((n, line) => n + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    assert.ok(frames.length > 10, `frames drawn: ${frames.length}`);
+    assert.ok(frames[0].startsWith('all\n') && frames[0].includes('(100.0 %)'), frames[0]);
+    assert.ok(frames.some((t) => t.includes('flask/')), 'a Flask frame');
+    const layers = await page.$$eval('#profile-tables table', (ts) => [...ts[0].querySelectorAll('tbody tr')].map((r) => r.firstChild.textContent));
+    assert.deepEqual(layers.length, 7, `${layers}`);
+    assert.ok(await page.$eval('#profile-tables caption', (c, n) => c.textContent.includes(`${n} samples`), samples));
+    await shot(page, 'profile-flame', '#profiles');
+    await assertAccessible(page, 'a flame graph');
+    // The same file opened from disk draws the same graph; a bad one says why.
+    await page.setInputFiles('#profile-file', PROFILE_FIXTURE);
+    await page.waitForFunction((n) => document.querySelectorAll('#profile-plot svg g > title').length === n, frames.length);
+    const bad = path.join(work, 'bad-profile.txt');
+    fs.writeFileSync(bad, 'a;b;c\n');
+    await page.setInputFiles('#profile-file', bad);
+    await page.waitForSelector('#profile-error:not([hidden])');
+    assert.match(await page.textContent('#profile-error'), /line 1 of the profile.*--format raw/);
+    assert.deepEqual(page.problems, []);
     await page.close();
   });
 

@@ -7,6 +7,7 @@ import { InputError, filesFromDrop, readRunFiles } from './files.js';
 import { el } from './format.js';
 import * as T from './tables.js';
 import { withBars } from './bars.js';
+import { initProfiles } from './profiles.js';
 
 const $ = (id) => document.getElementById(id);
 const FIGURES = [1, 2, 3, 4, 5, 6, 7];
@@ -646,6 +647,7 @@ async function main() {
     ]);
     store.metrics = JSON.parse(await call('metric_choices'));
     store.index = index;
+    initProfiles(index);
     store.published = published && claims ? published : '';
     store.claims = published && claims ? claims : '';
     state.run = defaultRun();

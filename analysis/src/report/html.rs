@@ -24,6 +24,16 @@ figure{margin:1em 0}figure svg{max-width:100%;height:auto}";
 /// `report.html`. `figures_svg[i]` is Figure i + 1; `distributions` holds
 /// (scenario, SVG) of the latency distribution figures.
 pub fn html(s: &Summary, figures_svg: &[String], distributions: &[(String, String)]) -> String {
+    html_with_profiles(s, figures_svg, distributions, &[])
+}
+
+/// [`html`] with the profiled repetition's section (flame graphs inline).
+pub fn html_with_profiles(
+    s: &Summary,
+    figures_svg: &[String],
+    distributions: &[(String, String)],
+    cells: &[crate::profile::CellProfile],
+) -> String {
     let mut out = String::new();
     let title = match &s.manifest {
         Some(m) => format!("pywebbench report — {}", m.run_id),
@@ -34,7 +44,7 @@ pub fn html(s: &Summary, figures_svg: &[String], distributions: &[(String, Strin
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body>\n",
         escape(&title)
     );
-    for b in super::document(s) {
+    for b in super::document_with_profiles(s, cells) {
         block(&mut out, &b, figures_svg, distributions);
     }
     out.push_str("</body></html>\n");
@@ -79,6 +89,9 @@ fn block(out: &mut String, b: &Block, figures_svg: &[String], distributions: &[(
                 let _ = writeln!(out, "<p><em>Figure {n} not drawn.</em></p>");
             }
         },
+        Block::Svg { svg, .. } => {
+            let _ = writeln!(out, "<figure>{svg}</figure>");
+        }
         Block::Distribution(sc) => match distributions.iter().find(|(d, _)| d == sc) {
             Some((_, svg)) => {
                 let _ = writeln!(out, "<figure>{svg}</figure>");

@@ -12,6 +12,12 @@ pub fn markdown(s: &Summary) -> String {
     render(&super::document(s))
 }
 
+/// `report.md` with the profiled repetition's section (flame graphs as
+/// `flame-<stack>-<scenario>.svg` beside it).
+pub fn markdown_with_profiles(s: &Summary, cells: &[crate::profile::CellProfile]) -> String {
+    render(&super::document_with_profiles(s, cells))
+}
+
 /// A table cell: `|` escaped, one line.
 pub fn escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -41,7 +47,7 @@ pub fn render(blocks: &[Block]) -> String {
             Block::Code { lang, text } => {
                 let _ = writeln!(out, "```{lang}\n{}\n```\n", text.trim_end_matches('\n'));
             }
-            Block::Image { alt, src } => {
+            Block::Image { alt, src } | Block::Svg { alt, file: src, .. } => {
                 let _ = writeln!(out, "![{alt}]({src})\n");
             }
             Block::Figure(n) => {

@@ -10,6 +10,7 @@ pub mod html;
 pub mod markdown;
 mod modern;
 pub mod peak;
+mod profiles;
 pub mod readme;
 mod run;
 
@@ -20,8 +21,9 @@ use crate::summary::{Source, Summary};
 use crate::table::Table;
 
 pub use cells::{published, verdict};
-pub use html::html;
-pub use markdown::markdown;
+pub use html::{html, html_with_profiles};
+pub use markdown::{markdown, markdown_with_profiles};
+pub use profiles::TOP_FRAMES;
 
 /// One block of a document.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +49,13 @@ pub enum Block {
     /// The latency distribution of a scenario: `dist-<scenario>.svg` in Markdown, the
     /// inline SVG in HTML.
     Distribution(String),
+    /// A figure drawn beside the document (a profile's flame graph): `file` in
+    /// Markdown, the inline `svg` in HTML.
+    Svg {
+        alt: String,
+        file: String,
+        svg: String,
+    },
 }
 
 /// The file name of a scenario's latency distribution figure beside `report.md`.
@@ -58,6 +67,12 @@ pub fn distribution_file(scenario: &str) -> String {
 /// (the run in one line, the claims at a glance, the figures with their tables), the
 /// statistics next, and the run's metadata in an appendix at the end.
 pub fn document(s: &Summary) -> Vec<Block> {
+    document_with_profiles(s, &[])
+}
+
+/// [`document`] with the profiled repetition's flame graphs and layer tables (`run
+/// --profile`), before the appendix.
+pub fn document_with_profiles(s: &Summary, cells: &[crate::profile::CellProfile]) -> Vec<Block> {
     let mut doc = Vec::new();
     title(&mut doc, s);
     if !s.warnings.is_empty() {
@@ -73,6 +88,7 @@ pub fn document(s: &Summary) -> Vec<Block> {
     pairwise(&mut doc, s);
     claims(&mut doc, s);
     resources(&mut doc, s);
+    profiles::section(&mut doc, s, cells);
     if let Some(m) = &s.manifest {
         run::appendix(&mut doc, s, m);
     }

@@ -68,20 +68,29 @@ pub(super) fn appendix(doc: &mut Vec<Block>, s: &Summary, m: &crate::schema::Man
             s.samples.total, s.samples.measured, s.samples.warmup, s.samples.excluded
         ),
     ]));
-    let rows = s
-        .repetitions
-        .iter()
-        .map(|r| {
-            vec![
-                s.short_label(&r.stack).to_string(),
-                r.repetition.to_string(),
-                format!("{:?}", r.status).to_lowercase(),
-                if r.included { "yes" } else { "no" }.into(),
-                format::count(r.samples),
-                r.cause.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
+    let rows =
+        s.repetitions
+            .iter()
+            .map(|r| {
+                vec![
+                    s.short_label(&r.stack).to_string(),
+                    r.repetition.to_string(),
+                    format!("{:?}", r.status).to_lowercase(),
+                    if r.included { "yes" } else { "no" }.into(),
+                    format::count(r.samples),
+                    r.cause.clone().unwrap_or_else(|| {
+                        let profiled = m.repetitions.iter().any(|x| {
+                            x.stack == r.stack && x.repetition == r.repetition && x.profiled
+                        });
+                        if profiled {
+                            "profiled (run --profile): not in the statistics".into()
+                        } else {
+                            String::new()
+                        }
+                    }),
+                ]
+            })
+            .collect();
     doc.push(Block::Heading(3, "Repetitions".into()));
     doc.push(Block::Table(
         Table::new([

@@ -12,7 +12,7 @@ use super::{CiMethod, Settings};
 use crate::distribution::{self, CellDistribution, Ecdf, RepetitionEcdf};
 use crate::limiter::CellLimiter;
 use crate::paper::{Estimate, Metric, Paper, figure_of};
-use crate::schema::{ErrorKind, RepetitionStatus, RepetitionSummary};
+use crate::schema::{ErrorKind, RepetitionSummary};
 use crate::stats::{
     self, Bootstrap, Interval, Outliers, bootstrap_ci, percentile_sorted, t_interval,
     tukey_outliers,
@@ -293,7 +293,7 @@ fn repetitions(ctx: &CellContext, groups: Vec<Group>, warnings: &mut Vec<String>
     let mut out = Repetitions::default();
     for g in groups {
         let info = ctx.rep_info.get(&(stack, g.repetition));
-        let included = info.is_some_and(|r| r.status == RepetitionStatus::Ok);
+        let included = info.is_some_and(|r| r.in_statistics());
         let scen = info.and_then(|r| r.scenarios.iter().find(|s| s.scenario == scenario));
         let active_s = scen.and_then(|s| (s.active_ns > 0).then_some(s.active_ns as f64 / 1e9));
         if included {

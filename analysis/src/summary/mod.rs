@@ -112,7 +112,7 @@ pub struct SampleCounts {
     pub total: u64,
     pub measured: u64,
     pub warmup: u64,
-    /// Samples of failed/interrupted repetitions (not in the statistics).
+    /// Samples of failed/interrupted and profiled repetitions (not in the statistics).
     pub excluded: u64,
 }
 
@@ -422,7 +422,7 @@ pub fn summarize_with(
                 requests: g.requests,
                 errors: g.errors,
             });
-        } else if info.status != RepetitionStatus::Ok {
+        } else if !info.in_statistics() {
             counts.excluded += g.requests;
         } else {
             counts.measured += g.requests;
@@ -442,7 +442,7 @@ pub fn summarize_with(
             repetition: r.repetition,
             status: r.status,
             cause: r.cause.clone(),
-            included: r.status == RepetitionStatus::Ok,
+            included: r.in_statistics(),
             samples: per_rep_samples
                 .get(&(r.stack.clone(), r.repetition))
                 .copied()
@@ -450,7 +450,10 @@ pub fn summarize_with(
         })
         .collect();
     for r in &repetitions {
-        if !r.included {
+        let profiled = rep_info
+            .get(&(r.stack.as_str(), r.repetition))
+            .is_some_and(|i| i.profiled);
+        if !r.included && !profiled {
             warnings.push(format!(
                 "{} repetition {} {}: excluded from the statistics ({})",
                 r.stack,

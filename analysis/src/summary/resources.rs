@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::CellSummary;
 use crate::limiter::{self, CellLimiter, RepetitionLimiter};
-use crate::schema::{Manifest, RepetitionStatus, ResourceRecord};
+use crate::schema::{Manifest, ResourceRecord};
 
 /// Server resource use in one phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,7 +76,7 @@ pub(super) fn summarize_resources(
     let ok: std::collections::HashSet<(&str, u32)> = manifest
         .repetitions
         .iter()
-        .filter(|r| r.status == RepetitionStatus::Ok)
+        .filter(|r| r.in_statistics())
         .map(|r| (r.stack.as_str(), r.repetition))
         .collect();
     // Sums first (cpu_mean_percent / mem_mean_bytes hold totals until the end).

@@ -298,6 +298,30 @@ pub struct PeakTable {
     pub classes: Vec<analysis::peak::ClassGrid>,
 }
 
+/// `[profile]` (or `run --profile`): sample the server's Python processes with py-spy
+/// during every scenario of one extra repetition per stack
+/// ([`analysis::schema::PROFILED_REPETITION`]), left out of the statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileSettings {
+    /// Samples per second per process (py-spy `--rate`).
+    pub rate_hz: u32,
+    /// Sample idle threads too (py-spy `--idle`): waits in `select`/`accept` show up.
+    #[serde(default)]
+    pub idle: bool,
+}
+
+impl Default for ProfileSettings {
+    fn default() -> ProfileSettings {
+        ProfileSettings {
+            rate_hz: DEFAULT_PROFILE_RATE_HZ,
+            idle: false,
+        }
+    }
+}
+
+/// py-spy's own default rate, kept: 100 samples/s per process.
+pub const DEFAULT_PROFILE_RATE_HZ: u32 = 100;
+
 /// `--max-rounds` and `[precision] max_rounds` when not given.
 pub const DEFAULT_MAX_ROUNDS: u32 = 10;
 
@@ -355,6 +379,9 @@ pub struct Campaign {
     /// `[peak]`: the peak-configuration grid, if the campaign has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak: Option<PeakTable>,
+    /// `[profile]`: the profiled repetition's settings; `None` = no profiling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileSettings>,
     pub warmup: Vec<Scenario>,
     pub scenarios: Vec<Scenario>,
 }

@@ -9,8 +9,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Campaign, CampaignError, DEFAULT_MAX_ROUNDS, Dur, ExecutorSpec, PathChoice, Precision,
-    RequestKind, Scenario, Server, known_stacks, parse_cpu_list, parse_share, unknown_stack_hint,
+    Campaign, CampaignError, DEFAULT_MAX_ROUNDS, DEFAULT_PROFILE_RATE_HZ, Dur, ExecutorSpec,
+    PathChoice, Precision, ProfileSettings, RequestKind, Scenario, Server, known_stacks,
+    parse_cpu_list, parse_share, unknown_stack_hint,
 };
 
 mod peak;
@@ -37,6 +38,7 @@ struct RawCampaign {
     precision: Option<RawPrecision>,
     sweep: Option<sweep::RawSweep>,
     peak: Option<peak::RawPeak>,
+    profile: Option<RawProfile>,
     #[serde(default)]
     warmup: Vec<Spanned<RawScenario>>,
     scenario: Spanned<Vec<Spanned<RawScenario>>>,
@@ -54,6 +56,13 @@ struct RawLoadgen {
 struct RawPrecision {
     target: Spanned<String>,
     max_rounds: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    rate: Option<Spanned<i64>>,
+    idle: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -573,6 +582,25 @@ impl Campaign {
             None => None,
             Some(p) => Some(ctx.peak(p)?),
         };
+        let profile = match &raw.profile {
+            None => None,
+            Some(p) => Some(ProfileSettings {
+                rate_hz: match &p.rate {
+                    None => DEFAULT_PROFILE_RATE_HZ,
+                    Some(r) => {
+                        let hz: u32 = ctx.count(r, "profile.rate")?;
+                        if hz > 1000 {
+                            return Err(ctx.err(
+                                &r.span(),
+                                format!("profile.rate = {hz} samples/s is too fast to leave the server alone; use at most 1000 (py-spy's default is 100)"),
+                            ));
+                        }
+                        hz
+                    }
+                },
+                idle: p.idle.unwrap_or(false),
+            }),
+        };
         Ok(Campaign {
             name: raw.name.get_ref().clone(),
             seed: seed as u64,
@@ -598,6 +626,7 @@ impl Campaign {
             precision,
             sweep,
             peak,
+            profile,
             warmup,
             scenarios,
         })

@@ -74,6 +74,15 @@ pub struct RunArgs {
     /// `[precision] max_rounds`, else 10].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "resume")]
     pub max_rounds: Option<u32>,
+    /// Profile the server's Python processes with py-spy (from the host, as root)
+    /// during every scenario of one extra repetition per stack (repetition 0, run
+    /// before round 1, marked in the manifest and left out of the statistics):
+    /// collapsed stacks in profiles/<stack>/<scenario>.txt, flame graphs in the report.
+    #[arg(long, conflicts_with = "resume")]
+    pub profile: bool,
+    /// Samples per second of --profile [default: the campaign's `[profile] rate`, else 100].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), conflicts_with = "resume")]
+    pub profile_rate: Option<u32>,
 }
 
 impl RunArgs {
@@ -87,6 +96,8 @@ impl RunArgs {
             reps: self.reps,
             precision: self.precision,
             max_rounds: self.max_rounds,
+            profile: self.profile,
+            profile_rate: self.profile_rate,
         }
     }
 

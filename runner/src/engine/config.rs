@@ -64,6 +64,10 @@ pub struct CampaignChoice {
     /// Precision target (a share of the mean, e.g. 0.03).
     pub precision: Option<f64>,
     pub max_rounds: Option<u32>,
+    /// Profile one extra repetition per stack (`--profile`), at this rate
+    /// (`--profile-rate`) [default: the campaign's `[profile]`, else 100 Hz].
+    pub profile: bool,
+    pub profile_rate: Option<u32>,
 }
 
 impl CampaignChoice {
@@ -86,6 +90,13 @@ impl CampaignChoice {
         }
         if let Some(r) = self.reps {
             c.repetitions = r;
+        }
+        if self.profile || self.profile_rate.is_some() {
+            let mut p = c.profile.unwrap_or_default();
+            if let Some(hz) = self.profile_rate {
+                p.rate_hz = hz;
+            }
+            c.profile = Some(p);
         }
         c.precision = match (c.precision, self.precision, self.max_rounds) {
             (None, None, Some(_)) => bail!(

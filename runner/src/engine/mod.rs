@@ -29,7 +29,7 @@ mod sweep;
 use std::sync::Arc;
 use std::time::Instant;
 
-use analysis::schema::{Manifest, RepetitionStatus};
+use analysis::schema::{Manifest, PROFILED_REPETITION, ProfileRecord, RepetitionStatus};
 use anyhow::{Context, Result, anyhow, bail};
 use tokio::sync::watch;
 
@@ -46,9 +46,10 @@ use crate::campaign::Campaign;
 use crate::docker;
 use crate::manifest::now_rfc3339;
 use crate::netns::PathUsed;
+use crate::profiler::Profiler;
 use crate::rundir::RunDir;
 use precision::{RoundPace, precision_check, round_complete};
-use repetition::Session;
+use repetition::{Profiling, Session};
 
 /// What is known before the runtime starts: the campaign, and on a resume the
 /// run folder and its generator.
@@ -131,9 +132,11 @@ async fn run_async(config: RunConfig, plan: Plan, observer: Arc<dyn Observer>) -
     // cleanly (no container is left half-made) and the loop below stops.
     let (stop_tx, stop) = watch::channel(false);
     spawn_signal_watch(stop_tx, Arc::clone(&observer));
+    let campaign = plan.campaign;
+    // Before anything starts: a profiler that cannot run refuses the run.
+    let profiler = campaign.profile.map(Profiler::find).transpose()?;
     let engine = docker::connect().await?;
     let engine_version = docker::engine_version(&engine).await?;
-    let campaign = plan.campaign;
     // Before the run folder exists: a stack that fails the contract leaves nothing behind.
     let contract = contract::gate(
         &engine,
@@ -163,6 +166,17 @@ async fn run_async(config: RunConfig, plan: Plan, observer: Arc<dyn Observer>) -
         (None, Start::Resume(path)) => bail!("{}: the run folder was not opened", path.display()),
     };
     dir.manifest.contract = Some(contract);
+    if let Some(p) = &profiler
+        && dir.manifest.profile.is_none()
+    {
+        dir.manifest.profile = Some(ProfileRecord {
+            tool: p.version.clone(),
+            rate_hz: p.settings.rate_hz,
+            repetition: PROFILED_REPETITION,
+            idle: p.settings.idle,
+            method: p.method(),
+        });
+    }
     let run_id = preflight::sanitize(&dir.manifest.run_id);
     let path = PathUsed::recorded(dir.manifest.path.as_ref());
     preflight::check_images(&engine, &campaign, &mut dir, &run_id, observer.as_ref()).await?;
@@ -182,6 +196,10 @@ async fn run_async(config: RunConfig, plan: Plan, observer: Arc<dyn Observer>) -
         live: observer.live(),
         observer: Arc::clone(&observer),
         stop: stop.clone(),
+        profiling: profiler.map(|profiler| Profiling {
+            profiler,
+            run_dir: dir.path.clone(),
+        }),
     };
     let repetitions = match campaign.precision {
         Some(p) => format!(
@@ -305,8 +323,20 @@ fn spawn_signal_watch(tx: watch::Sender<bool>, observer: Arc<dyn Observer>) {
 
 /// Every (stack, repetition) of the run in the order they run: the manifest's
 /// interleaved rounds; a run begun before rounds existed (no `rounds` in its
-/// manifest) keeps its stack-by-stack order when resumed.
+/// manifest) keeps its stack-by-stack order when resumed. A profiled run
+/// (`manifest.profile`) first runs the profiled repetition of every stack, in round
+/// 1's order.
 pub fn order(manifest: &Manifest, campaign: &Campaign) -> Vec<(String, u32)> {
+    let mut all = Vec::new();
+    if let Some(p) = &manifest.profile {
+        let first = manifest.rounds.first().unwrap_or(&campaign.stacks);
+        all.extend(first.iter().map(|s| (s.clone(), p.repetition)));
+    }
+    all.extend(measured_order(manifest, campaign));
+    all
+}
+
+fn measured_order(manifest: &Manifest, campaign: &Campaign) -> Vec<(String, u32)> {
     if manifest.rounds.is_empty() {
         return campaign
             .stacks

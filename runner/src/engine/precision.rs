@@ -11,9 +11,9 @@ use crate::rundir::RunDir;
 
 /// True when every stack of round `round` has finished its repetition `round`.
 pub(super) fn round_complete(dir: &RunDir, round: u32) -> bool {
-    dir.manifest
-        .rounds
-        .get(round as usize - 1)
+    round
+        .checked_sub(1)
+        .and_then(|i| dir.manifest.rounds.get(i as usize))
         .is_some_and(|stacks| stacks.iter().all(|s| dir.completed(s, round)))
 }
 

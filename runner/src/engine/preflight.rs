@@ -137,6 +137,7 @@ pub(super) async fn new_run(
         precision: campaign.precision_rule().map(PrecisionRecord::new),
         stack_info: crate::manifest::stack_info(&campaign.stacks),
         contract: None,
+        profile: None,
     };
     RunDir::create(&out, manifest)
 }

@@ -23,6 +23,7 @@ use crate::docker::{self, ServerContainer, ServerSpec};
 use crate::load::{self, Target};
 use crate::manifest::now_rfc3339;
 use crate::netns::{NetNs, PathUsed};
+use crate::profiler::Profiler;
 use crate::record::{Live, spawn_collector};
 use crate::sweep::{self, RampResult, RampSink, SweepSettings};
 
@@ -49,6 +50,15 @@ pub(super) struct Session {
     pub live: Arc<Live>,
     /// Turns true on Ctrl-C / SIGTERM.
     pub stop: watch::Receiver<bool>,
+    /// `run --profile`: the profiler and the run folder its files go to.
+    pub profiling: Option<Profiling>,
+}
+
+/// The profiled repetition's profiler ([`crate::profiler`]).
+pub(super) struct Profiling {
+    pub profiler: Profiler,
+    /// The run folder (`profiles/<stack>/<scenario>.txt` goes under it).
+    pub run_dir: PathBuf,
 }
 
 /// What a repetition measures after its warm-up and idle period.
@@ -195,6 +205,7 @@ impl Session {
             ended_at: String::new(),
             scenarios: Vec::new(),
             image_id: String::new(),
+            profiled: self.profiled(rep),
         };
         let mut samples = SampleColumns::default();
         let spec = ServerSpec {
@@ -403,12 +414,39 @@ impl Session {
             }
             let measured = Phase::Scenario(s.name.clone());
             let _ = phase.send(measured.tag().into());
-            self.scenario(
-                header, measured, target, s, stack_idx, rep, &stop, samples, summary,
-            )
-            .await?;
+            let recording = match self.profiling.as_ref().filter(|_| summary.profiled) {
+                None => None,
+                Some(p) => {
+                    let file = analysis::schema::profile_file(stack, &s.name)
+                        .map_err(|e| Halt::Failed(format!("profile: {e}")))?;
+                    let out = p.run_dir.join(file);
+                    let rec = p
+                        .profiler
+                        .record(container.pid, &out)
+                        .await
+                        .map_err(|e| Halt::Failed(format!("{e:#}")))?;
+                    Some(rec)
+                }
+            };
+            let result = self
+                .scenario(
+                    header, measured, target, s, stack_idx, rep, &stop, samples, summary,
+                )
+                .await;
+            if let Some(rec) = recording {
+                let stopped = rec.stop().await;
+                result?;
+                stopped.map_err(|e| Halt::Failed(format!("profile of {}: {e:#}", s.name)))?;
+            } else {
+                result?;
+            }
         }
         Ok(())
+    }
+
+    /// Is repetition `rep` the profiled one?
+    fn profiled(&self, rep: u32) -> bool {
+        self.profiling.is_some() && rep == analysis::schema::PROFILED_REPETITION
     }
 
     /// The sweep's steps on `target`, each step a phase of its own.

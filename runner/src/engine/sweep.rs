@@ -142,6 +142,7 @@ async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result
         live: observer.live(),
         observer: Arc::clone(&observer),
         stop: stop.clone(),
+        profiling: None,
     };
     observer.event(&Event::RunStarted {
         run_id: dir.manifest.run_id.clone(),

@@ -50,6 +50,27 @@ pub fn metric_choices() -> Result<String, JsError> {
     serde_json::to_string(&ShownMetric::choices()).map_err(to_js)
 }
 
+/// A profile's flame graph (`run --profile`'s `profiles/<stack>/<scenario>.txt`,
+/// collapsed stacks) as SVG, drawn by `analysis::figures::flame_svg` as the report's.
+#[wasm_bindgen]
+pub fn flame_graph_svg(collapsed: &str, title: &str) -> Result<String, JsError> {
+    let profile = analysis::profile::parse_collapsed(collapsed).map_err(to_js)?;
+    Ok(analysis::figures::flame_svg(&profile, title))
+}
+
+/// A profile's tables: JSON `{"total", "layers", "top"}` (plain tables, numbers
+/// formatted): each layer's share of the samples and the top leaf frames.
+#[wasm_bindgen]
+pub fn profile_tables(collapsed: &str) -> Result<String, JsError> {
+    let profile = analysis::profile::parse_collapsed(collapsed).map_err(to_js)?;
+    serde_json::to_string(&serde_json::json!({
+        "total": profile.total,
+        "layers": profile.layer_table(),
+        "top": profile.top_frames_table(analysis::report::TOP_FRAMES),
+    }))
+    .map_err(to_js)
+}
+
 /// The paper's data: the given `published.toml` and `claims.toml` texts, or
 /// the copy compiled into the module when `published` is empty.
 fn paper(published: &str, claims: &str) -> Result<Paper, JsError> {

@@ -55,6 +55,13 @@ pub struct ReproduceArgs {
     /// The most rounds a precision run makes (as `pywebbench run --max-rounds`).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_rounds: Option<u32>,
+    /// Profile one extra repetition per stack with py-spy (as `pywebbench run --profile`):
+    /// its collapsed stacks are published with the run, its flame graphs in the report.
+    #[arg(long)]
+    pub profile: bool,
+    /// Samples per second of --profile (as `pywebbench run --profile-rate`).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub profile_rate: Option<u32>,
     /// Load generator: pywebbench's own, or the k6 binary.
     #[arg(long, value_enum, default_value = "native")]
     pub loadgen: Loadgen,
@@ -264,6 +271,8 @@ fn campaign_choice(args: &ReproduceArgs) -> CampaignChoice {
         reps: args.reps,
         precision: args.precision,
         max_rounds: args.max_rounds,
+        profile: args.profile,
+        profile_rate: args.profile_rate,
     }
 }
 

@@ -12,6 +12,8 @@ fn quick_args(runs_dir: &Path) -> ReproduceArgs {
         reps: None,
         precision: None,
         max_rounds: None,
+        profile: false,
+        profile_rate: None,
         loadgen: Loadgen::Native,
         k6: None,
         fresh: false,
@@ -54,6 +56,7 @@ fn write_run(
         precision: None,
         stack_info: Default::default(),
         contract: None,
+        profile: None,
     };
     std::fs::write(
         dir.join(MANIFEST_FILE),
