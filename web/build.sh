@@ -91,7 +91,8 @@ for manifest in candidates:
         os.makedirs(os.path.dirname(os.path.join(dst, name)), exist_ok=True)
         shutil.copy(os.path.join(src, name), os.path.join(dst, name))
         files["samples"].append(dst_rel + "/" + name)
-    for name in ["resources.parquet", "manifest.json", "report/summary.json"]:
+    # sweep.json: a capacity sweep's points and knees (the viewer draws its curves).
+    for name in ["resources.parquet", "manifest.json", "report/summary.json", "sweep.json"]:
         if os.path.exists(os.path.join(src, name)):
             os.makedirs(os.path.dirname(os.path.join(dst, name)), exist_ok=True)
             shutil.copy(os.path.join(src, name), os.path.join(dst, name))
