@@ -710,7 +710,7 @@ describe('the viewer', () => {
     const sweep = JSON.parse(fs.readFileSync(path.join(dist, bundled.files.sweep), 'utf8'));
     const check = async (page) => {
       assert.equal(await page.locator('#error').isHidden(), true, await page.locator('#error').textContent());
-      assert.equal(await page.locator('#capacity').isVisible(), true, 'the capacity section is hidden');
+      assert.equal(await page.locator('#sweep').isVisible(), true, 'the capacity section is hidden');
       const svg = page.locator('#capacity-plot figure[data-capacity] svg');
       assert.match(await svg.textContent(), new RegExp(`Capacity: ${sweep.request} at a constant arrival rate`));
       const shown = await page.$$eval('#capacity-table [data-key]', (tds) => Object.fromEntries(tds.map((t) => [t.dataset.key, t.dataset.value])));
@@ -727,8 +727,8 @@ describe('the viewer', () => {
     await ready(page);
     await check(page);
     await assertAccessible(page, 'a capacity sweep');
-    await uiShot(page, 'capacity', '#capacity', WIDE);
-    await uiShot(page, 'capacity', '#capacity', PHONE);
+    await uiShot(page, 'capacity', '#sweep', WIDE);
+    await uiShot(page, 'capacity', '#sweep', PHONE);
     await assertFits(page, 'a capacity sweep at 390 px');
     await page.setViewportSize(WIDE);
     // The same run from its folder's files (analysed in the page, sweep.json attached).
@@ -739,7 +739,7 @@ describe('the viewer', () => {
     // A run that is not a sweep hides the section again.
     await page.selectOption('#run-a', `ref:${builtIndex.runs[0].id}`);
     await ready(page);
-    assert.equal(await page.locator('#capacity').isHidden(), true);
+    assert.equal(await page.locator('#sweep').isHidden(), true);
     assert.deepEqual(page.problems, []);
     await page.close();
   });

@@ -474,7 +474,7 @@ async function renderComparison(a, b, view) {
 
 /** A capacity sweep's curves and table (analysis::figures::capacity_svg, analysis::viewtables::capacity). */
 async function renderCapacity(a) {
-  const section = $('capacity');
+  const section = $('sweep');
   const sweep = await a.ref.call('has_sweep');
   section.hidden = !sweep;
   if (!sweep) { $('capacity-plot').replaceChildren(); $('capacity-table').replaceChildren(); return; }
