@@ -91,8 +91,9 @@ for manifest in candidates:
         os.makedirs(os.path.dirname(os.path.join(dst, name)), exist_ok=True)
         shutil.copy(os.path.join(src, name), os.path.join(dst, name))
         files["samples"].append(dst_rel + "/" + name)
-    # peak.json: a peak-configuration run's grid (the viewer draws its tuned figures).
-    for name in ["resources.parquet", "manifest.json", "report/summary.json", "peak.json"]:
+    # peak.json: a peak-configuration run's grid (the viewer draws its tuned figures);
+    # sweep.json: a capacity sweep's points and knees (the viewer draws its curves).
+    for name in ["resources.parquet", "manifest.json", "report/summary.json", "peak.json", "sweep.json"]:
         if os.path.exists(os.path.join(src, name)):
             os.makedirs(os.path.dirname(os.path.join(dst, name)), exist_ok=True)
             shutil.copy(os.path.join(src, name), os.path.join(dst, name))

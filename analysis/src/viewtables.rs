@@ -19,6 +19,9 @@ use crate::shown::ShownMetric;
 use crate::summary::{CellSummary, Source, Summary};
 use crate::table::{Align, Table};
 
+mod capacity;
+pub use capacity::capacity;
+
 /// What the page shows: the metric, the stacks and scenarios (`None` = all), the
 /// run's name in the titles and the suffix of the element ids (`-a`, `-b` beside
 /// another run).

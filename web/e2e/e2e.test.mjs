@@ -672,6 +672,115 @@ describe('the viewer', () => {
     await page.close();
   });
 
+  test('the nine-stack modern run: every figure, matrix and distribution drawn, labels apart, tooltips', async () => {
+    const builtIndex = JSON.parse(fs.readFileSync(path.join(dist, 'data', 'index.json'), 'utf8'));
+    const published = JSON.parse(fs.readFileSync(path.join(root, 'data', 'published', 'index.json'), 'utf8')).runs;
+    const modern = published.find((r) => r.campaign === 'modern' && r.stacks >= 9);
+    assert.ok(modern, 'data/published/index.json lists no modern run of nine stacks');
+    assert.ok(builtIndex.runs.some((r) => r.id === modern.id), `web/dist does not bundle ${modern.id}`);
+    const page = await openPage(env, `#run=ref:${modern.id}`, WIDE);
+    await ready(page);
+    assert.equal(await page.locator('#error').isHidden(), true, await page.locator('#error').textContent());
+    const summary = await page.evaluate(() => JSON.parse(window.pywebbench.current()));
+    assert.equal(summary.manifest.run_id, modern.id);
+    assert.equal(summary.stacks.length, modern.stacks);
+    // Every figure, drawn with every stack of its scenario (the text alternative names each bar).
+    assert.equal(await page.locator('#figure-list figure[data-figure] svg').count(), 7);
+    for (let n = 1; n <= 7; n += 1) {
+      const alt = await page.locator(`#figure-${n} svg`).getAttribute('aria-label');
+      const stacks = summary.cells.filter((c) => c.figure === n).map((c) => c.stack);
+      assert.equal(stacks.length, modern.stacks, `figure ${n}: ${stacks.length} cells`);
+      for (const s of stacks) assert.ok(alt.includes(summary.stack_info[s].label), `figure ${n} lacks ${s}: ${alt}`);
+    }
+    // Every pairwise matrix (9 × 9) and latency distribution.
+    const scenarios = summary.scenarios;
+    assert.equal(await page.locator('#matrix-list figure[data-matrix] svg').count(), scenarios.length);
+    const distributions = scenarios.filter((sc) => summary.cells.some((c) => c.scenario === sc && c.detail?.distribution));
+    assert.equal(distributions.length, 5, `latency distributions: ${distributions}`);
+    assert.equal(await page.locator('#distribution-list figure[data-distribution] svg').count(), distributions.length);
+    // Readable: no two texts of a figure, matrix or distribution overlap (labels of nine stacks).
+    const overlaps = await page.$$eval('#figure-list svg, #matrix-list svg, #distribution-list svg', (svgs) => svgs.flatMap((svg) => {
+      const boxes = [...svg.querySelectorAll('text')].filter((t) => t.textContent.trim())
+        .map((t) => ({ text: t.textContent.trim(), r: t.getBoundingClientRect() }));
+      const out = [];
+      for (let i = 0; i < boxes.length; i += 1) {
+        for (let k = i + 1; k < boxes.length; k += 1) {
+          const [a, b] = [boxes[i].r, boxes[k].r];
+          const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+          const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+          // More than a sliver (font boxes touch at their edges).
+          if (w > 2 && h > 2 && w * h > 0.2 * Math.min(a.width * a.height, b.width * b.height)) {
+            out.push(`${svg.closest('figure')?.id}: "${boxes[i].text}" / "${boxes[k].text}"`);
+          }
+        }
+      }
+      return out;
+    }));
+    assert.deepEqual(overlaps, [], 'overlapping texts');
+    // Tooltips: open Figure 3, every stack is a bar with its numbers.
+    await page.click('#figure-3 button.open-figure');
+    await page.waitForFunction(() => document.getElementById('figure-dialog').open);
+    const dialog = page.locator('#figure-dialog');
+    assert.equal(await dialog.locator('.bar-hit').count(), modern.stacks);
+    await dialog.locator('.bar-hit').nth(8).hover();
+    const tip = dialog.locator('.tip:not([hidden])');
+    await tip.waitFor();
+    const stack8 = await dialog.locator('.bar-hit').nth(8).getAttribute('data-stack');
+    assert.ok((await tip.textContent()).includes(summary.stack_info[stack8].label), await tip.textContent());
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.getElementById('figure-dialog').open);
+    await assertFits(page, 'the modern run at 1440 px');
+    await uiShot(page, 'modern-matrix', '#matrix-list', WIDE);
+    await page.setViewportSize(PHONE);
+    await page.waitForTimeout(150);
+    await assertFits(page, 'the modern run at 390 px');
+    await uiShot(page, 'modern-matrix', '#matrix-list', PHONE);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  test('a capacity sweep: its curves and knees, bundled and opened from its folder', async () => {
+    const builtIndex = JSON.parse(fs.readFileSync(path.join(dist, 'data', 'index.json'), 'utf8'));
+    const bundled = builtIndex.runs.find((r) => r.files.sweep);
+    assert.ok(bundled, 'web/dist bundles no capacity sweep: publish one under data/ (a run folder with sweep.json)');
+    const sweep = JSON.parse(fs.readFileSync(path.join(dist, bundled.files.sweep), 'utf8'));
+    const check = async (page) => {
+      assert.equal(await page.locator('#error').isHidden(), true, await page.locator('#error').textContent());
+      assert.equal(await page.locator('#sweep').isVisible(), true, 'the capacity section is hidden');
+      const svg = page.locator('#capacity-plot figure[data-capacity] svg');
+      assert.match(await svg.textContent(), new RegExp(`Capacity: ${sweep.request} at a constant arrival rate`));
+      const shown = await page.$$eval('#capacity-table [data-key]', (tds) => Object.fromEntries(tds.map((t) => [t.dataset.key, t.dataset.value])));
+      for (const s of sweep.stacks) {
+        assert.equal(shown[`capacity-knee:${s.stack}`] === undefined ? null : Number(shown[`capacity-knee:${s.stack}`]), s.knee, `knee of ${s.stack}`);
+        for (const p of s.points) {
+          assert.equal(Number(shown[`capacity-achieved:${s.stack}@${p.offered}`]), p.achieved, `${s.stack}@${p.offered}`);
+          assert.equal(Number(shown[`capacity-p99:${s.stack}@${p.offered}`]), p.p99_ms, `${s.stack}@${p.offered} p99`);
+        }
+      }
+      assert.equal(await page.locator('#capacity-steps tbody tr').count(), sweep.stacks.reduce((n, s) => n + s.points.length, 0));
+    };
+    const page = await openPage(env, `#run=ref:${bundled.id}`, WIDE);
+    await ready(page);
+    await check(page);
+    await assertAccessible(page, 'a capacity sweep');
+    await uiShot(page, 'capacity', '#sweep', WIDE);
+    await uiShot(page, 'capacity', '#sweep', PHONE);
+    await assertFits(page, 'a capacity sweep at 390 px');
+    await page.setViewportSize(WIDE);
+    // The same run from its folder's files (analysed in the page, sweep.json attached).
+    const files = [...[].concat(bundled.files.samples), bundled.files.resources, bundled.files.manifest, bundled.files.sweep]
+      .filter(Boolean).map((f) => path.join(dist, f));
+    await openRun(page, { id: bundled.id, files });
+    await check(page);
+    // A run that is not a sweep hides the section again.
+    await page.selectOption('#run-a', `ref:${builtIndex.runs[0].id}`);
+    await ready(page);
+    assert.equal(await page.locator('#sweep').isHidden(), true);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
   test('the page fetches nothing but its own files', () => {
     assert.deepEqual(env.offsite, []);
   });

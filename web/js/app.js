@@ -129,6 +129,7 @@ async function getRun(key, quiet = false) {
     if (ref.files.summary) {
       if (!quiet) setStatus(`Loading the published run ${ref.id}…`);
       const run = await RunRef.create('from_summary', await fetchBytes(ref.files.summary));
+      if (ref.files.sweep) await run.setSweep(await fetchBytes(ref.files.sweep));
       return addRun(key, `Published run ${ref.id}`, run,
         'its summary.json, computed by pywebbench analyze from the same samples (use “Re-analyse in this page” to recompute it here)');
     }
@@ -139,6 +140,7 @@ async function getRun(key, quiet = false) {
 
 async function analyseReference(ref) {
   setStatus(`Analysing the published run ${ref.id} in this page…`);
+  const t = [performance.now()];
   // `files.samples`: the run's samples/<stack>.parquet (a list), or one samples.parquet.
   const samplePaths = [].concat(ref.files.samples);
   const [samples, resources, manifest] = await Promise.all([
@@ -146,9 +148,15 @@ async function analyseReference(ref) {
     ref.files.resources ? fetchBytes(ref.files.resources) : null,
     fetchBytes(ref.files.manifest),
   ]);
+  t.push(performance.now());
   await paint();
+  t.push(performance.now());
   const packed = packFiles(samples);
   const run = await RunRef.create('analyze', packed.bytes, packed.lengths, resources, manifest, store.published, store.claims);
+  t.push(performance.now());
+  // For `just bench-web`: where the time of the last re-analysis went (ms).
+  window.pywebbench.analysis = { fetch: t[1] - t[0], paint: t[2] - t[1], analyse: t[3] - t[2] };
+  if (ref.files.sweep) await run.setSweep(await fetchBytes(ref.files.sweep));
   return addRun(`ref:${ref.id}`, `Published run ${ref.id}`, run, 'its raw samples, analysed in this page');
 }
 
@@ -160,6 +168,7 @@ async function openFiles(files) {
     await paint();
     const packed = packFiles(f.samples);
     const ref = await RunRef.create('analyze', packed.bytes, packed.lengths, f.resources, f.manifest, store.published, store.claims);
+    if (f.sweep) await ref.setSweep(f.sweep);
     store.localCount += 1;
     const key = `local:${store.localCount}`;
     const run = addRun(key, '', ref, 'files you opened, analysed in this page');
@@ -307,7 +316,12 @@ async function renderFigures(a, b, view) {
     figures.push(fig);
   }
   list.replaceChildren(...figures);
-  if (figures.length === 0) list.append(el('p', { class: 'note', text: 'No figure: every scenario is filtered out.' }));
+  if (figures.length === 0) {
+    const none = [a, b].some((r) => r?.summary.cells.some((c) => c.figure))
+      ? 'No figure: every scenario is filtered out.'
+      : 'This run has none of the paper’s seven scenarios, so no Figure 1–7 (a capacity sweep shows its curves above).';
+    list.append(el('p', { class: 'note', text: none }));
+  }
 }
 
 /** Figure `n` large in the dialog: its bars hoverable and focusable, its table(s) under it. */
@@ -482,6 +496,18 @@ async function renderComparison(a, b, view) {
   $('compare-plot').replaceChildren(el('figure', { 'data-change': 'a-b' }, el('div', { class: 'plot' }, svg)));
 }
 
+/** A capacity sweep's curves and table (analysis::figures::capacity_svg, analysis::viewtables::capacity). */
+async function renderCapacity(a) {
+  const section = $('sweep');
+  const sweep = await a.ref.call('has_sweep');
+  section.hidden = !sweep;
+  if (!sweep) { $('capacity-plot').replaceChildren(); $('capacity-table').replaceChildren(); return; }
+  const svg = sanitizeSvg(await a.ref.call('capacity_svg'));
+  svg.setAttribute('aria-label', `Capacity curves of ${a.label}: p50 and p99 latency against achieved throughput, achieved against offered throughput, each stack's knee marked; the numbers are in the table below`);
+  $('capacity-plot').replaceChildren(el('figure', { 'data-capacity': a.key }, el('div', { class: 'plot' }, svg)));
+  $('capacity-table').replaceChildren(...T.sections([JSON.parse(await a.ref.call('capacity_table'))]));
+}
+
 function renderRunInfo(a, b) {
   const info = $('run-info');
   const lines = [`Showing ${a.label}, from ${a.origin}.`];
@@ -535,6 +561,7 @@ async function renderNow() {
     const view = viewOf(all);
     renderRunInfo(a, b);
     await renderOverview(a, b);
+    await renderCapacity(a);
     await renderFigures(a, b, view);
     await renderComparison(a, b, view);
     await renderPeak(a);

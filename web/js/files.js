@@ -6,6 +6,7 @@
 export const SAMPLES = 'samples.parquet';
 export const RESOURCES = 'resources.parquet';
 export const MANIFEST = 'manifest.json';
+export const SWEEP = 'sweep.json';
 
 /** A problem with what the user gave us: shown as one line in the page. */
 export class InputError extends Error {}
@@ -38,10 +39,11 @@ async function collect(entry, out, depth) {
  * Sort the given files into the run files, by name. Returns
  * `{ samples, resources, manifest, name }` with Uint8Array contents; `samples` is
  * a list (every samples/<stack>.parquet, or the one samples.parquet); resources
- * may be null (the analysis then has no resource figures).
+ * may be null (the analysis then has no resource figures); sweep is a capacity
+ * sweep's sweep.json, null for other runs.
  */
 export async function readRunFiles(files) {
-  const byRole = { samples: [], resources: null, manifest: null };
+  const byRole = { samples: [], resources: null, manifest: null, sweep: null };
   const unknown = [];
   for (const f of files) {
     const role = roleOf(f.name);
@@ -66,12 +68,14 @@ export async function readRunFiles(files) {
     samples: await Promise.all(byRole.samples.map(read)),
     resources: await read(byRole.resources),
     manifest: await read(byRole.manifest),
+    sweep: await read(byRole.sweep),
     name: byRole.samples.length > 1 || first === SAMPLES ? 'your run' : first,
   };
 }
 
 function roleOf(name) {
   const n = name.toLowerCase();
+  if (n === SWEEP) return 'sweep';
   // peak.json (a peak-configuration run's grid) is not the manifest either.
   if (n.endsWith('.json')) return n.includes('summary') || n === 'peak.json' ? null : 'manifest';
   if (n.endsWith('.parquet')) return n.includes('resource') ? 'resources' : 'samples';
@@ -79,5 +83,5 @@ function roleOf(name) {
 }
 
 function roleName(role) {
-  return { samples: SAMPLES, resources: RESOURCES, manifest: MANIFEST }[role];
+  return { samples: SAMPLES, resources: RESOURCES, manifest: MANIFEST, sweep: SWEEP }[role];
 }

@@ -59,6 +59,8 @@ export class RunRef {
   constructor(run, m) {
     this.run = run;
     this.module = m;
+    /** A capacity sweep's sweep.json bytes, attached again after a panic. */
+    this.sweep = null;
     // summary.json: the page's raw fields, the download, and the `Run` again after a panic.
     this.json = guarded(() => run.summary_json());
   }
@@ -73,9 +75,17 @@ export class RunRef {
     const m = await ready();
     if (this.module !== m) {
       this.run = guarded(() => m.Run.from_summary(new TextEncoder().encode(this.json)));
+      if (this.sweep) guarded(() => this.run.set_sweep(this.sweep));
       this.module = m;
     }
     return this.run;
+  }
+
+  /** Attach the run's sweep.json (a capacity sweep); throws on one of another run. */
+  async setSweep(bytes) {
+    const run = await this.current();
+    guarded(() => run.set_sweep(bytes));
+    this.sweep = bytes;
   }
 
   /** Call a method of the run; `Run` arguments are passed as RunRefs. */

@@ -11,6 +11,9 @@ use super::*;
 use crate::capacity::{Point, StackSweep, SweepSummary};
 use crate::registry::Registry;
 
+/// The capacity figure's height (its width is [`WIDTH`]): two plots above each other.
+pub const CAPACITY_HEIGHT: u32 = HEIGHT + 200;
+
 /// Numbered after the bar and distribution figures, for error messages only.
 const FIGURE: u8 = 20;
 

@@ -227,7 +227,7 @@ pub fn write_figures(dir: &RunDir, summary: &SweepSummary) -> Result<Vec<PathBuf
     let report = dir.report_dir();
     std::fs::create_dir_all(&report)
         .with_context(|| format!("cannot create {}", report.display()))?;
-    let (w, h) = (analysis::figures::WIDTH, analysis::figures::HEIGHT + 200);
+    let (w, h) = (analysis::figures::WIDTH, analysis::figures::CAPACITY_HEIGHT);
     let svg = analysis::figures::capacity_svg(summary, w, h)?;
     let png = analysis::figures::capacity_png(summary, w, h)?;
     let files = [report.join("capacity.svg"), report.join("capacity.png")];

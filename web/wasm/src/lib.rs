@@ -8,6 +8,7 @@
 
 use std::fmt::Display;
 
+use analysis::capacity::{SWEEP_SCHEMA_VERSION, SweepSummary};
 use analysis::figures::{FigureView, HEIGHT, WIDTH};
 use analysis::viewtables::TableView;
 use analysis::{Paper, ShownMetric, Summary};
@@ -102,6 +103,8 @@ fn table_view(json: &str) -> Result<TableView, JsError> {
 #[wasm_bindgen]
 pub struct Run {
     summary: Summary,
+    /// A capacity sweep's `sweep.json`, when the run is one ([`Run::set_sweep`]).
+    sweep: Option<SweepSummary>,
 }
 
 #[wasm_bindgen]
@@ -110,6 +113,7 @@ impl Run {
     pub fn from_summary(bytes: &[u8]) -> Result<Run, JsError> {
         Ok(Run {
             summary: Summary::from_json(bytes).map_err(to_js)?,
+            sweep: None,
         })
     }
 
@@ -117,6 +121,7 @@ impl Run {
     pub fn paper(published: &str, claims: &str) -> Result<Run, JsError> {
         Ok(Run {
             summary: analysis::summarize_paper(&paper(published, claims)?),
+            sweep: None,
         })
     }
 
@@ -143,7 +148,54 @@ impl Run {
         let seed = analysis::default_seed(&manifest);
         let summary =
             analysis::summarize(&manifest, &samples, &resources, &paper, seed).map_err(to_js)?;
-        Ok(Run { summary })
+        Ok(Run {
+            summary,
+            sweep: None,
+        })
+    }
+
+    /// Attach the run's `sweep.json` (a capacity sweep's points and knees, written by
+    /// `pywebbench sweep`); refuses one of another run or a newer schema.
+    pub fn set_sweep(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        let sweep = SweepSummary::from_json(bytes).map_err(|e| {
+            to_js(format!(
+                "sweep.json: {e}; open the sweep.json of this run folder"
+            ))
+        })?;
+        if sweep.schema_version > SWEEP_SCHEMA_VERSION {
+            return Err(to_js(format!(
+                "sweep.json has schema version {} but this viewer reads up to {SWEEP_SCHEMA_VERSION}; update the viewer",
+                sweep.schema_version
+            )));
+        }
+        if let Some(m) = &self.summary.manifest
+            && m.run_id != sweep.run_id
+        {
+            return Err(to_js(format!(
+                "sweep.json belongs to run {} but manifest.json to run {}; open the files of one run folder",
+                sweep.run_id, m.run_id
+            )));
+        }
+        self.sweep = Some(sweep);
+        Ok(())
+    }
+
+    /// Whether this run is a capacity sweep (its `sweep.json` attached).
+    pub fn has_sweep(&self) -> bool {
+        self.sweep.is_some()
+    }
+
+    /// The capacity curves of the sweep as SVG (`analysis::figures::capacity_svg`, the
+    /// figure `pywebbench sweep` writes to report/capacity.svg).
+    pub fn capacity_svg(&self) -> Result<String, JsError> {
+        let sweep = self.sweep()?;
+        analysis::figures::capacity_svg(sweep, WIDTH, analysis::figures::CAPACITY_HEIGHT)
+            .map_err(to_js)
+    }
+
+    /// The sweep's knees and steps as a JSON section (see [`Run::tables`]).
+    pub fn capacity_table(&self) -> Result<String, JsError> {
+        serde_json::to_string(&analysis::viewtables::capacity(self.sweep()?)).map_err(to_js)
     }
 
     /// `summary.json` (same schema as natively), for the page's raw fields and download.
@@ -317,6 +369,14 @@ pub fn tuned_svg(peak_json: &[u8], scenario: &str) -> Result<String, JsError> {
 pub fn peak_table(peak_json: &[u8]) -> Result<String, JsError> {
     let t = analysis::report::peak::grid_table(&peak(peak_json)?, false);
     serde_json::to_string(&t).map_err(to_js)
+}
+
+impl Run {
+    fn sweep(&self) -> Result<&SweepSummary, JsError> {
+        self.sweep
+            .as_ref()
+            .ok_or_else(|| to_js("this run is not a capacity sweep (it has no sweep.json)"))
+    }
 }
 
 /// The files packed one after another in `bytes`, `lengths` long each.
