@@ -88,12 +88,21 @@ pub fn draw_distribution_view<DB: DrawingBackend>(
         .margin_top(6)
         .set_label_area_size(LabelAreaPosition::Left, 64)
         .set_label_area_size(LabelAreaPosition::Bottom, 44)
-        .build_cartesian_2d((lo..hi).log_scale(), 0.0f64..1.0)
+        .build_cartesian_2d(
+            (lo..hi)
+                .log_scale()
+                .with_key_points(log_ticks(lo, hi, &[1.0, 2.0, 5.0]))
+                .with_light_points(log_ticks(
+                    lo,
+                    hi,
+                    &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0],
+                )),
+            0.0f64..1.0,
+        )
         .map_err(&e)?;
     chart
         .configure_mesh()
         .x_desc("response time (ms, log scale)")
-        .x_labels(12)
         .y_desc("fraction of requests ≤ x")
         .x_label_formatter(&|x| {
             if *x >= 10.0 {
@@ -208,4 +217,41 @@ pub fn distribution_scenarios_of(summary: &Summary) -> Vec<&'static str> {
     distribution_scenarios()
         .filter(|sc| summary.cell_has_distribution(sc))
         .collect()
+}
+
+/// Ticks of a log axis from `lo` to `hi`: each `multiples` × 10^k inside the range,
+/// once each (plotters' own log key points repeat every decade's boundary, so "10"
+/// was drawn twice on top of itself). With more than three decades, powers of ten only.
+fn log_ticks(lo: f64, hi: f64, multiples: &[f64]) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo) {
+        return Vec::new();
+    }
+    let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let multiples: &[f64] = if k1 - k0 > 3 { &[1.0] } else { multiples };
+    let mut out = Vec::new();
+    for k in k0..=k1 {
+        for m in multiples {
+            let v = m * 10f64.powi(k);
+            if v >= lo && v <= hi {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn log_ticks_are_each_value_once() {
+        let t = super::log_ticks(0.8, 60.0, &[1.0, 2.0, 5.0]);
+        assert_eq!(t, [1.0, 2.0, 5.0, 10.0, 20.0, 50.0]);
+        let decades = super::log_ticks(0.01, 10_000.0, &[1.0, 2.0, 5.0]);
+        assert_eq!(
+            decades.len(),
+            7,
+            "more than three decades: powers of ten only"
+        );
+        assert!(super::log_ticks(0.0, 1.0, &[1.0]).is_empty());
+    }
 }
