@@ -496,6 +496,7 @@ mod tests {
                 latency_mean_ms: None,
             }],
             image_id: String::new(),
+            profiled: false,
         }
     }
 

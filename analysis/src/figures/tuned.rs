@@ -93,7 +93,7 @@ pub fn draw_tuned<DB: DrawingBackend>(
         .margin_right(24)
         .margin_top(6)
         .set_label_area_size(LabelAreaPosition::Left, 78)
-        .set_label_area_size(LabelAreaPosition::Bottom, 60)
+        .set_label_area_size(LabelAreaPosition::Bottom, 76)
         .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0.0f64..y_max)
         .map_err(&e)?;
     chart
@@ -168,21 +168,25 @@ pub fn draw_tuned<DB: DrawingBackend>(
                     ))
                     .map_err(&e)?;
             }
-            // The configuration under its bar.
+            // The configuration under its bar, on two lines (`w2t2` over `gthread`):
+            // side by side, two bars' one-line labels would run into each other.
             let (px, py) = chart.backend_coord(&(mid, 0.0));
-            plot_area
-                .draw(&Text::new(
-                    label.to_string(),
-                    (px - base.0, py - base.1 + 6),
-                    small.clone(),
-                ))
-                .map_err(&e)?;
+            let (size, class) = label.split_once('-').unwrap_or((label, ""));
+            for (line, dy) in [(size, 6), (class, 20)] {
+                plot_area
+                    .draw(&Text::new(
+                        line.to_string(),
+                        (px - base.0, py - base.1 + dy),
+                        small.clone(),
+                    ))
+                    .map_err(&e)?;
+            }
         }
         let (px, py) = chart.backend_coord(&(x, 0.0));
         plot_area
             .draw(&Text::new(
                 short_label(&s.stack),
-                (px - base.0, py - base.1 + 26),
+                (px - base.0, py - base.1 + 40),
                 name.clone(),
             ))
             .map_err(&e)?;
@@ -274,8 +278,9 @@ mod tests {
         };
         let svg = tuned_svg(&peak, "hello", 960, 600).expect("drawn");
         assert!(svg.contains("Figure 1 tuned"), "title");
-        assert!(svg.contains("\nw2t2-gthread\n"), "fixed label");
-        assert!(svg.contains("\nw4t1-gthread\n"), "best label");
+        assert!(svg.contains("\nw2t2\n"), "fixed label");
+        assert!(svg.contains("\nw4t1\n"), "best label");
+        assert!(svg.contains("\ngthread\n"), "the class on its own line");
         assert!(!svg.contains("w2-sync"), "only fixed and best are drawn");
         assert!(svg.contains("\n3350\n"), "best value");
         let none = tuned_svg(&peak, "echo", 960, 600).expect("drawn");

@@ -102,7 +102,7 @@ pub fn document(peak: &PeakSummary, links: &PeakLinks) -> Vec<Block> {
                 b.best.clone().unwrap_or_else(|| MISSING.into()),
                 value_ci(cell(&b.best)),
                 b.change
-                    .map_or_else(|| MISSING.into(), format::signed_percent),
+                    .map_or_else(|| MISSING.into(), |c| format::signed_percent(c * 100.0)),
                 match b.overlaps_fixed {
                     Some(true) => "yes".into(),
                     Some(false) => "no".into(),

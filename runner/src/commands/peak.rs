@@ -203,7 +203,7 @@ pub fn run(args: PeakArgs) -> Result<()> {
                 b.fixed.as_deref().unwrap_or("none"),
                 b.change.map_or_else(
                     || "no change measured".into(),
-                    analysis::format::signed_percent
+                    |c| analysis::format::signed_percent(c * 100.0)
                 ),
             );
         }

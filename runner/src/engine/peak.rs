@@ -240,6 +240,7 @@ async fn peak_async(config: PeakConfig, observer: Arc<dyn Observer>) -> Result<P
         live: observer.live(),
         observer: Arc::clone(&observer),
         stop: stop.clone(),
+        profiling: None,
     };
     observer.event(&Event::RunStarted {
         run_id: dir.manifest.run_id.clone(),
