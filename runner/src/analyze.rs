@@ -66,6 +66,12 @@ pub fn analyze(run_dir: &Path, out: Option<&Path>, seed: Option<u64>) -> Result<
             analysis::figures::flame_svg(&c.profile, &title).as_bytes(),
         )?;
     }
+    // A sweep's or a peak run's own outputs, drawn again from their JSON (as the
+    // command that made the run drew them), so a change to how they are shown reaches
+    // finished runs too.
+    if out == dir.report_dir() {
+        redraw_sweep_and_peak(&dir)?;
+    }
     write(crate::rundir::SUMMARY_FILE, summary.to_json().as_bytes())?;
     write(
         "report.md",
@@ -83,6 +89,30 @@ pub fn analyze(run_dir: &Path, out: Option<&Path>, seed: Option<u64>) -> Result<
         analysed,
         took: started.elapsed(),
     })
+}
+
+/// `report/capacity.*` from `sweep.json` and the tuned figures and `peak.md` from
+/// `peak.json`, for the run folders that have them.
+fn redraw_sweep_and_peak(dir: &RunDir) -> Result<()> {
+    let read = |p: std::path::PathBuf| -> Result<Option<Vec<u8>>> {
+        if !p.is_file() {
+            return Ok(None);
+        }
+        Ok(Some(
+            std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?,
+        ))
+    };
+    if let Some(bytes) = read(dir.sweep_file())? {
+        let sweep = analysis::capacity::SweepSummary::from_json(&bytes)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.sweep_file().display()))?;
+        crate::engine::write_figures(dir, &sweep)?;
+    }
+    if let Some(bytes) = read(dir.peak_file())? {
+        let peak: analysis::peak::PeakSummary = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a peak.json", dir.peak_file().display()))?;
+        crate::engine::write_peak_outputs(dir, &peak)?;
+    }
+    Ok(())
 }
 
 impl Analysis {
