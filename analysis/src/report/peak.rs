@@ -69,7 +69,7 @@ pub fn document(peak: &PeakSummary, links: &PeakLinks) -> Vec<Block> {
         format::ci_label(peak.confidence),
     )));
     doc.push(Block::Quote(format!(
-        "The host has {} CPU cores, so the grid is small (more workers than cores only add contention here) and the best points are this host's. The same campaign runs unchanged on a bigger host or a remote engine (`DOCKER_HOST`): widen `workers` in `[peak.classes]` to match its cores. With few rounds the intervals are wide; read a best point whose interval overlaps the fixed one's as \"no better than the paper's setting\".",
+        "The host has {} CPU cores, so the grid is small (more workers than cores only add contention here) and the best points are this host's. The same campaign runs unchanged on a bigger host or a remote engine (`DOCKER_HOST`): widen `workers` in its `[[peak.class]]` tables to match its cores. With few rounds the intervals are wide; read a best point whose interval overlaps the fixed one's as \"no better than the paper's setting\".",
         peak.cores
     )));
     let (l, r) = (Align::Left, Align::Right);

@@ -253,6 +253,19 @@ fn stack_info_of(manifest: &Manifest, stacks: &[String]) -> BTreeMap<String, Sta
     for s in stacks {
         if let Some(i) = manifest.stack_info.get(s) {
             info.insert(s.clone(), i.clone());
+        } else if let Some((base, point)) = s.split_once('@') {
+            // A peak run's sample set `<stack>@<grid point>` (e.g. `flask-sqlite3@w2-sync`):
+            // its stack's info, labelled with the point.
+            let of_base = manifest
+                .stack_info
+                .get(base)
+                .cloned()
+                .or_else(|| Registry::builtin().get(base).map(|r| r.info.clone()));
+            if let Some(mut i) = of_base {
+                i.label = format!("{} ({point})", i.label);
+                i.short_label = format!("{} ({point})", i.short_label);
+                info.insert(s.clone(), i);
+            }
         }
     }
     info
