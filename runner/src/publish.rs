@@ -73,15 +73,18 @@ impl PublishedIndex {
         })
     }
 
-    /// The default: the newest native run of the paper's campaign, else the newest
-    /// native run, else the newest run.
+    /// The default: the native run of the paper's campaign with the most repetitions
+    /// (a one-repetition profiling run is not the results), the newest of those; else
+    /// the newest native run, else the newest run. Never a sweep.
     pub fn choose_default(&mut self) {
         let newest = |f: &dyn Fn(&PublishedRun) -> bool| {
             self.runs
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| f(r))
-                .max_by(|(_, a), (_, b)| a.started_at.cmp(&b.started_at))
+                .max_by(|(_, a), (_, b)| {
+                    (a.repetitions, &a.started_at).cmp(&(b.repetitions, &b.started_at))
+                })
                 .map(|(i, _)| i)
         };
         let run = |r: &PublishedRun| r.kind == RunKind::Run;
@@ -383,6 +386,11 @@ mod tests {
                 run("k6", "k6", "paper", "4"),
                 // Newest, but a sweep: never the default.
                 run("sweep", "native", "sweep", "5"),
+                // A newer paper run of one repetition (a profiling run): not the results.
+                PublishedRun {
+                    repetitions: 1,
+                    ..run("profile", "native", "paper", "6")
+                },
             ],
         };
         index.choose_default();

@@ -263,13 +263,10 @@ mod tests {
         assert_eq!(
             flask,
             [
-                "w1t2-gthread",
-                "w1t4-gthread",
                 "w2t2-gthread",
                 "w2t4-gthread",
                 "w4t2-gthread",
                 "w4t4-gthread",
-                "w1-sync",
                 "w2-sync",
                 "w4-sync"
             ]
@@ -279,21 +276,19 @@ mod tests {
         assert_eq!(
             fastapi,
             [
-                "w1-uvicorn-worker",
                 "w2-uvicorn-worker",
                 "w4-uvicorn-worker",
-                "w1-uvicorn",
                 "w2-uvicorn",
                 "w4-uvicorn"
             ]
         );
         assert_eq!(fixed.as_deref(), Some("w2-uvicorn-worker"));
-        assert_eq!(c.points(), 3 * 9 + 2 * 6);
+        assert_eq!(c.points(), 3 * 6 + 2 * 4);
         // settle 3 s + warm-up 2 s + idle 1 s + 2 × 3 s + one 1 s pause + the stop.
         assert_eq!(c.per_point(), Duration::from_secs(15));
-        assert_eq!(c.estimate(), Duration::from_secs(15 * 39 * 2));
+        assert_eq!(c.estimate(), Duration::from_secs(15 * 26 * 2));
         let text = plan_text(&c, 2);
-        assert!(text.contains("estimated 19 min 30 s in all"), "{text}");
+        assert!(text.contains("estimated 13 min 0 s in all"), "{text}");
         assert!(text.contains("this machine has 2 CPU core(s)"), "{text}");
         assert!(text.contains("hello (50 VUs), echo (100 VUs)"), "{text}");
     }
