@@ -1,5 +1,8 @@
 //! Capacity curves (open model): where a stack's latency leaves its service level.
 //!
+//! Why this file is long: half of it is the tests, the ramp and the knee checked on
+//! synthetic queues whose capacity is known.
+//!
 //! A sweep offers a stack a constant arrival rate (k6 `constant-arrival-rate`) step by
 //! step and measures each step as a [`Point`]: offered and achieved rate, p50 and p99
 //! of the latency *from the scheduled start* (`end_ns − scheduled_ns`, so a queue on the

@@ -1,5 +1,8 @@
 //! The campaign file as written (serde's raw structs, with spans) and its parsing and
 //! validation into a [`Campaign`]: every error is `file:line: reason`.
+//!
+//! Why this file is long: one validator per campaign table, each with its one-line
+//! errors naming the line; the sweep and peak tables already live in `parse/`.
 
 use std::ops::Range;
 use std::path::Path;
