@@ -162,7 +162,10 @@ fn a_tiny_grid_runs_each_point_with_its_configuration() {
         assert!(b.best.is_some(), "{b:?}");
     }
     let svg = std::fs::read_to_string(run.join("report/tuned-hello.svg")).expect("figure");
-    assert!(svg.contains("\nw2t2-gthread\n"), "the fixed bar's label");
+    assert!(
+        svg.contains("\nw2t2\n") && svg.contains("\ngthread\n"),
+        "the fixed bar's label, size over class"
+    );
     assert!(run.join("report/tuned-echo.png").exists());
     let md = std::fs::read_to_string(run.join("report/peak.md")).expect("peak.md");
     assert!(md.contains("w3-sync") && md.contains("(fixed)"), "{md}");
