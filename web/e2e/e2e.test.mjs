@@ -645,7 +645,8 @@ describe('the viewer', () => {
   test('a profile opens as a flame graph with its layer table', async () => {
     const page = await openPage(env, '', WIDE);
     await ready(page);
-    const option = await page.$eval('#profile-cell', (s) => [...s.options].find((o) => o.textContent.includes('flask-sqlite3 · get_all'))?.value);
+    // The fixture's cell (run A's), not a published run's of the same stack and scenario.
+    const option = await page.$eval('#profile-cell', (s, id) => [...s.options].find((o) => o.textContent.includes(`${id} · flask-sqlite3 · get_all`))?.value, runs.a.id);
     assert.ok(option, 'the published profile is in the menu');
     await page.selectOption('#profile-cell', option);
     await page.waitForSelector('#profile-plot svg rect', { timeout: 15_000 });
