@@ -94,7 +94,7 @@ fn a_fixed_rate_sweep_of_one_stack_records_each_step() {
     // 40 req/s of GET /hello is far below any stack's capacity (hundreds of req/s).
     assert_eq!(s.knee, Some(40), "{:?}", s.points);
     let svg = std::fs::read_to_string(run.join("report/capacity.svg")).expect("the figure");
-    assert!(svg.contains("knee 40 req/s offered"));
+    assert!(svg.contains("knee ≥ 40 req/s offered (no step failed)"));
     assert!(run.join("report/capacity.png").exists());
     assert_no_container_of(run_id);
 }
