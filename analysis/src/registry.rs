@@ -506,6 +506,13 @@ impl Registry {
         self.stacks.iter().find(|s| s.name == name)
     }
 
+    /// A stack's short label (figure axes, tables of runs that carry no `stack_info`,
+    /// such as `sweep.json` and `peak.json`); an unregistered stack by its name.
+    pub fn short_label_of(&self, name: &str) -> String {
+        self.get(name)
+            .map_or_else(|| name.to_string(), |s| s.info.short_label.clone())
+    }
+
     /// `present` in the registry's order, then any unregistered stack by name.
     pub fn order(&self, present: impl IntoIterator<Item = String>) -> Vec<String> {
         let mut present: Vec<String> = present.into_iter().collect();

@@ -18,9 +18,7 @@ pub const CAPACITY_HEIGHT: u32 = HEIGHT + 200;
 const FIGURE: u8 = 20;
 
 fn label(stack: &str) -> String {
-    Registry::builtin()
-        .get(stack)
-        .map_or_else(|| stack.to_string(), |s| s.info.short_label.clone())
+    Registry::builtin().short_label_of(stack)
 }
 
 /// The points with a latency, in offered order.

@@ -17,9 +17,7 @@ use crate::registry::Registry;
 const FIGURE: u8 = 21;
 
 fn short_label(stack: &str) -> String {
-    Registry::builtin()
-        .get(stack)
-        .map_or_else(|| stack.to_string(), |s| s.info.short_label.clone())
+    Registry::builtin().short_label_of(stack)
 }
 
 /// The figure title of `scenario`: the paper's Figure n with "tuned".

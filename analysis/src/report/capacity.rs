@@ -19,9 +19,7 @@ pub struct SweepPart {
 }
 
 fn label(stack: &str) -> String {
-    Registry::builtin()
-        .get(stack)
-        .map_or_else(|| stack.to_string(), |s| s.info.short_label.clone())
+    Registry::builtin().short_label_of(stack)
 }
 
 /// The step at the knee, if the sweep found one.

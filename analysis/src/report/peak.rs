@@ -22,9 +22,7 @@ pub struct PeakLinks {
 }
 
 fn label(stack: &str) -> String {
-    Registry::builtin()
-        .get(stack)
-        .map_or_else(|| stack.to_string(), |s| s.info.short_label.clone())
+    Registry::builtin().short_label_of(stack)
 }
 
 fn value(c: Option<&PeakCell>) -> String {
