@@ -28,7 +28,7 @@ pub enum RunKind {
     /// A campaign's repetitions (`run`, `reproduce`): `report/summary.json`, Figures 1–7.
     #[default]
     Run,
-    /// A capacity sweep (`pywebbench sweep`): `sweep.json` and `report/capacity.svg`.
+    /// A capacity sweep (`pywebbench sweep`): `sweep.json`, `report/capacity.svg` and `report/summary.json`.
     Sweep,
 }
 
@@ -120,7 +120,9 @@ pub fn publish(run_dir: &Path, publish_dir: &Path) -> Result<PathBuf> {
             run_dir.display()
         );
     }
-    if kind == RunKind::Run && !report.join(SUMMARY_FILE).exists() {
+    // The viewer's first view of any published run, a sweep's too, reads its summary.json
+    // (without it `just web` would analyse the samples on every build).
+    if !report.join(SUMMARY_FILE).exists() {
         bail!(
             "{} has no report/summary.json; run `pywebbench analyze {}` first",
             run_dir.display(),
@@ -337,12 +339,18 @@ mod tests {
         assert!(refused.to_string().contains("capacity.svg"), "{refused}");
         std::fs::create_dir_all(sweep.join("report")).expect("report");
         std::fs::write(sweep.join("report/capacity.svg"), b"<svg/>").expect("svg");
+        let refused = publish(&sweep, &publish_dir).expect_err("no summary yet");
+        assert!(
+            refused.to_string().contains("pywebbench analyze"),
+            "{refused}"
+        );
+        std::fs::write(sweep.join("report/summary.json"), b"{}").expect("summary");
         publish(&run, &publish_dir).expect("publish run");
         let dst = publish(&sweep, &publish_dir).expect("publish sweep");
         assert!(dst.join(SWEEP_FILE).is_file(), "sweep.json published");
         assert!(
-            dst.join("report/capacity.svg").is_file(),
-            "figure published"
+            dst.join("report/capacity.svg").is_file() && dst.join("report/summary.json").is_file(),
+            "figure and summary published"
         );
         let index = PublishedIndex::read(&publish_dir).expect("index");
         let got: Vec<(&str, RunKind, bool)> = index

@@ -9,7 +9,8 @@ use anyhow::Result;
 #[derive(clap::Args, Debug)]
 pub struct PublishArgs {
     /// A finished run folder: a run with `report/summary.json` (`pywebbench analyze` it
-    /// first) or a sweep with `sweep.json` and `report/capacity.svg`.
+    /// first) or a sweep with `sweep.json`, `report/capacity.svg` and `report/summary.json`
+    /// (`pywebbench analyze` it too).
     pub run_dir: PathBuf,
     /// Where published runs live (their `index.json` is rewritten).
     #[arg(long, default_value = "data/published")]
