@@ -185,14 +185,11 @@ fn summary_of_a_synthetic_run() {
     same_lines(&back.to_json(), &json);
     let again = summarize_with(&manifest, &samples, &resources, &paper, 42, light()).unwrap();
     same_lines(&again.to_json(), &json);
-    let other_seed = summarize_with(&manifest, &samples, &resources, &paper, 43, light()).unwrap();
-    assert_ne!(
-        other_seed.cells[0]
-            .detail
-            .as_ref()
-            .unwrap()
-            .bootstrap_mean_ms,
-        s.cells[0].detail.as_ref().unwrap().bootstrap_mean_ms
+    // Repetitions give every cell its interval: no pooled-request bootstrap.
+    assert!(
+        s.cells
+            .iter()
+            .all(|c| c.detail.as_ref().unwrap().bootstrap_mean_ms.is_none())
     );
 }
 
@@ -211,6 +208,21 @@ fn one_repetition_uses_the_bootstrap_for_latency_and_no_ci_for_throughput() {
     assert!(hello.estimate.ci.is_none());
     let get_one = s.cell("fastapi-sqlite3", "get_one").unwrap();
     assert_eq!(get_one.ci_method, CiMethod::Bootstrap);
+    let boot = |s: &Summary| {
+        s.cell("fastapi-sqlite3", "get_one")
+            .unwrap()
+            .detail
+            .as_ref()
+            .unwrap()
+            .bootstrap_mean_ms
+            .expect("one repetition: the bootstrap is the interval")
+    };
+    assert_eq!(get_one.estimate.ci, Some(boot(&s).ci));
+    // Seeded: the same seed repeats it, another seed draws other resamples.
+    let again = summarize(&manifest, &cols, &resources, &paper, 1).unwrap();
+    assert_eq!(boot(&again), boot(&s));
+    let other_seed = summarize(&manifest, &cols, &resources, &paper, 2).unwrap();
+    assert_ne!(boot(&other_seed), boot(&s));
     // ORM pairs need both variants: none here.
     assert!(s.orm_overhead.is_empty());
     // One repetition: no repetition-level test, so no mark; the pooled Mann–Whitney

@@ -132,7 +132,8 @@ pub struct CellDetail {
     pub pooled_ttfb: Option<LatencySummary>,
     /// Tukey outliers of the pooled latencies (counted, never dropped).
     pub outliers: Option<Outliers>,
-    /// Bootstrap CI of the pooled mean latency (ms).
+    /// Bootstrap CI of the pooled mean latency (ms); only for a cell whose repetitions
+    /// give no interval (one included repetition), else `None` (see [`summarize_cell`]).
     pub bootstrap_mean_ms: Option<Bootstrap>,
     /// Failed requests by kind (excluded from every latency statistic).
     pub error_kinds: BTreeMap<String, u64>,
@@ -223,15 +224,23 @@ pub(super) fn summarize_cell(
     };
     let pooled_ms = concat_sorted(reps.included_ms);
     let pooled_ttfb = concat_sorted(reps.included_ttfb);
-    let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed ^ fnv1a(&format!("{stack}/{scenario}")));
-    let boot = bootstrap_ci(
-        &pooled_ms,
-        stats::mean,
-        ctx.settings.bootstrap_resamples,
-        c,
-        ctx.settings.bootstrap_max_resample as usize,
-        &mut rng,
-    );
+    // The pooled-request bootstrap only where the repetitions give no interval (one
+    // included repetition): with two or more, the repetition is the unit of replication
+    // and requests of one container are not independent draws, so an interval over them
+    // would be too narrow (pseudo-replication); it is not computed.
+    let boot = if mean_ms.as_ref().is_some_and(|a| a.ci.is_some()) {
+        None
+    } else {
+        let mut rng = ChaCha8Rng::seed_from_u64(ctx.seed ^ fnv1a(&format!("{stack}/{scenario}")));
+        bootstrap_ci(
+            &pooled_ms,
+            stats::mean,
+            ctx.settings.bootstrap_resamples,
+            c,
+            ctx.settings.bootstrap_max_resample as usize,
+            &mut rng,
+        )
+    };
     let (estimate, ci_method) = estimate_of(metric, req_per_s.as_ref(), mean_ms.as_ref(), &boot);
     let published = ctx.paper.value(stack, scenario);
     let detail = CellDetail {
