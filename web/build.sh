@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the static viewer into web/dist/: the analysis crate compiled to wasm32
 # through the `web` wrapper crate, wasm-bindgen'd for ES modules, shrunk with
-# wasm-opt -Oz (npm binaryen: Debian's binaryen 108 breaks wasm-bindgen output),
+# wasm-opt -O3 (npm binaryen: Debian's binaryen 108 breaks wasm-bindgen output),
 # then the page, the paper's TOML files and the published run(s) under data/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,8 +22,12 @@ if [ "$lock_version" != "$cli_version" ]; then
   exit 1
 fi
 
-# Size over speed for the browser module; only this target's build is affected.
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+# opt-level s + wasm-opt -O3: measured side by side (web/README.md, "Where the page's
+# re-analysis goes"), z/-Oz made the page's re-analysis ~20 % slower and 2 and 3 were
+# no faster than s but larger. Only this target's build is affected.
+# WEB_OPT_LEVEL / WEB_WASM_OPT override both, to build a variant for `web/e2e/compare.mjs`.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL="${WEB_OPT_LEVEL:-s}"
+wasm_opt_level="${WEB_WASM_OPT:--O3}"
 export CARGO_PROFILE_RELEASE_LTO=true
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_DEBUG=false
@@ -36,7 +40,7 @@ wasm-bindgen --target web --no-typescript --out-dir "$dist/pkg" \
   "$target_dir/wasm32-unknown-unknown/release/web.wasm"
 raw_size=$(stat -c %s "$dist/pkg/web_bg.wasm")
 # The features rustc enables by default for wasm32-unknown-unknown (wasm-opt must accept them).
-"$wasm_opt" -Oz --strip-debug --strip-producers \
+"$wasm_opt" "$wasm_opt_level" --strip-debug --strip-producers \
   --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$dist/pkg/web_bg.wasm" -o "$dist/pkg/web_bg.opt.wasm"
@@ -121,5 +125,5 @@ json.dump({"runs": runs, "paper": ["paper/" + f for f in papers]},
 print(f"web: {len(runs)} published run(s): {', '.join(r['id'] for r in runs) or 'none'}")
 PY
 
-echo "web: wasm $raw_size bytes after wasm-bindgen, $opt_size bytes after wasm-opt -Oz"
+echo "web: wasm $raw_size bytes after wasm-bindgen, $opt_size bytes after wasm-opt $wasm_opt_level (opt-level $CARGO_PROFILE_RELEASE_OPT_LEVEL)"
 echo "web: built $dist (serve it with \`just serve\`)"

@@ -410,9 +410,7 @@ pub fn bootstrap_ci<R: Rng + ?Sized>(
     let mut buf = vec![0.0f64; m];
     let mut stats = Vec::with_capacity(resamples as usize);
     for _ in 0..resamples {
-        for slot in buf.iter_mut() {
-            *slot = data[rng.random_range(0..n)];
-        }
+        resample(data, &mut buf, rng);
         stats.push(statistic(&buf));
     }
     stats.sort_by(f64::total_cmp);
@@ -430,6 +428,19 @@ pub fn bootstrap_ci<R: Rng + ?Sized>(
         resample_size: m as u64,
         n: n as u64,
     })
+}
+
+/// Fill `buf` with draws with replacement from `data` (the bootstrap's hot loop).
+///
+/// Never inlined: in the browser the wasm engine first runs a function as baseline code
+/// and switches to optimised code only at its next call, so a hot loop must sit in a
+/// function called many times (once per resample), not in the one call of a caller.
+#[inline(never)]
+fn resample<R: Rng + ?Sized>(data: &[f64], buf: &mut [f64], rng: &mut R) {
+    let n = data.len();
+    for slot in buf.iter_mut() {
+        *slot = data[rng.random_range(0..n)];
+    }
 }
 
 /// Holm's step-down adjustment of a family of p values (Holm 1979; statsmodels
