@@ -185,12 +185,13 @@ fn summary_of_a_synthetic_run() {
     same_lines(&back.to_json(), &json);
     let again = summarize_with(&manifest, &samples, &resources, &paper, 42, light()).unwrap();
     same_lines(&again.to_json(), &json);
-    // Repetitions give every cell its interval: no pooled-request bootstrap.
+    // Repetitions give every cell its interval: no pooled-request bootstrap, nor its column.
     assert!(
         s.cells
             .iter()
             .all(|c| c.detail.as_ref().unwrap().bootstrap_mean_ms.is_none())
     );
+    assert!(!analysis::report::markdown(&s).contains("| Bootstrap CI of mean ms |"));
 }
 
 #[test]
@@ -223,6 +224,7 @@ fn one_repetition_uses_the_bootstrap_for_latency_and_no_ci_for_throughput() {
     assert_eq!(boot(&again), boot(&s));
     let other_seed = summarize(&manifest, &cols, &resources, &paper, 2).unwrap();
     assert_ne!(boot(&other_seed), boot(&s));
+    assert!(analysis::report::markdown(&s).contains("| Bootstrap CI of mean ms |"));
     // ORM pairs need both variants: none here.
     assert!(s.orm_overhead.is_empty());
     // One repetition: no repetition-level test, so no mark; the pooled Mann–Whitney

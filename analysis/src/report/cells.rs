@@ -88,9 +88,20 @@ pub fn published(c: &CellSummary) -> String {
     }
 }
 
-/// The headers of a figure's table, `unit` its metric's, `ci` the interval label.
-pub(super) fn cell_headers(unit: &str, ci: &str) -> Vec<String> {
-    vec![
+/// Whether a figure's table has its bootstrap column: only when one of its cells has a
+/// pooled-request bootstrap (a cell with one included repetition), not a column of dashes.
+pub(super) fn has_bootstrap(cells: &[&CellSummary]) -> bool {
+    cells.iter().any(|c| {
+        c.detail
+            .as_ref()
+            .is_some_and(|d| d.bootstrap_mean_ms.is_some())
+    })
+}
+
+/// The headers of a figure's table, `unit` its metric's, `ci` the interval label; the last
+/// column (the bootstrap) only `with_bootstrap` ([`has_bootstrap`]).
+pub(super) fn cell_headers(unit: &str, ci: &str, with_bootstrap: bool) -> Vec<String> {
+    let mut headers: Vec<String> = vec![
         "Stack".into(),
         format!("Reproduced ({unit})"),
         format!("{ci} (method)"),
@@ -109,12 +120,15 @@ pub(super) fn cell_headers(unit: &str, ci: &str) -> Vec<String> {
         "Max ms".into(),
         "TTFB ms".into(),
         "Outliers 1.5/3 IQR".into(),
-        "Bootstrap CI of mean ms".into(),
-    ]
+    ];
+    if with_bootstrap {
+        headers.push("Bootstrap CI of mean ms".into());
+    }
+    headers
 }
 
 /// A stack's row in a figure's table (the columns of [`cell_headers`]).
-pub(super) fn cell_row(s: &Summary, c: &CellSummary) -> Vec<String> {
+pub(super) fn cell_row(s: &Summary, c: &CellSummary, with_bootstrap: bool) -> Vec<String> {
     let m = c.metric;
     let d = c.detail.as_ref();
     let n = d
@@ -153,7 +167,7 @@ pub(super) fn cell_row(s: &Summary, c: &CellSummary) -> Vec<String> {
             )
         })
         .unwrap_or_default();
-    vec![
+    let mut row = vec![
         s.short_label(&c.stack).to_string(),
         format::value(c.estimate.value, m),
         format!("{} ({method})", format::interval(c.estimate.ci, m)),
@@ -183,8 +197,11 @@ pub(super) fn cell_row(s: &Summary, c: &CellSummary) -> Vec<String> {
             .map(|l| format::ms(l.mean_ms))
             .unwrap_or_else(|| MISSING.into()),
         outliers,
-        boot,
-    ]
+    ];
+    if with_bootstrap {
+        row.push(boot);
+    }
+    row
 }
 
 /// The cell's most common limiter, with the count when the repetitions disagree and

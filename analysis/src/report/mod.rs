@@ -189,7 +189,7 @@ fn how_to_read(doc: &mut Vec<Block>, s: &Summary) {
         "Figures 3–7: mean response time = mean of k6's http_req_duration (sending + waiting + receiving) over successful requests; failed requests are excluded from every latency statistic and counted in the error rate.".to_string(),
         "Percentiles use k6's rule: linear interpolation between the closest ranks (rank p·(n−1)).".to_string(),
         format!(
-            "Intervals are {} confidence intervals of the mean across repetitions (Student's t). The bootstrap column is over the pooled requests ({} resamples, seeded ChaCha8, m-out-of-n above {} requests) and is given only for a cell with one included repetition, where the repetitions give no interval; with more, the repetition is the unit of replication and requests are not independent draws, so no interval comes from pooled requests.",
+            "Intervals are {} confidence intervals of the mean across repetitions (Student's t). The bootstrap column is over the pooled requests ({} resamples, seeded ChaCha8, m-out-of-n above {} requests) and is given (its column shown) only for a cell with one included repetition, where the repetitions give no interval; with more, the repetition is the unit of replication and requests are not independent draws, so no interval comes from pooled requests.",
             format::setting_percent(level),
             s.settings.bootstrap_resamples,
             s.settings.bootstrap_max_resample
@@ -238,9 +238,10 @@ fn figures(doc: &mut Vec<Block>, s: &Summary) {
             format!("Figure {fig}: {} (`{scenario}`)", figure_title(fig)),
         ));
         doc.push(Block::Figure(fig));
+        let boot = cells::has_bootstrap(&cells);
         doc.push(Block::Table(
-            Table::new(cells::cell_headers(metric.unit(), &ci))
-                .with_rows(cells.iter().map(|c| cells::cell_row(s, c)).collect()),
+            Table::new(cells::cell_headers(metric.unit(), &ci, boot))
+                .with_rows(cells.iter().map(|c| cells::cell_row(s, c, boot)).collect()),
         ));
     }
 }
