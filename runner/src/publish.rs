@@ -11,8 +11,8 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::rundir::{
-    PEAK_FILE, SUMMARY_FILE, SWEEP_FILE, manifest_file_of, report_dir_of, sample_files,
-    write_bytes_atomic,
+    CAPACITY_SVG, PEAK_FILE, SUMMARY_FILE, SWEEP_FILE, manifest_file_of, report_dir_of,
+    sample_files, write_bytes_atomic,
 };
 
 /// The published runs' index, read by `web/build.sh` and the README generator.
@@ -103,6 +103,28 @@ fn copy(src: &Path, dst: &Path) -> Result<u64> {
         .with_context(|| format!("cannot copy {} to {}", src.display(), dst.display()))
 }
 
+/// Copy `src`, a file under `run_dir`, to the same relative path under `to_dir`,
+/// creating its folders.
+fn copy_keeping_path(run_dir: &Path, src: &Path, to_dir: &Path) -> Result<u64> {
+    let to = to_dir.join(src.strip_prefix(run_dir).unwrap_or(src));
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    copy(src, &to)
+}
+
+/// The files of a folder, saying which on an error.
+fn list(dir: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .map(|e| {
+            Ok(e.with_context(|| format!("cannot list {}", dir.display()))?
+                .path())
+        })
+        .collect()
+}
+
 /// Copy the run and its report into `publish_dir/<run id>/` and update the index.
 pub fn publish(run_dir: &Path, publish_dir: &Path) -> Result<PathBuf> {
     let bytes = std::fs::read(manifest_file_of(run_dir))
@@ -114,7 +136,7 @@ pub fn publish(run_dir: &Path, publish_dir: &Path) -> Result<PathBuf> {
     } else {
         RunKind::Run
     };
-    if kind == RunKind::Sweep && !report.join("capacity.svg").exists() {
+    if kind == RunKind::Sweep && !report.join(CAPACITY_SVG).exists() {
         bail!(
             "{} is a sweep without report/capacity.svg; finish it with `pywebbench sweep` (its figure is written at the end) before publishing",
             run_dir.display()
@@ -156,49 +178,20 @@ pub fn publish(run_dir: &Path, publish_dir: &Path) -> Result<PathBuf> {
     // v2) or samples.parquet (a run finished before it).
     let mut samples_bytes = 0;
     for src in sample_files(run_dir)? {
-        let rel = src.strip_prefix(run_dir).unwrap_or(&src);
-        let to = tmp.join(rel);
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        samples_bytes += copy(&src, &to)?;
+        samples_bytes += copy_keeping_path(run_dir, &src, &tmp)?;
     }
     // A profiled run's collapsed stacks (`run --profile`): profiles/<stack>/<scenario>.txt.
     let profiles = run_dir.join(analysis::schema::PROFILES_DIR);
     if profiles.is_dir() {
-        for stack in std::fs::read_dir(&profiles)
-            .with_context(|| format!("cannot list {}", profiles.display()))?
-        {
-            let stack = stack
-                .with_context(|| format!("cannot list {}", profiles.display()))?
-                .path();
-            if !stack.is_dir() {
-                continue;
-            }
-            for file in std::fs::read_dir(&stack)
-                .with_context(|| format!("cannot list {}", stack.display()))?
-            {
-                let src = file
-                    .with_context(|| format!("cannot list {}", stack.display()))?
-                    .path();
+        for stack in list(&profiles)?.into_iter().filter(|p| p.is_dir()) {
+            for src in list(&stack)? {
                 if src.extension().is_some_and(|e| e == "txt") {
-                    let to = tmp.join(src.strip_prefix(run_dir).unwrap_or(&src));
-                    if let Some(parent) = to.parent() {
-                        std::fs::create_dir_all(parent)
-                            .with_context(|| format!("cannot create {}", parent.display()))?;
-                    }
-                    copy(&src, &to)?;
+                    copy_keeping_path(run_dir, &src, &tmp)?;
                 }
             }
         }
     }
-    for entry in
-        std::fs::read_dir(&report).with_context(|| format!("cannot list {}", report.display()))?
-    {
-        let src = entry
-            .with_context(|| format!("cannot list {}", report.display()))?
-            .path();
+    for src in list(&report)? {
         let name = src
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -43,6 +43,8 @@ const PARTS_DIR: &str = "parts";
 pub const SWEEP_FILE: &str = "sweep.json";
 /// A peak-configuration run's summary, beside its manifest.
 pub const PEAK_FILE: &str = "peak.json";
+/// A capacity sweep's figure, inside [`REPORT_DIR`] (and its PNG beside it).
+pub const CAPACITY_SVG: &str = "capacity.svg";
 
 /// A run folder and its manifest.
 pub struct RunDir {

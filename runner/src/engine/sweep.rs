@@ -28,7 +28,7 @@ use crate::campaign::{Campaign, PathChoice};
 use crate::docker;
 use crate::manifest::now_rfc3339;
 use crate::netns::PathUsed;
-use crate::rundir::{RunDir, write_bytes_atomic};
+use crate::rundir::{CAPACITY_SVG, RunDir, write_bytes_atomic};
 use crate::sweep::{RampResult, SweepSettings};
 
 /// Everything [`sweep`] needs.
@@ -230,7 +230,10 @@ pub fn write_figures(dir: &RunDir, summary: &SweepSummary) -> Result<Vec<PathBuf
     let (w, h) = (analysis::figures::WIDTH, analysis::figures::CAPACITY_HEIGHT);
     let svg = analysis::figures::capacity_svg(summary, w, h)?;
     let png = analysis::figures::capacity_png(summary, w, h)?;
-    let files = [report.join("capacity.svg"), report.join("capacity.png")];
+    let files = [
+        report.join(CAPACITY_SVG),
+        report.join(CAPACITY_SVG).with_extension("png"),
+    ];
     write_bytes_atomic(&files[0], svg.as_bytes())?;
     write_bytes_atomic(&files[1], &png)?;
     Ok(files.to_vec())
