@@ -26,6 +26,8 @@ Every number docs/findings.md quotes comes from this script (`just findings RUN_
 """
 
 import argparse
+import bisect
+import json
 import sys
 import tomllib
 from pathlib import Path
@@ -52,20 +54,16 @@ def ladder_edges(limit_ms: float) -> list[float]:
 
 def samples_view(con: duckdb.DuckDBPyConnection, run: Path) -> None:
     files = sorted((run / "samples").glob("*.parquet"))
-    if files:
-        src = f"read_parquet({[str(f) for f in files]!r})"
-        con.sql(f"""
-          CREATE OR REPLACE VIEW samples AS
-          SELECT stack, repetition, scenario, vu, iteration, start_ns,
-                 latency_ns, status, error
-          FROM {src} WHERE scenario NOT LIKE 'warmup%'""")
-    elif (run / "samples.parquet").exists():
-        con.sql(f"""
-          CREATE OR REPLACE VIEW samples AS
-          SELECT stack, repetition, scenario, vu, iteration, start_ns, latency_ns, status, error
-          FROM read_parquet('{run / "samples.parquet"}') WHERE scenario NOT LIKE 'warmup%'""")
-    else:
+    if not files and (run / "samples.parquet").exists():
+        files = [run / "samples.parquet"]
+    if not files:
         sys.exit(f"findings: {run} has no samples/*.parquet or samples.parquet; pass a run folder")
+    src = f"read_parquet({[str(f) for f in files]!r})"
+    con.sql(f"""
+      CREATE OR REPLACE VIEW samples AS
+      SELECT stack, repetition, scenario, vu, iteration, start_ns,
+             latency_ns, status, error
+      FROM {src} WHERE scenario NOT LIKE 'warmup%'""")
 
 
 def getall(con: duckdb.DuckDBPyConnection, run: Path) -> None:
@@ -129,22 +127,20 @@ def ladder(con: duckdb.DuckDBPyConnection) -> None:
     # A request that slept k times took between the k-th and the (k+1)-th running total
     # plus its own work; the bins are [edge_k, edge_k+1).
     counts: dict[tuple[str, int], int] = {}
+    # Within the rungs: where in its rung a slow request falls (0 = just after the k-th
+    # sleep ended, 1 = just before the next). Lock waits pile up near 0 plus the work time.
+    pos = []
     for sc, ms in slow:
-        k = sum(1 for e in edges if e <= ms)
+        k = bisect.bisect_right(edges, ms)  # the edges at or below ms (edges ascend)
         counts[(sc, k)] = counts.get((sc, k), 0) + 1
+        if 1 <= k < len(edges):
+            lo, hi = edges[k - 1], edges[k]
+            pos.append((ms - lo) / (hi - lo))
     print(f"{'sleeps':>6} {'from ms':>8} {'to ms':>8} " + " ".join(f"{w:>7}" for w in WRITES))
     for k in range(1, len(edges)):
         line = [counts.get((w, k), 0) for w in WRITES]
         if any(line):
             print(f"{k:>6} {edges[k - 1]:>8.0f} {edges[k]:>8.0f} " + " ".join(f"{c:>7}" for c in line))
-    # Within the rungs: where in its rung a slow request falls (0 = just after the k-th
-    # sleep ended, 1 = just before the next). Lock waits pile up near 0 plus the work time.
-    pos = []
-    for _, ms in slow:
-        k = sum(1 for e in edges if e <= ms)
-        if 1 <= k < len(edges):
-            lo, hi = edges[k - 1], edges[k]
-            pos.append((ms - lo) / (hi - lo))
     if pos:
         tenths = [0] * 10
         for p in pos:
@@ -185,10 +181,7 @@ PARTS = [
 ]
 
 
-def profile_split(run: Path, scenario: str) -> None:
-    import json
-
-    m = json.loads((run / "manifest.json").read_text())
+def profile_split(run: Path, m: dict, scenario: str) -> None:
     rate = (m.get("profile") or {}).get("rate_hz", 100)
     requests = next((s.get("iterations") for s in m["campaign"]["scenarios"] if s["name"] == scenario), None)
     print(f"## {scenario}: where the server's threads are, per request (py-spy at {rate} Hz, {requests} requests)")
@@ -218,10 +211,7 @@ def profile_split(run: Path, scenario: str) -> None:
     print()
 
 
-def scenario_vus(repo: Path, run: Path) -> dict[str, int]:
-    import json
-
-    m = json.loads((run / "manifest.json").read_text())
+def scenario_vus(m: dict) -> dict[str, int]:
     camp = m.get("campaign", {})
     return {s["name"]: s.get("vus", 0) for s in camp.get("scenarios", [])}
 
@@ -236,6 +226,7 @@ def main() -> None:
     for run in a.runs:
         if not (run / "manifest.json").exists():
             sys.exit(f"findings: {run} has no manifest.json; pass a run folder (data/published/<run id>)")
+        m = json.loads((run / "manifest.json").read_text())
         print(f"# {run.name}\n")
         con = duckdb.connect()
         con.sql("SET threads = 1")
@@ -243,13 +234,13 @@ def main() -> None:
         if "getall" in only:
             getall(con, run)
         if "tails" in only:
-            tails(con, run, scenario_vus(repo, run))
+            tails(con, run, scenario_vus(m))
         if "ladder" in only:
             ladder(con)
         if "writes" in only:
             writes_vs_paper(con, repo)
         if "profile" in only and (run / "profiles").is_dir():
-            profile_split(run, "get_all")
+            profile_split(run, m, "get_all")
 
 
 if __name__ == "__main__":
