@@ -18,3 +18,4 @@ pub mod record;
 pub mod rundir;
 pub mod sampler;
 pub mod sweep;
+pub mod venv;

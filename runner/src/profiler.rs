@@ -25,24 +25,7 @@ pub struct Profiler {
 
 /// py-spy: `$PYWEBBENCH_PY_SPY`, else `.venv/bin/py-spy` under `root`, else on `PATH`.
 pub fn find_py_spy(root: &Path) -> PathBuf {
-    if let Some(p) = std::env::var_os("PYWEBBENCH_PY_SPY") {
-        return PathBuf::from(p);
-    }
-    let exe = format!("py-spy{}", std::env::consts::EXE_SUFFIX);
-    let bin = if cfg!(windows) { "Scripts" } else { "bin" };
-    let venv = root.join(".venv").join(bin).join(&exe);
-    if venv.is_file() {
-        return venv;
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            let candidate = dir.join(&exe);
-            if candidate.is_file() {
-                return candidate;
-            }
-        }
-    }
-    venv
+    crate::venv::find_tool(root, "PYWEBBENCH_PY_SPY", "py-spy")
 }
 
 impl Profiler {

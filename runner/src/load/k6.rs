@@ -91,24 +91,7 @@ pub enum K6Mode {
 /// Where k6 is: `$PYWEBBENCH_K6`, else `.venv/bin/k6` (`.venv/Scripts/k6.exe` on Windows)
 /// under `root`, else `k6` on `PATH`.
 pub fn find_k6(root: &Path) -> PathBuf {
-    if let Some(p) = std::env::var_os("PYWEBBENCH_K6") {
-        return PathBuf::from(p);
-    }
-    let exe = format!("k6{}", std::env::consts::EXE_SUFFIX);
-    let bin = if cfg!(windows) { "Scripts" } else { "bin" };
-    let venv = root.join(".venv").join(bin).join(&exe);
-    if venv.is_file() {
-        return venv;
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            let candidate = dir.join(&exe);
-            if candidate.is_file() {
-                return candidate;
-            }
-        }
-    }
-    venv
+    crate::venv::find_tool(root, "PYWEBBENCH_K6", "k6")
 }
 
 /// The k6 process: `k6`, or for a target inside a network namespace
