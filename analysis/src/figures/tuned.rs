@@ -205,6 +205,12 @@ pub fn draw_tuned<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The file name of a scenario's tuned figure in a peak run's `report/`, `ext` "svg" or
+/// "png".
+pub fn tuned_file(scenario: &str, ext: &str) -> String {
+    format!("tuned-{scenario}.{ext}")
+}
+
 /// The tuned figure of `scenario` as an SVG document.
 pub fn tuned_svg(peak: &PeakSummary, scenario: &str, width: u32, height: u32) -> Result<String> {
     let mut out = String::new();

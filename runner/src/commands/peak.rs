@@ -209,10 +209,9 @@ pub fn run(args: PeakArgs) -> Result<()> {
         }
     }
     println!(
-        "samples, manifest and peak.json in {} ({} min {} s); {}",
+        "samples, manifest and peak.json in {} ({}); {}",
         outcome.dir.display(),
-        outcome.took.as_secs() / 60,
-        outcome.took.as_secs() % 60,
+        min_s(outcome.took),
         outcome
             .files
             .iter()

@@ -13,7 +13,7 @@ use analysis::report::capacity::SweepPart;
 use analysis::report::readme::{Links, ModernLinks};
 use anyhow::{Context, Result, bail};
 
-use crate::rundir::summarize as summarize_run_dir;
+use crate::rundir::{report_dir_of, summarize as summarize_run_dir};
 
 pub const BEGIN: &str = "<!-- results:begin -->";
 pub const END: &str = "<!-- results:end -->";
@@ -99,7 +99,9 @@ fn sweep_part(dir: &Path, readme: &Path) -> Result<SweepPart> {
     })?;
     let sweep = analysis::capacity::SweepSummary::from_json(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let png = dir.join("report").join("capacity.png");
+    let png = report_dir_of(dir)
+        .join(crate::rundir::CAPACITY_SVG)
+        .with_extension("png");
     if !png.is_file() {
         bail!(
             "{} is missing; finish the sweep with `pywebbench sweep` (it draws the figure at the end)",
@@ -192,7 +194,7 @@ pub fn peak_part(run: &Path, readme: &Path) -> Result<String> {
         serde_json::from_slice(&bytes).with_context(|| format!("in {}", file.display()))?;
     let mut figures = Vec::new();
     for scenario in &peak.scenarios {
-        let png = run.join("report").join(format!("tuned-{scenario}.png"));
+        let png = report_dir_of(run).join(analysis::figures::tuned_file(scenario, "png"));
         if !png.is_file() {
             bail!(
                 "{} is missing; the peak run did not finish writing its figures (run it again)",

@@ -336,13 +336,14 @@ pub fn write_outputs(dir: &RunDir, summary: &PeakSummary) -> Result<Vec<PathBuf>
     for scenario in &summary.scenarios {
         let svg = analysis::figures::tuned_svg(summary, scenario, w, h)?;
         let png = analysis::figures::tuned_png(summary, scenario, w, h)?;
+        let png_file = analysis::figures::tuned_file(scenario, "png");
         let (s, p) = (
-            report.join(format!("tuned-{scenario}.svg")),
-            report.join(format!("tuned-{scenario}.png")),
+            report.join(analysis::figures::tuned_file(scenario, "svg")),
+            report.join(&png_file),
         );
         write_bytes_atomic(&s, svg.as_bytes())?;
         write_bytes_atomic(&p, &png)?;
-        figures.push(format!("tuned-{scenario}.png"));
+        figures.push(png_file);
         files.extend([s, p]);
     }
     let links = analysis::report::peak::PeakLinks {
