@@ -307,11 +307,25 @@ pub struct StackSweep {
 }
 
 impl StackSweep {
+    /// The step at the knee, if the sweep found one.
+    pub fn knee_point(&self) -> Option<&Point> {
+        let k = self.knee?;
+        self.points.iter().find(|p| p.offered == k)
+    }
+
+    /// The step at the lowest offered rate that failed the SLO, if any.
+    pub fn first_failure(&self, slo: &Slo) -> Option<&Point> {
+        self.points
+            .iter()
+            .filter(|p| !p.passes(slo))
+            .min_by_key(|p| p.offered)
+    }
+
     /// Whether the knee is only a lower bound: no step failed the SLO, so the stack's
     /// capacity lies at or above the highest rate offered (the ramp's `max_rate` or
     /// its step budget stopped it), not at the knee.
     pub fn knee_is_lower_bound(&self, slo: &Slo) -> bool {
-        self.knee.is_some() && self.points.iter().all(|p| p.passes(slo))
+        self.knee.is_some() && self.first_failure(slo).is_none()
     }
 
     /// The knee in words, e.g. `1,250 req/s offered`, `≥ 20,000 req/s offered (no step

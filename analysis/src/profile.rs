@@ -359,7 +359,8 @@ impl Profile {
     }
 }
 
-fn share(part: u64, total: u64) -> f64 {
+/// `part` of `total` as a fraction (0 when there is no total).
+pub(crate) fn share(part: u64, total: u64) -> f64 {
     if total == 0 {
         0.0
     } else {

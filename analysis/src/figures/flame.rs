@@ -8,7 +8,8 @@
 use std::fmt::Write as _;
 
 use crate::format;
-use crate::profile::{Layer, Node, Profile, layer_of_frame};
+use crate::profile::{Layer, Node, Profile, layer_of_frame, share};
+use crate::report::html::escape;
 
 /// The flame graph's width in SVG units.
 pub const FLAME_WIDTH: u32 = 1200;
@@ -17,13 +18,6 @@ const PAD: f64 = 10.0;
 const TOP: f64 = 58.0;
 /// Frames narrower than this (SVG units) are left out, as flamegraph.pl's `minwidth`.
 const MIN_WIDTH: f64 = 0.3;
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// The file name of a cell's flame graph beside `report.md`.
 pub fn flame_file(stack: &str, scenario: &str) -> String {
@@ -96,11 +90,7 @@ fn frame(out: &mut String, n: &Node, x: f64, depth: usize, scale: f64, bottom: f
     } else {
         layer_of_frame(&n.frame)
     };
-    let share = if total == 0 {
-        0.0
-    } else {
-        n.samples as f64 / total as f64
-    };
+    let share = share(n.samples, total);
     let _ = write!(
         out,
         "<g class=\"frame\"><title>{}\n{} · {} samples ({})</title><rect x=\"{x:.2}\" y=\"{y:.1}\" width=\"{w:.2}\" height=\"{:.1}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"0.5\"/>",

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::*;
-use crate::paper::{Metric, SCENARIOS, figure_title};
+use crate::paper::{Metric, figure_of, figure_title};
 use crate::peak::{PeakCell, PeakSummary, StackPeak, best_of};
 use crate::registry::Registry;
 
@@ -22,8 +22,8 @@ fn short_label(stack: &str) -> String {
 
 /// The figure title of `scenario`: the paper's Figure n with "tuned".
 pub fn tuned_title(scenario: &str) -> String {
-    match SCENARIOS.iter().position(|s| *s == scenario) {
-        Some(i) => format!("Figure {} tuned: {}", i + 1, figure_title(i as u8 + 1)),
+    match figure_of(scenario) {
+        Some(n) => format!("Figure {n} tuned: {}", figure_title(n)),
         None => format!("Tuned: {scenario}"),
     }
 }

@@ -2,7 +2,7 @@
 //! settings in one line, each stack's knee with the step at it, and the figure.
 
 use super::Block;
-use crate::capacity::{Point, StackSweep, SweepSummary};
+use crate::capacity::SweepSummary;
 use crate::format::{self, MISSING};
 use crate::paper::Metric;
 use crate::registry::Registry;
@@ -20,20 +20,6 @@ pub struct SweepPart {
 
 fn label(stack: &str) -> String {
     Registry::builtin().short_label_of(stack)
-}
-
-/// The step at the knee, if the sweep found one.
-fn at_knee(s: &StackSweep) -> Option<&Point> {
-    let k = s.knee?;
-    s.points.iter().find(|p| p.offered == k)
-}
-
-/// The lowest offered rate that failed the SLO, if any.
-fn first_failure<'a>(s: &'a StackSweep, sweep: &SweepSummary) -> Option<&'a Point> {
-    s.points
-        .iter()
-        .filter(|p| !p.passes(&sweep.slo))
-        .min_by_key(|p| p.offered)
 }
 
 /// The sweeps' part of the README, under one heading.
@@ -67,8 +53,8 @@ pub(super) fn section(doc: &mut Vec<Block>, parts: &[SweepPart]) {
         ])
         .with_align(vec![l, r, r, r, r, r]);
         for s in &sw.stacks {
-            let knee = at_knee(s);
-            let fail = first_failure(s, sw).map_or_else(
+            let knee = s.knee_point();
+            let fail = s.first_failure(&sw.slo).map_or_else(
                 || MISSING.to_string(),
                 |p| {
                     format!(
@@ -82,10 +68,7 @@ pub(super) fn section(doc: &mut Vec<Block>, parts: &[SweepPart]) {
             t.push(vec![
                 label(&s.stack),
                 s.knee_text(&sw.slo),
-                knee.map_or_else(
-                    || MISSING.to_string(),
-                    |p| format::value(p.achieved, Metric::ReqPerS),
-                ),
+                format::opt_value(knee.map(|p| p.achieved), Metric::ReqPerS),
                 knee.map_or_else(
                     || MISSING.to_string(),
                     |p| format!("{} / {}", format::ms(p.p50_ms), format::ms(p.p99_ms)),
@@ -108,7 +91,7 @@ pub(super) fn section(doc: &mut Vec<Block>, parts: &[SweepPart]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capacity::{Plan, Slo};
+    use crate::capacity::{Plan, Point, Slo, StackSweep};
 
     fn point(offered: u32, p99_ms: f64, dropped: u64) -> Point {
         Point {

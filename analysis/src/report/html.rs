@@ -7,7 +7,8 @@ use super::Block;
 use crate::summary::Summary;
 use crate::table::{Align, Table};
 
-fn escape(s: &str) -> String {
+/// Text for HTML or SVG: `&`, `<`, `>` and `"` as entities.
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

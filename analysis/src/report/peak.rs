@@ -26,8 +26,7 @@ fn label(stack: &str) -> String {
 }
 
 fn value(c: Option<&PeakCell>) -> String {
-    c.and_then(|c| c.mean)
-        .map_or_else(|| MISSING.into(), |m| format::value(m, Metric::ReqPerS))
+    format::opt_value(c.and_then(|c| c.mean), Metric::ReqPerS)
 }
 
 fn value_ci(c: Option<&PeakCell>) -> String {

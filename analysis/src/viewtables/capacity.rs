@@ -28,9 +28,7 @@ pub fn capacity(sweep: &SweepSummary) -> Section {
         .stacks
         .iter()
         .map(|s| {
-            let at_knee = s
-                .knee
-                .and_then(|k| s.points.iter().find(|p| p.offered == k));
+            let at_knee = s.knee_point();
             let key = |what: &str| format!("capacity-{what}:{}", s.stack);
             vec![
                 words(label(&s.stack)),
