@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dist, openPage, root, sh, start } from './harness.mjs';
+import { dist, openPage, reanalyse, root, sh, siteWithRun, start } from './harness.mjs';
 
 const scale = process.argv[2] || '1.0';
 const reps = process.argv[3] || '5';
@@ -30,14 +30,7 @@ try {
 
   // The built site with this run published (as `just web` publishes a tracked run).
   const site = path.join(work, 'site');
-  fs.cpSync(dist, site, { recursive: true });
-  const files = {};
-  for (const f of ['samples.parquet', 'resources.parquet', 'manifest.json', 'report/summary.json']) {
-    fs.mkdirSync(path.dirname(path.join(site, 'data', id, f)), { recursive: true });
-    fs.copyFileSync(path.join(run, f), path.join(site, 'data', id, f));
-    files[path.basename(f).split('.')[0]] = `data/${id}/${f}`;
-  }
-  fs.writeFileSync(path.join(site, 'data', 'index.json'), JSON.stringify({ runs: [{ id, source: 'bench', files }], paper: [] }));
+  siteWithRun(site, run, id, 'bench');
 
   env = await start(site);
   const firstViews = [];
@@ -54,12 +47,7 @@ try {
     firstViews.push(Date.now() - t);
     if (await page.locator('figure[data-figure] svg').count() !== 7) throw new Error('the first view did not draw seven figures');
     if (i === 0) {
-      const t1 = Date.now();
-      await page.click('#reanalyse');
-      await page.waitForFunction(() => document.getElementById('run-info').textContent.includes('analysed in this page')
-        && document.body.dataset.state === 'ready', null, { timeout: 600_000 });
-      pageMs = Date.now() - t1;
-      parts = await page.evaluate(() => window.pywebbench.analysis);
+      ({ ms: pageMs, parts } = await reanalyse(page));
       const mine = JSON.parse(await page.evaluate(() => window.pywebbench.current()));
       const same = native.cells.every((c) => {
         const m = mine.cells.find((x) => x.stack === c.stack && x.scenario === c.scenario);

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dist, openPage, start } from './harness.mjs';
+import { openPage, reanalyse, siteWithRun, start } from './harness.mjs';
 
 const [runDir, rounds, ...pkgs] = process.argv.slice(2);
 if (!runDir || !rounds || pkgs.length === 0) {
@@ -18,8 +18,7 @@ if (!runDir || !rounds || pkgs.length === 0) {
   process.exit(2);
 }
 const id = 'compare';
-const files = ['samples.parquet', 'resources.parquet', 'manifest.json', 'report/summary.json'];
-for (const f of files) {
+for (const f of ['samples.parquet', 'resources.parquet', 'manifest.json', 'report/summary.json']) {
   if (!fs.existsSync(path.join(runDir, f))) {
     console.error(`compare: ${runDir} has no ${f}; write a run with the synthetic_run example and \`pywebbench analyze\` it`);
     process.exit(2);
@@ -28,18 +27,12 @@ for (const f of files) {
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pywebbench-compare-'));
 const sites = pkgs.map((pkg, k) => {
   const site = path.join(work, `site${k}`);
-  fs.cpSync(dist, site, { recursive: true });
+  siteWithRun(site, runDir, id, 'compare');
   fs.rmSync(path.join(site, 'pkg'), { recursive: true });
   fs.cpSync(pkg, path.join(site, 'pkg'), { recursive: true });
-  const refs = {};
-  for (const f of files) {
-    fs.mkdirSync(path.dirname(path.join(site, 'data', id, f)), { recursive: true });
-    fs.copyFileSync(path.join(runDir, f), path.join(site, 'data', id, f));
-    refs[path.basename(f).split('.')[0]] = `data/${id}/${f}`;
-  }
-  fs.writeFileSync(path.join(site, 'data', 'index.json'), JSON.stringify({ runs: [{ id, source: 'compare', files: refs }], paper: [] }));
   return site;
 });
+const sizes = pkgs.map((pkg) => fs.statSync(path.join(pkg, 'web_bg.wasm')).size);
 
 const times = pkgs.map(() => []);
 try {
@@ -50,15 +43,9 @@ try {
         const page = await openPage(env);
         await page.goto(env.base);
         await page.waitForFunction(() => document.body.dataset.state === 'ready' && window.pywebbench.firstViewMs, null, { timeout: 60_000 });
-        const t = Date.now();
-        await page.click('#reanalyse');
-        await page.waitForFunction(() => document.getElementById('run-info').textContent.includes('analysed in this page')
-          && document.body.dataset.state === 'ready', null, { timeout: 600_000 });
-        const ms = Date.now() - t;
-        const p = await page.evaluate(() => window.pywebbench.analysis);
+        const { ms, parts: p } = await reanalyse(page);
         times[k].push(ms);
-        const size = fs.statSync(path.join(pkg, 'web_bg.wasm')).size;
-        console.log(`round ${r + 1} ${pkg} (${size} bytes): re-analysis ${ms} ms (fetch ${p.fetch.toFixed(0)}, Run.analyze ${p.analyse.toFixed(0)}, draw and the rest ${(ms - p.fetch - p.paint - p.analyse).toFixed(0)})`);
+        console.log(`round ${r + 1} ${pkg} (${sizes[k]} bytes): re-analysis ${ms} ms (fetch ${p.fetch.toFixed(0)}, Run.analyze ${p.analyse.toFixed(0)}, draw and the rest ${(ms - p.fetch - p.paint - p.analyse).toFixed(0)})`);
       } finally {
         await env.stop();
       }

@@ -110,3 +110,29 @@ export async function openPage(env, url, viewport) {
 export function sh(cmd, args, opts = {}) {
   return execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
 }
+
+/**
+ * A copy of the built site at `site` whose only published run is the run folder
+ * `runDir` (samples.parquet, resources.parquet, manifest.json, report/summary.json), as
+ * `just web` publishes a tracked run, under the id `id`.
+ */
+export function siteWithRun(site, runDir, id, source) {
+  fs.cpSync(dist, site, { recursive: true });
+  const files = {};
+  for (const f of ['samples.parquet', 'resources.parquet', 'manifest.json', 'report/summary.json']) {
+    fs.mkdirSync(path.dirname(path.join(site, 'data', id, f)), { recursive: true });
+    fs.copyFileSync(path.join(runDir, f), path.join(site, 'data', id, f));
+    files[path.basename(f).split('.')[0]] = `data/${id}/${f}`;
+  }
+  fs.writeFileSync(path.join(site, 'data', 'index.json'), JSON.stringify({ runs: [{ id, source, files }], paper: [] }));
+}
+
+/** Click "Re-analyse in this page" and wait for it: its time (ms) and the page's parts of it. */
+export async function reanalyse(page) {
+  const t = Date.now();
+  await page.click('#reanalyse');
+  await page.waitForFunction(() => document.getElementById('run-info').textContent.includes('analysed in this page')
+    && document.body.dataset.state === 'ready', null, { timeout: 600_000 });
+  const ms = Date.now() - t;
+  return { ms, parts: await page.evaluate(() => window.pywebbench.analysis) };
+}
