@@ -131,6 +131,41 @@ impl Ctx<'_> {
         }
     }
 
+    /// `name` a registered stack, else an error naming the list `key` it is in, if given.
+    fn known_stack(&self, name: &Spanned<String>, key: Option<&str>) -> Result<(), CampaignError> {
+        if known_stacks().contains(&name.get_ref().as_str()) {
+            return Ok(());
+        }
+        let within = key.map(|k| format!(" in {k}")).unwrap_or_default();
+        Err(self.err(
+            &name.span(),
+            format!(
+                "unknown stack {:?}{within}; {}",
+                name.get_ref(),
+                unknown_stack_hint(name.get_ref())
+            ),
+        ))
+    }
+
+    /// An optional list of registered stacks (`peak.stacks`, `sweep.stacks`, named by `key`).
+    fn stack_list(
+        &self,
+        list: &Option<Spanned<Vec<Spanned<String>>>>,
+        key: &str,
+    ) -> Result<Option<Vec<String>>, CampaignError> {
+        list.as_ref()
+            .map(|l| {
+                l.get_ref()
+                    .iter()
+                    .map(|n| {
+                        self.known_stack(n, Some(key))?;
+                        Ok(n.get_ref().clone())
+                    })
+                    .collect()
+            })
+            .transpose()
+    }
+
     fn dur(&self, v: &Spanned<String>, what: &str) -> Result<Dur, CampaignError> {
         let d = Dur::parse(v.get_ref()).map_err(|e| self.err(&v.span(), format!("{what}: {e}")))?;
         Ok(d)
@@ -427,16 +462,7 @@ impl Campaign {
         };
         let mut stacks = Vec::new();
         for s in raw.stacks.get_ref() {
-            if !known_stacks().contains(&s.get_ref().as_str()) {
-                return Err(ctx.err(
-                    &s.span(),
-                    format!(
-                        "unknown stack {:?}; {}",
-                        s.get_ref(),
-                        unknown_stack_hint(s.get_ref())
-                    ),
-                ));
-            }
+            ctx.known_stack(s, None)?;
             if stacks.contains(s.get_ref()) {
                 return Err(ctx.err(
                     &s.span(),

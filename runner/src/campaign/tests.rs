@@ -151,6 +151,27 @@ fn unknown_names_are_rejected() {
             known_stacks().join(", ")
         ),
     );
+    for (from, to, key) in [
+        (
+            "stacks = [\"fastapi-sqlite3\", \"flask-sqlite3\"]\nrequest",
+            "stacks = [\"fastapi-sqlite3\", \"rails\"]\nrequest",
+            "sweep.stacks",
+        ),
+        (
+            "stacks = [\"flask-sqlite3\"]\nscenarios",
+            "stacks = [\"rails\"]\nscenarios",
+            "peak.stacks",
+        ),
+    ] {
+        assert_error(
+            from,
+            to,
+            &format!(
+                "unknown stack \"rails\" in {key}; use some of {} (a new stack needs stacks/rails/stack.toml)",
+                known_stacks().join(", ")
+            ),
+        );
+    }
     assert_error(
         "executor = \"constant-vus\"\nvus = 50",
         "executor = \"ramping-vus\"\nvus = 50",

@@ -6,7 +6,7 @@ use analysis::registry::Registry;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::super::{PeakTable, known_stacks, unknown_stack_hint};
+use super::super::PeakTable;
 use super::{CampaignError, Ctx};
 
 #[derive(Deserialize)]
@@ -43,26 +43,7 @@ impl Ctx<'_> {
     /// `[peak]` validated: known stacks, classes some registered stack declares
     /// (`[server] class` / `[server.classes]` of its stack.toml), each once.
     pub(super) fn peak(&self, p: &RawPeak) -> Result<PeakTable, CampaignError> {
-        let stacks = match &p.stacks {
-            None => None,
-            Some(list) => {
-                let mut names = Vec::new();
-                for n in list.get_ref() {
-                    if !known_stacks().contains(&n.get_ref().as_str()) {
-                        return Err(self.err(
-                            &n.span(),
-                            format!(
-                                "unknown stack {:?} in peak.stacks; {}",
-                                n.get_ref(),
-                                unknown_stack_hint(n.get_ref())
-                            ),
-                        ));
-                    }
-                    names.push(n.get_ref().clone());
-                }
-                Some(names)
-            }
-        };
+        let stacks = self.stack_list(&p.stacks, "peak.stacks")?;
         if p.class.get_ref().is_empty() {
             return Err(self.err(
                 &p.class.span(),

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::super::{RequestKind, SweepTable, known_stacks, parse_share, unknown_stack_hint};
+use super::super::{RequestKind, SweepTable, parse_share};
 use super::{CampaignError, Ctx};
 
 #[derive(Deserialize)]
@@ -39,26 +39,7 @@ impl Ctx<'_> {
         let count = |v: &Option<Spanned<i64>>, what: &str| {
             v.as_ref().map(|v| self.count::<u32>(v, what)).transpose()
         };
-        let stacks = match &w.stacks {
-            None => None,
-            Some(list) => {
-                let mut names = Vec::new();
-                for n in list.get_ref() {
-                    if !known_stacks().contains(&n.get_ref().as_str()) {
-                        return Err(self.err(
-                            &n.span(),
-                            format!(
-                                "unknown stack {:?} in sweep.stacks; {}",
-                                n.get_ref(),
-                                unknown_stack_hint(n.get_ref())
-                            ),
-                        ));
-                    }
-                    names.push(n.get_ref().clone());
-                }
-                Some(names)
-            }
-        };
+        let stacks = self.stack_list(&w.stacks, "sweep.stacks")?;
         let request = match &w.request {
             None => None,
             Some(r) => Some(RequestKind::parse(r.get_ref()).ok_or_else(|| {
