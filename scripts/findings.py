@@ -185,6 +185,9 @@ def profile_split(run: Path, m: dict, scenario: str) -> None:
     rate = (m.get("profile") or {}).get("rate_hz", 100)
     requests = next((s.get("iterations") for s in m["campaign"]["scenarios"] if s["name"] == scenario), None)
     print(f"## {scenario}: where the server's threads are, per request (py-spy at {rate} Hz, {requests} requests)")
+    if not requests:
+        print(f"(the campaign's {scenario} has no fixed number of iterations, so no samples per request)\n")
+        return
     print("(samples of non-waiting threads / requests; a thread waiting for the GIL is sampled where it")
     print(" waits, so this is thread time, not CPU time: compare shares, and totals only between stacks")
     print(" on the same server)")
