@@ -462,11 +462,9 @@ pub fn summarize_with(
                 .unwrap_or(0),
         })
         .collect();
-    for r in &repetitions {
-        let profiled = rep_info
-            .get(&(r.stack.as_str(), r.repetition))
-            .is_some_and(|i| i.profiled);
-        if !r.included && !profiled {
+    // `repetitions` is made from the manifest's, one for one.
+    for (r, info) in repetitions.iter().zip(&manifest.repetitions) {
+        if !r.included && !info.profiled {
             warnings.push(format!(
                 "{} repetition {} {}: excluded from the statistics ({})",
                 r.stack,
