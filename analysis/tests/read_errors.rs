@@ -137,3 +137,44 @@ fn resources_of_samples_file_is_a_missing_column() {
         "{e}"
     );
 }
+
+#[test]
+fn refuses_bad_values_naming_the_column() {
+    let e = err(include_bytes!("fixtures/null_stack_samples.parquet"));
+    assert!(
+        matches!(
+            e,
+            AnalysisError::NullValue {
+                column: "stack",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = err(include_bytes!("fixtures/not_utf8_samples.parquet"));
+    assert!(
+        matches!(
+            e,
+            AnalysisError::InvalidValue {
+                column: "scenario",
+                why: "not UTF-8 text",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = err(include_bytes!(
+        "fixtures/negative_repetition_samples.parquet"
+    ));
+    assert!(
+        matches!(
+            e,
+            AnalysisError::InvalidValue {
+                column: "repetition",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("-2"), "{e}");
+}

@@ -330,17 +330,33 @@ impl ParquetFile {
         column: &'static str,
         what: &'static str,
     ) -> Result<Vec<T>> {
-        self.ints(column)?
-            .into_iter()
-            .map(|v| {
-                T::try_from(v).map_err(|_| AnalysisError::InvalidValue {
-                    file: self.file,
-                    column,
-                    value: v.to_string(),
-                    why: what,
-                })
-            })
-            .collect()
+        let raw = self.ints(column)?;
+        let mut out = Vec::with_capacity(raw.len());
+        for batch in raw.chunks(BATCH) {
+            self.narrow(batch, &mut out, column, what)?;
+        }
+        Ok(out)
+    }
+
+    /// One batch of [`Self::unsigned`]: per batch, not over the whole column in one
+    /// call, for the reason given at [`Codes::batch`].
+    #[inline(never)]
+    fn narrow<T: TryFrom<i64>>(
+        &self,
+        batch: &[i64],
+        out: &mut Vec<T>,
+        column: &'static str,
+        what: &'static str,
+    ) -> Result<()> {
+        for &v in batch {
+            out.push(T::try_from(v).map_err(|_| AnalysisError::InvalidValue {
+                file: self.file,
+                column,
+                value: v.to_string(),
+                why: what,
+            })?);
+        }
+        Ok(())
     }
 
     pub(super) fn u64s(&self, column: &'static str) -> Result<Vec<u64>> {
@@ -397,6 +413,27 @@ impl ParquetFile {
         nullable: bool,
         dict: &mut Vec<String>,
     ) -> Result<Vec<Option<u16>>> {
+        self.string_codes(column, nullable, dict, Some, None)
+    }
+
+    pub(super) fn required_strings(
+        &self,
+        column: &'static str,
+        dict: &mut Vec<String>,
+    ) -> Result<Vec<u16>> {
+        // Not nullable: a null is refused before `null` could be stored.
+        self.string_codes(column, false, dict, |code| code, 0)
+    }
+
+    /// [`Self::strings`] with each code stored as `code_of(code)`, and a null as `null`.
+    fn string_codes<T: Copy>(
+        &self,
+        column: &'static str,
+        nullable: bool,
+        dict: &mut Vec<String>,
+        code_of: fn(u16) -> T,
+        null: T,
+    ) -> Result<Vec<T>> {
         let idx = self.column_index(column)?;
         let max_def = self
             .reader
@@ -405,10 +442,16 @@ impl ParquetFile {
             .schema_descr()
             .column(idx)
             .max_def_level();
-        let mut out: Vec<Option<u16>> = Vec::with_capacity(self.capacity());
+        let mut out: Vec<T> = Vec::with_capacity(self.capacity());
         let mut defs: Vec<i16> = Vec::new();
         let mut vals: Vec<ByteArray> = Vec::new();
-        let mut last: Option<(ByteArray, u16)> = None;
+        let mut codes = Codes {
+            file: self.file,
+            column,
+            max_def,
+            last: None,
+            dict,
+        };
         for chunk in self.chunks(idx)? {
             let ColumnReader::ByteArrayColumnReader(mut r) = chunk else {
                 return Err(self.wrong_type(column, idx, "a string (BYTE_ARRAY)"));
@@ -428,61 +471,82 @@ impl ParquetFile {
                         column,
                     });
                 }
-                let mut values = vals.iter();
-                for i in 0..recs {
-                    let present = max_def == 0 || defs.get(i).copied() == Some(max_def);
-                    if !present {
-                        out.push(None);
-                        continue;
-                    }
-                    let Some(v) = values.next() else {
-                        return Err(corrupt_msg(
-                            self.file,
-                            "fewer values than definition levels",
-                        ));
-                    };
-                    let code = match &last {
-                        Some((b, code)) if b.data() == v.data() => *code,
-                        _ => {
-                            let s = std::str::from_utf8(v.data()).map_err(|_| {
-                                AnalysisError::InvalidValue {
-                                    file: self.file,
-                                    column,
-                                    value: format!("{:?}", v.data()),
-                                    why: "not UTF-8 text",
-                                }
-                            })?;
-                            if dict.len() >= u16::MAX as usize && !dict.iter().any(|d| d == s) {
-                                return Err(AnalysisError::InvalidValue {
-                                    file: self.file,
-                                    column,
-                                    value: s.to_string(),
-                                    why: "more than 65535 distinct names",
-                                });
-                            }
-                            let code = SampleColumns::intern(dict, s);
-                            last = Some((v.clone(), code));
-                            code
-                        }
-                    };
-                    out.push(Some(code));
-                }
+                codes.batch(&defs[..], &vals, recs, code_of, null, &mut out)?;
             }
         }
         Ok(out)
     }
+}
 
-    pub(super) fn required_strings(
-        &self,
-        column: &'static str,
-        dict: &mut Vec<String>,
-    ) -> Result<Vec<u16>> {
-        // Nulls were rejected above, so every entry is `Some`.
-        Ok(self
-            .strings(column, false, dict)?
-            .into_iter()
-            .map(|c| c.unwrap_or_default())
-            .collect())
+/// A string column's names turned into codes, batch by batch.
+struct Codes<'d> {
+    file: &'static str,
+    column: &'static str,
+    max_def: i16,
+    /// The previous value and its code: rows come in long runs of one name.
+    last: Option<(ByteArray, u16)>,
+    dict: &'d mut Vec<String>,
+}
+
+impl Codes<'_> {
+    /// One batch's codes appended to `out`. Its own function, called per batch rather
+    /// than inlined into a loop over the whole column: V8 runs a wasm function's first
+    /// call as baseline code, so a loop over millions of rows in a single call never
+    /// reaches the optimised code (web/README.md, "What changed it").
+    #[inline(never)]
+    fn batch<T: Copy>(
+        &mut self,
+        defs: &[i16],
+        vals: &[ByteArray],
+        recs: usize,
+        code_of: fn(u16) -> T,
+        null: T,
+        out: &mut Vec<T>,
+    ) -> Result<()> {
+        let mut values = vals.iter();
+        for i in 0..recs {
+            let present = self.max_def == 0 || defs.get(i).copied() == Some(self.max_def);
+            if !present {
+                out.push(null);
+                continue;
+            }
+            let Some(v) = values.next() else {
+                return Err(corrupt_msg(
+                    self.file,
+                    "fewer values than definition levels",
+                ));
+            };
+            let code = match &self.last {
+                // A dictionary-encoded column hands out the same bytes for one name:
+                // the same address and length is the same name, with no comparison.
+                Some((b, code)) if std::ptr::eq(b.data(), v.data()) || b.data() == v.data() => {
+                    *code
+                }
+                _ => self.intern(v)?,
+            };
+            out.push(code_of(code));
+        }
+        Ok(())
+    }
+
+    fn intern(&mut self, v: &ByteArray) -> Result<u16> {
+        let s = std::str::from_utf8(v.data()).map_err(|_| AnalysisError::InvalidValue {
+            file: self.file,
+            column: self.column,
+            value: format!("{:?}", v.data()),
+            why: "not UTF-8 text",
+        })?;
+        if self.dict.len() >= u16::MAX as usize && !self.dict.iter().any(|d| d == s) {
+            return Err(AnalysisError::InvalidValue {
+                file: self.file,
+                column: self.column,
+                value: s.to_string(),
+                why: "more than 65535 distinct names",
+            });
+        }
+        let code = SampleColumns::intern(self.dict, s);
+        self.last = Some((v.clone(), code));
+        Ok(code)
     }
 }
 
