@@ -25,7 +25,15 @@ fi
 # opt-level s + wasm-opt -O3: measured side by side (web/README.md, "Where the page's
 # re-analysis goes"), z/-Oz made the page's re-analysis ~20 % slower and 2 and 3 were
 # no faster than s but larger. Only this target's build is affected.
-# WEB_OPT_LEVEL / WEB_WASM_OPT override both, to build a variant for `web/e2e/compare.mjs`.
+# --one-caller-inline-max-function-size=0: wasm-opt's default inlines every function
+# that has one caller into it, which folds the whole analysis into a few giant
+# functions that are each called once per re-analysis. V8 runs a function's first
+# call as baseline (Liftoff) code and switches to optimised code only at its next call,
+# so those giants ran unoptimised from start to end: kept apart, the read and summary
+# loops are called per column and per cell and move to optimised code early
+# (measured side by side in web/README.md, "What changed it").
+# WEB_OPT_LEVEL / WEB_WASM_OPT / WEB_WASM_OCIMFS (-1: wasm-opt's default) override
+# these, to build a variant for `web/e2e/compare.mjs`.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${WEB_OPT_LEVEL:-s}"
 wasm_opt_level="${WEB_WASM_OPT:--O3}"
 export CARGO_PROFILE_RELEASE_LTO=true
@@ -40,7 +48,7 @@ wasm-bindgen --target web --no-typescript --out-dir "$dist/pkg" \
   "$target_dir/wasm32-unknown-unknown/release/web.wasm"
 raw_size=$(stat -c %s "$dist/pkg/web_bg.wasm")
 # The features rustc enables by default for wasm32-unknown-unknown (wasm-opt must accept them).
-"$wasm_opt" "$wasm_opt_level" --strip-debug --strip-producers \
+"$wasm_opt" "$wasm_opt_level" "--one-caller-inline-max-function-size=${WEB_WASM_OCIMFS:-0}" --strip-debug --strip-producers \
   --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$dist/pkg/web_bg.wasm" -o "$dist/pkg/web_bg.opt.wasm"
