@@ -346,6 +346,37 @@ describe('the viewer', () => {
     await page.close();
   });
 
+  test('a figure is sanitised: no script, handler, foreign object or outside reference reaches the page', async () => {
+    const page = await openPage(env, '');
+    await ready(page);
+    const dialogs = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+    const out = await page.evaluate(async () => {
+      const { sanitizeSvg } = await import('./js/svg.js');
+      const svg = sanitizeSvg(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10" onload="alert(1)">
+        <script>alert(2)</script><!-- a comment -->
+        <g fill="url(https://example.org/x.svg#p)" stroke="url(#ok)"><rect x="1" y="1" width="2" height="2" onclick="alert(3)" style="fill:red"/>
+        <text x="1" y="5" font-size="9">a &lt;b&gt; label<tspan dx="1">more</tspan></text></g>
+        <foreignObject><div xmlns="http://www.w3.org/1999/xhtml">html</div></foreignObject>
+        <a xlink:href="javascript:alert(4)"><circle r="1"/></a><image href="https://example.org/i.png"/>
+        <use href="#x"/><animate attributeName="x"/></svg>`);
+      return { html: svg.outerHTML, owned: svg.ownerDocument === document, role: svg.getAttribute('role') };
+    });
+    assert.ok(out.owned, 'the sanitised figure belongs to the page');
+    assert.equal(out.role, 'img');
+    for (const bad of ['onload', 'onclick', '<script', 'alert', 'foreignObject', '<a', 'javascript', 'example.org', '<image', '<use', '<animate', 'style=', 'comment']) {
+      assert.ok(!out.html.includes(bad), `"${bad}" survived: ${out.html}`);
+    }
+    for (const kept of ['stroke="url(#ok)"', '<rect x="1" y="1" width="2" height="2"', 'a &lt;b&gt; label', '<tspan dx="1">more</tspan>', 'font-size="9"']) {
+      assert.ok(out.html.includes(kept), `"${kept}" was lost: ${out.html}`);
+    }
+    // Nothing ran. Parsing the text may try the root's onload in the parser's document:
+    // the page's CSP (script-src 'self') blocks it and says so in the console.
+    assert.deepEqual(dialogs, []);
+    assert.ok(page.problems.every((p) => /Content Security Policy.*The action has been blocked/.test(p)), page.problems.join('\n'));
+    await page.close();
+  });
+
   test('bad input gives a clear message, and the page keeps working', async () => {
     const page = await openPage(env, '');
     await ready(page);

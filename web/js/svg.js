@@ -32,26 +32,33 @@ export function sanitizeSvg(text) {
     throw new Error('the analysis module produced an unreadable figure (not SVG)');
   }
   clean(root);
-  const svg = document.importNode(root, true);
+  // Moved, not copied: the parsed tree is ours alone once it is clean.
+  const svg = document.adoptNode(root);
   svg.setAttribute('role', 'img');
   return svg;
 }
 
+// A plain walk over live lists (no array copies; attributes from the end, so removing
+// one does not skip the next): a page re-draws a few thousand elements at a time.
 function clean(el) {
-  for (const child of [...el.childNodes]) {
-    if (child.nodeType === Node.TEXT_NODE) continue;
-    if (child.nodeType !== Node.ELEMENT_NODE
-        || child.namespaceURI !== SVG_NS
-        || !ALLOWED_ELEMENTS.has(child.localName)) {
-      child.remove();
-      continue;
+  for (let child = el.firstChild; child !== null;) {
+    const next = child.nextSibling;
+    if (child.nodeType !== Node.TEXT_NODE) {
+      if (child.nodeType !== Node.ELEMENT_NODE
+          || child.namespaceURI !== SVG_NS
+          || !ALLOWED_ELEMENTS.has(child.localName)) {
+        child.remove();
+      } else {
+        clean(child);
+      }
     }
-    clean(child);
+    child = next;
   }
-  for (const attr of [...el.attributes]) {
-    const name = attr.name;
-    if (!ALLOWED_ATTRIBUTES.has(name) || URL_VALUE.test(attr.value)) {
-      el.removeAttribute(name);
+  const attrs = el.attributes;
+  for (let i = attrs.length - 1; i >= 0; i -= 1) {
+    const attr = attrs[i];
+    if (!ALLOWED_ATTRIBUTES.has(attr.name) || (attr.value.includes('(') && URL_VALUE.test(attr.value))) {
+      el.removeAttributeNode(attr);
     }
   }
 }
