@@ -84,7 +84,8 @@ try {
   console.log(`  first view (navigation → 7 figures + tables), cold loads: ${firstViews.map((t) => `${t} ms`).join(', ')}   goal < 2000 ms: ${Math.max(...firstViews) < 2000 ? 'met' : 'NOT met'}`);
   console.log(`  native pywebbench analyze (release, incl. report + PNGs): median ${median(nativeMs).toFixed(0)} ms (${list(nativeMs)})`);
   console.log(`  page re-analysis (click → fetch, wasm analysis, every figure and table drawn and painted, as the page measures it): median ${median(pageMs).toFixed(0)} ms (${list(pageMs)}); seen from the browser driver ${list(pageRuns.map((r) => r.driverMs))} ms`);
-  console.log(`  ratio page/native (medians) ${ratio.toFixed(2)}   goal ≤ 2: ${ratio <= 2 ? 'met' : 'NOT met'}`);
+  const driverRatio = median(pageRuns.map((r) => r.driverMs)) / median(nativeMs);
+  console.log(`  ratio page/native (medians) ${ratio.toFixed(2)}   goal ≤ 2: ${ratio <= 2 ? 'met' : 'NOT met'}   (seen from the driver: ${driverRatio.toFixed(2)})`);
   console.log(`    page, medians: fetch ${part('fetch').toFixed(0)} ms, Run.analyze (copy in, read, summarise, summary.json out) ${part('analyse').toFixed(0)} ms, draw and the rest ${rest.toFixed(0)} ms`);
 } finally {
   await env?.stop();
