@@ -185,6 +185,12 @@ impl StackPeak {
     pub fn point(&self, label: &str) -> Option<&PeakPoint> {
         self.points.iter().find(|p| p.label == label)
     }
+
+    /// The best point of `scenario` as the summary recorded it (its `best`).
+    pub fn best_point(&self, scenario: &str) -> Option<&PeakPoint> {
+        let entry = self.best.iter().find(|b| b.scenario == scenario)?;
+        self.point(entry.best.as_deref()?)
+    }
 }
 
 /// `peak.json`: every point's req/s with its interval, and each stack's best.
@@ -200,6 +206,12 @@ pub struct PeakSummary {
     /// The host's CPU cores (the grid worth trying grows with them).
     pub cores: u32,
     pub stacks: Vec<StackPeak>,
+}
+
+impl PeakSummary {
+    pub fn from_json(bytes: &[u8]) -> Result<PeakSummary, String> {
+        serde_json::from_slice(bytes).map_err(|e| format!("not a peak summary: {e}"))
+    }
 }
 
 /// The index of the best point of `points` in `scenario`: the highest mean req/s
@@ -538,9 +550,16 @@ mod tests {
         assert_eq!(b.fixed.as_deref(), Some("w1t2-gthread"));
         let change = b.change.expect("both measured");
         assert!((change - (3100.0 / 1100.0 - 1.0)).abs() < 1e-12, "{change}");
+        // The figure and the grid table read the best point from `best`.
+        assert_eq!(
+            s.best_point("hello").map(|p| p.label.as_str()),
+            Some("w2t2-gthread")
+        );
+        assert!(s.best_point("echo").is_none());
         // Round-trips through JSON.
         let json = serde_json::to_string(&p).expect("json");
-        let back: PeakSummary = serde_json::from_str(&json).expect("back");
+        let back = PeakSummary::from_json(json.as_bytes()).expect("back");
         assert_eq!(back, p);
+        assert!(PeakSummary::from_json(b"{}").is_err());
     }
 }

@@ -59,12 +59,10 @@ pub fn analyze(run_dir: &Path, out: Option<&Path>, seed: Option<u64>) -> Result<
         }
     }
     let profiles = dir.read_profiles()?;
-    for c in &profiles {
-        let title = format!("{} · {}", summary.label(&c.stack), c.scenario);
-        write(
-            &analysis::figures::flame_file(&c.stack, &c.scenario),
-            analysis::figures::flame_svg(&c.profile, &title).as_bytes(),
-        )?;
+    // One document for both formats: the flame graphs are drawn once, in it.
+    let doc = analysis::report::document_with_profiles(&summary, &profiles);
+    for (file, svg) in analysis::report::files_beside(&doc) {
+        write(file, svg.as_bytes())?;
     }
     // A sweep's or a peak run's own outputs, drawn again from their JSON (as the
     // command that made the run drew them), so a change to how they are shown reaches
@@ -75,11 +73,11 @@ pub fn analyze(run_dir: &Path, out: Option<&Path>, seed: Option<u64>) -> Result<
     write(crate::rundir::SUMMARY_FILE, summary.to_json().as_bytes())?;
     write(
         "report.md",
-        analysis::report::markdown_with_profiles(&summary, &profiles).as_bytes(),
+        analysis::report::markdown::render(&doc).as_bytes(),
     )?;
     write(
         "report.html",
-        analysis::report::html_with_profiles(&summary, &svgs, &distributions, &profiles).as_bytes(),
+        analysis::report::html_of(&summary, &doc, &svgs, &distributions).as_bytes(),
     )?;
     Ok(Analysis {
         summary,
@@ -94,22 +92,10 @@ pub fn analyze(run_dir: &Path, out: Option<&Path>, seed: Option<u64>) -> Result<
 /// `report/capacity.*` from `sweep.json` and the tuned figures and `peak.md` from
 /// `peak.json`, for the run folders that have them.
 fn redraw_sweep_and_peak(dir: &RunDir) -> Result<()> {
-    let read = |p: std::path::PathBuf| -> Result<Option<Vec<u8>>> {
-        if !p.is_file() {
-            return Ok(None);
-        }
-        Ok(Some(
-            std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?,
-        ))
-    };
-    if let Some(bytes) = read(dir.sweep_file())? {
-        let sweep = analysis::capacity::SweepSummary::from_json(&bytes)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.sweep_file().display()))?;
+    if let Some(sweep) = crate::rundir::read_sweep(&dir.path)? {
         crate::engine::write_figures(dir, &sweep)?;
     }
-    if let Some(bytes) = read(dir.peak_file())? {
-        let peak: analysis::peak::PeakSummary = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a peak.json", dir.peak_file().display()))?;
+    if let Some(peak) = crate::rundir::read_peak(&dir.path)? {
         crate::engine::write_peak_outputs(dir, &peak)?;
     }
     Ok(())

@@ -62,6 +62,32 @@ pub fn report_dir_of(dir: &Path) -> PathBuf {
     dir.join(REPORT_DIR)
 }
 
+/// The run folder `dir`'s `sweep.json` (a capacity sweep's points and knees), or `None`
+/// when it has none.
+pub fn read_sweep(dir: &Path) -> Result<Option<analysis::capacity::SweepSummary>> {
+    read_optional(
+        &dir.join(SWEEP_FILE),
+        analysis::capacity::SweepSummary::from_json,
+    )
+}
+
+/// The run folder `dir`'s `peak.json` (a peak-configuration run's grid and bests), or
+/// `None` when it has none.
+pub fn read_peak(dir: &Path) -> Result<Option<analysis::peak::PeakSummary>> {
+    read_optional(&dir.join(PEAK_FILE), analysis::peak::PeakSummary::from_json)
+}
+
+fn read_optional<T>(file: &Path, parse: fn(&[u8]) -> Result<T, String>) -> Result<Option<T>> {
+    let bytes = match std::fs::read(file) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+    };
+    parse(&bytes)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+}
+
 /// The manifest file of the run folder `dir`.
 pub fn manifest_file_of(dir: &Path) -> PathBuf {
     dir.join(MANIFEST_FILE)
@@ -491,5 +517,38 @@ mod tests {
             .err()
             .expect("refused");
         assert!(err.to_string().contains("is not a run folder"), "{err}");
+    }
+
+    #[test]
+    fn sweep_and_peak_files_are_read_or_absent_or_refused_by_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert!(read_sweep(dir.path()).expect("no sweep.json").is_none());
+        assert!(read_peak(dir.path()).expect("no peak.json").is_none());
+        std::fs::write(dir.path().join(SWEEP_FILE), b"{\"stacks\": 3}").expect("write");
+        std::fs::write(dir.path().join(PEAK_FILE), b"not json").expect("write");
+        for e in [
+            read_sweep(dir.path())
+                .expect_err("bad sweep.json")
+                .to_string(),
+            read_peak(dir.path())
+                .expect_err("bad peak.json")
+                .to_string(),
+        ] {
+            assert!(e.contains(&dir.path().display().to_string()), "{e}");
+            assert!(
+                e.contains("not a sweep summary") || e.contains("not a peak summary"),
+                "{e}"
+            );
+        }
+        // A published sweep's and peak run's files read back.
+        let published = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/published");
+        let sweep = read_sweep(&published.join("20261206T125800Z-vm-sweep-hello"))
+            .expect("published sweep.json")
+            .expect("present");
+        assert_eq!(sweep.request, "hello");
+        let peak = read_peak(&published.join("20261206T140929Z-vm-peak"))
+            .expect("published peak.json")
+            .expect("present");
+        assert!(!peak.stacks.is_empty());
     }
 }

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::*;
 use crate::paper::{Metric, figure_of, figure_title};
-use crate::peak::{PeakCell, PeakSummary, StackPeak, best_of};
+use crate::peak::{PeakCell, PeakSummary, StackPeak};
 use crate::registry::Registry;
 
 /// Numbered after the capacity figure, for error messages only.
@@ -37,10 +37,9 @@ fn bars<'a>(s: &'a StackPeak, scenario: &str) -> [Bar<'a>; 2] {
         let p = s.points.iter().find(|p| &p.config == f)?;
         Some((p.label.as_str(), p.cell(scenario)?))
     });
-    let best = best_of(&s.points, scenario).and_then(|i| {
-        let p = &s.points[i];
-        Some((p.label.as_str(), p.cell(scenario)?))
-    });
+    let best = s
+        .best_point(scenario)
+        .and_then(|p| Some((p.label.as_str(), p.cell(scenario)?)));
     [fixed, best]
 }
 
@@ -235,7 +234,7 @@ pub fn tuned_png(peak: &PeakSummary, scenario: &str, width: u32, height: u32) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::peak::{PeakPoint, ServerConfig};
+    use crate::peak::{PeakBest, PeakPoint, ServerConfig};
     use crate::stats::t_interval;
 
     fn point(class: &str, w: u32, t: Option<u32>, values: &[f64]) -> PeakPoint {
@@ -277,7 +276,14 @@ mod tests {
                     point("gthread", 4, Some(1), &[3300.0, 3400.0]),
                     point("sync", 2, None, &[3000.0, 3100.0]),
                 ],
-                best: Vec::new(),
+                // As `summarize_peak` records it: the figure draws this point as the best.
+                best: vec![PeakBest {
+                    scenario: "hello".into(),
+                    best: Some("w4t1-gthread".into()),
+                    fixed: Some("w2t2-gthread".into()),
+                    change: None,
+                    overlaps_fixed: None,
+                }],
             }],
         };
         let svg = tuned_svg(&peak, "hello", 960, 600).expect("drawn");

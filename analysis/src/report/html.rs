@@ -25,15 +25,16 @@ figure{margin:1em 0}figure svg{max-width:100%;height:auto}";
 /// `report.html`. `figures_svg[i]` is Figure i + 1; `distributions` holds
 /// (scenario, SVG) of the latency distribution figures.
 pub fn html(s: &Summary, figures_svg: &[String], distributions: &[(String, String)]) -> String {
-    html_with_profiles(s, figures_svg, distributions, &[])
+    html_of(s, &super::document(s), figures_svg, distributions)
 }
 
-/// [`html`] with the profiled repetition's section (flame graphs inline).
-pub fn html_with_profiles(
+/// `report.html` of a document already built from `s` (for one with the profiled
+/// repetition's section: [`super::document_with_profiles`]; flame graphs inline).
+pub fn html_of(
     s: &Summary,
+    doc: &[super::Block],
     figures_svg: &[String],
     distributions: &[(String, String)],
-    cells: &[crate::profile::CellProfile],
 ) -> String {
     let mut out = String::new();
     let title = match &s.manifest {
@@ -45,8 +46,8 @@ pub fn html_with_profiles(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body>\n",
         escape(&title)
     );
-    for b in super::document_with_profiles(s, cells) {
-        block(&mut out, &b, figures_svg, distributions);
+    for b in doc {
+        block(&mut out, b, figures_svg, distributions);
     }
     out.push_str("</body></html>\n");
     out

@@ -12,12 +12,6 @@ pub fn markdown(s: &Summary) -> String {
     render(&super::document(s))
 }
 
-/// `report.md` with the profiled repetition's section (flame graphs as
-/// `flame-<stack>-<scenario>.svg` beside it).
-pub fn markdown_with_profiles(s: &Summary, cells: &[crate::profile::CellProfile]) -> String {
-    render(&super::document_with_profiles(s, cells))
-}
-
 /// A table cell: `|` escaped, one line.
 pub fn escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")

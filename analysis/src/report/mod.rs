@@ -21,8 +21,8 @@ use crate::summary::{Source, Summary};
 use crate::table::Table;
 
 pub use cells::{published, verdict};
-pub use html::{html, html_with_profiles};
-pub use markdown::{markdown, markdown_with_profiles};
+pub use html::{html, html_of};
+pub use markdown::markdown;
 pub use profiles::TOP_FRAMES;
 
 /// One block of a document.
@@ -56,6 +56,15 @@ pub enum Block {
         file: String,
         svg: String,
     },
+}
+
+/// The figures a document references as files beside it (its [`Block::Svg`]s, the
+/// flame graphs): (file name, SVG), for the caller to write next to `report.md`.
+pub fn files_beside(doc: &[Block]) -> impl Iterator<Item = (&str, &str)> {
+    doc.iter().filter_map(|b| match b {
+        Block::Svg { file, svg, .. } => Some((file.as_str(), svg.as_str())),
+        _ => None,
+    })
 }
 
 /// The file name of a scenario's latency distribution figure beside `report.md`.

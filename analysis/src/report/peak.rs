@@ -6,7 +6,7 @@
 use super::Block;
 use crate::format::{self, MISSING};
 use crate::paper::Metric;
-use crate::peak::{PeakCell, PeakSummary, best_of};
+use crate::peak::{PeakCell, PeakSummary};
 use crate::registry::Registry;
 use crate::table::{Align, Table};
 
@@ -135,12 +135,12 @@ pub fn grid_table(peak: &PeakSummary, markdown: bool) -> Table {
     align.push(Align::Right);
     let mut t = Table::new(headers).with_align(align);
     for s in &peak.stacks {
-        let best: Vec<Option<usize>> = peak
+        let best: Vec<Option<&str>> = peak
             .scenarios
             .iter()
-            .map(|sc| best_of(&s.points, sc))
+            .map(|sc| s.best_point(sc).map(|b| b.label.as_str()))
             .collect();
-        for (i, p) in s.points.iter().enumerate() {
+        for p in &s.points {
             let fixed = s.fixed.as_ref() == Some(&p.config);
             let mut row = vec![
                 label(&s.stack),
@@ -152,7 +152,7 @@ pub fn grid_table(peak: &PeakSummary, markdown: bool) -> Table {
             ];
             for (sc, b) in peak.scenarios.iter().zip(&best) {
                 let text = value_ci(p.cell(sc));
-                row.push(match (*b == Some(i), markdown) {
+                row.push(match (*b == Some(p.label.as_str()), markdown) {
                     (false, _) => text,
                     (true, true) => format!("**{text}**"),
                     (true, false) => format!("{text} (best)"),

@@ -253,9 +253,10 @@ fn stack_info_of(manifest: &Manifest, stacks: &[String]) -> BTreeMap<String, Sta
     for s in stacks {
         if let Some(i) = manifest.stack_info.get(s) {
             info.insert(s.clone(), i.clone());
-        } else if let Some((base, point)) = s.split_once('@') {
+        } else if let Some((base, config)) = crate::peak::split_point(s) {
             // A peak run's sample set `<stack>@<grid point>` (e.g. `flask-sqlite3@w2-sync`):
             // its stack's info, labelled with the point.
+            let point = config.label();
             let of_base = manifest
                 .stack_info
                 .get(base)

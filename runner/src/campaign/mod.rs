@@ -405,6 +405,15 @@ pub fn parse_cpu_list(text: &str) -> Result<Vec<usize>, String> {
 }
 
 impl Campaign {
+    /// The `[peak]` table (`pywebbench peak`'s grid), or the error that says where one is.
+    pub fn peak_table(&self) -> Result<&PeakTable, String> {
+        self.peak.as_ref().ok_or_else(|| {
+            format!(
+                "the campaign has no [peak] table; use --campaign {PEAK_FILE} (or add [peak] with [[peak.class]] entries)"
+            )
+        })
+    }
+
     /// Keep only these stacks (in the campaign's order). Unknown names are an error.
     pub fn select_stacks(&mut self, names: &[String]) -> Result<(), String> {
         for n in names {

@@ -551,3 +551,18 @@ fn the_database_path_is_a_campaign_setting_and_the_findings_campaigns_parse() {
         assert!(c.scenarios.iter().any(|s| s.name == "update_1vu"), "{file}");
     }
 }
+
+#[test]
+fn the_peak_table_is_found_or_its_absence_says_which_campaign_has_one() {
+    let c = Campaign::parse("paper/campaign.toml", FULL).expect("valid");
+    let e = c
+        .peak_table()
+        .expect_err("the paper's campaign has no [peak]");
+    assert!(
+        e.contains("has no [peak] table") && e.contains(PEAK_FILE),
+        "{e}"
+    );
+    let peak = include_str!("../../../paper/campaign-peak.toml");
+    let c = Campaign::parse("paper/campaign-peak.toml", peak).expect("valid");
+    assert!(c.peak_table().is_ok());
+}

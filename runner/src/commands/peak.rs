@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::campaign::{self, Dur, PathChoice};
+use crate::campaign::{self, Dur};
 use crate::engine::{self, CampaignChoice, PeakConfig};
 use crate::progress::Progress;
 
@@ -29,21 +29,8 @@ pub struct PeakArgs {
     /// Rounds: every grid point measured once per round [default: the campaign's `repetitions`].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub rounds: Option<u32>,
-    /// Run folder [default: data/runs/<UTC timestamp>-<host>].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// How the load reaches the server (as `run --path`).
-    #[arg(long, value_enum)]
-    pub path: Option<PathChoice>,
-    /// Host address Docker publishes the server's port on (published-port path only).
-    #[arg(long, env = "PYWEBBENCH_PUBLISH_IP", default_value = "127.0.0.1")]
-    pub publish_ip: String,
-    /// Address the generator sends load to on the published-port path.
-    #[arg(long, env = "PYWEBBENCH_TARGET_HOST")]
-    pub target_host: Option<String>,
-    /// Measure even if a stack's image fails the API contract (recorded in manifest.json).
-    #[arg(long)]
-    pub skip_contract: bool,
+    #[command(flatten)]
+    pub target: super::TargetArgs,
     /// Print the grid and its estimated time, start nothing.
     #[arg(long)]
     pub plan_only: bool,
@@ -67,12 +54,7 @@ impl PeakArgs {
             ..CampaignChoice::default()
         }
         .load()?;
-        let table = campaign.peak.clone().ok_or_else(|| {
-            anyhow!(
-                "the campaign has no [peak] table; use --campaign {} (or add [peak] with [[peak.class]] entries)",
-                campaign::PEAK_FILE
-            )
-        })?;
+        let table = campaign.peak_table().map_err(|e| anyhow!(e))?.clone();
         if let Some(stacks) = self.stacks.clone().or(table.stacks.clone()) {
             campaign.select_stacks(&stacks).map_err(|e| anyhow!(e))?;
         }
@@ -104,11 +86,7 @@ impl PeakArgs {
         Ok(PeakConfig {
             campaign,
             grids,
-            out: self.out.clone(),
-            path: self.path,
-            publish_ip: self.publish_ip.clone(),
-            target_host: self.target_host.clone(),
-            skip_contract: self.skip_contract,
+            target: self.target.target(),
         })
     }
 }
@@ -236,11 +214,13 @@ mod tests {
             quick,
             stacks: stacks.map(|s| s.iter().map(|x| x.to_string()).collect()),
             rounds: None,
-            out: None,
-            path: None,
-            publish_ip: "127.0.0.1".into(),
-            target_host: None,
-            skip_contract: false,
+            target: super::super::TargetArgs {
+                out: None,
+                path: None,
+                publish_ip: "127.0.0.1".into(),
+                target_host: None,
+                skip_contract: false,
+            },
             plan_only: true,
             quiet: true,
         }

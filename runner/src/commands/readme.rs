@@ -90,15 +90,13 @@ fn figure_links(run: &Path, readme: &Path) -> Result<Vec<String>> {
 
 /// A sweep's `sweep.json` and figure, linked relative to `readme`.
 fn sweep_part(dir: &Path, readme: &Path) -> Result<SweepPart> {
-    let file = dir.join(crate::rundir::SWEEP_FILE);
-    let bytes = std::fs::read(&file).with_context(|| {
+    let sweep = crate::rundir::read_sweep(dir)?.with_context(|| {
         format!(
-            "cannot read {}; pass a capacity sweep's folder (made by `pywebbench sweep`) to --sweep",
-            file.display()
+            "{} has no {}; pass a capacity sweep's folder (made by `pywebbench sweep`) to --sweep",
+            dir.display(),
+            crate::rundir::SWEEP_FILE
         )
     })?;
-    let sweep = analysis::capacity::SweepSummary::from_json(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let png = report_dir_of(dir)
         .join(crate::rundir::CAPACITY_SVG)
         .with_extension("png");
@@ -184,14 +182,13 @@ pub fn section(
 /// `analysis::report::peak` from the run's `peak.json`; its tuned figures must exist.
 pub fn peak_part(run: &Path, readme: &Path) -> Result<String> {
     let file = run.join(crate::rundir::PEAK_FILE);
-    let bytes = std::fs::read(&file).with_context(|| {
+    let peak = crate::rundir::read_peak(run)?.with_context(|| {
         format!(
-            "cannot read {}; pass the folder of a `pywebbench peak` run",
-            file.display()
+            "{} has no {}; pass the folder of a `pywebbench peak` run",
+            run.display(),
+            crate::rundir::PEAK_FILE
         )
     })?;
-    let peak: analysis::peak::PeakSummary =
-        serde_json::from_slice(&bytes).with_context(|| format!("in {}", file.display()))?;
     let mut figures = Vec::new();
     for scenario in &peak.scenarios {
         let png = report_dir_of(run).join(analysis::figures::tuned_file(scenario, "png"));

@@ -10,7 +10,7 @@ use std::time::Duration;
 use analysis::capacity::{Plan, Ramp, Slo};
 use anyhow::{Result, bail};
 
-use crate::campaign::{self, Dur, PathChoice, RequestKind, SweepTable};
+use crate::campaign::{self, Dur, RequestKind, SweepTable};
 use crate::engine::{self, CampaignChoice, SweepConfig};
 use crate::progress::Progress;
 use crate::sweep::SweepSettings;
@@ -65,21 +65,8 @@ pub struct SweepArgs {
     /// Idle time between steps [default: the campaign's `pause`].
     #[arg(long, value_parser = Dur::parse)]
     pub pause: Option<Dur>,
-    /// Run folder [default: data/runs/<UTC timestamp>-<host>].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// How the load reaches the server (as `run --path`).
-    #[arg(long, value_enum)]
-    pub path: Option<PathChoice>,
-    /// Host address Docker publishes the server's port on (published-port path only).
-    #[arg(long, env = "PYWEBBENCH_PUBLISH_IP", default_value = "127.0.0.1")]
-    pub publish_ip: String,
-    /// Address the generator sends load to on the published-port path.
-    #[arg(long, env = "PYWEBBENCH_TARGET_HOST")]
-    pub target_host: Option<String>,
-    /// Measure even if a stack's image fails the API contract (recorded in manifest.json).
-    #[arg(long)]
-    pub skip_contract: bool,
+    #[command(flatten)]
+    pub target: super::TargetArgs,
     /// Print the plan and its estimated time, start nothing.
     #[arg(long)]
     pub plan_only: bool,
@@ -186,11 +173,7 @@ impl SweepArgs {
                 step: step.0,
                 pause: pause.0,
             },
-            out: self.out.clone(),
-            path: self.path,
-            publish_ip: self.publish_ip.clone(),
-            target_host: self.target_host.clone(),
-            skip_contract: self.skip_contract,
+            target: self.target.target(),
         })
     }
 }

@@ -18,6 +18,7 @@
 mod config;
 mod contract;
 mod event;
+mod native;
 mod outcome;
 mod peak;
 mod precision;
@@ -33,6 +34,7 @@ use analysis::schema::{Manifest, PROFILED_REPETITION, ProfileRecord, RepetitionS
 use anyhow::{Context, Result, anyhow, bail};
 use tokio::sync::watch;
 
+pub use self::native::NativeTarget;
 pub use self::peak::{
     PeakConfig, PeakOutcome, grids as peak_grids, peak, write_outputs as write_peak_outputs,
 };
@@ -117,14 +119,28 @@ impl Prepared {
                 dir: dir.path.clone(),
             });
         }
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the tokio runtime")?;
-        let outcome = rt.block_on(run_async(self.config, self.plan, observer));
-        drop(rt);
-        outcome
+        // Pinned already, by `prepare`.
+        block_on_pinned(None, run_async(self.config, self.plan, observer))
     }
+}
+
+/// `work` on a tokio runtime of its own, after pinning this thread (and so every
+/// thread started after it, the runtime's too) to `cpus`, a campaign's `loadgen.cpus`.
+/// Call it outside any runtime.
+fn block_on_pinned<T>(
+    cpus: Option<&str>,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    if let Some(cpus) = cpus {
+        preflight::pin_to_cpus(cpus)?;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let outcome = rt.block_on(work);
+    drop(rt);
+    outcome
 }
 
 async fn run_async(config: RunConfig, plan: Plan, observer: Arc<dyn Observer>) -> Result<Outcome> {

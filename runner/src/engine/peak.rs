@@ -24,16 +24,11 @@ use analysis::peak::{PeakSummary, ServerConfig, StackGrid, expand, point_name, s
 use analysis::registry::Registry;
 use analysis::schema::RepetitionStatus;
 use anyhow::{Context, Result, bail};
-use tokio::sync::watch;
 
-use super::config::{Loadgen, Start, target_host};
 use super::event::{Event, Observer};
-use super::repetition::{Deploy, Session};
-use super::{contract, preflight, spawn_signal_watch};
-use crate::campaign::{Campaign, PathChoice, schedule};
-use crate::docker;
-use crate::manifest::now_rfc3339;
-use crate::netns::PathUsed;
+use super::native;
+use super::repetition::Deploy;
+use crate::campaign::{Campaign, schedule};
 use crate::rundir::{PEAK_FILE, RunDir, write_bytes_atomic};
 
 /// Everything [`peak`] needs.
@@ -44,13 +39,8 @@ pub struct PeakConfig {
     pub campaign: Campaign,
     /// Each stack's grid (from [`grids`]).
     pub grids: Vec<StackGrid>,
-    /// The run folder [default: data/runs/<UTC timestamp>-<host>].
-    pub out: Option<PathBuf>,
-    pub path: Option<PathChoice>,
-    pub publish_ip: String,
-    pub target_host: Option<String>,
-    /// Measure without checking the API contract first (recorded in the manifest).
-    pub skip_contract: bool,
+    /// The run folder, the load path and the contract check.
+    pub target: native::NativeTarget,
 }
 
 /// A container's removal after its last scenario, about (the estimate only; the
@@ -102,11 +92,7 @@ impl PeakConfig {
 /// configuration of the stack (its image's class, `[server]` workers and threads) is
 /// added when the table leaves it out.
 pub fn grids(campaign: &Campaign) -> Result<Vec<StackGrid>> {
-    let Some(table) = &campaign.peak else {
-        bail!(
-            "the campaign has no [peak] table; pass --campaign paper/campaign-peak.toml (or add [peak] with [[peak.class]] entries)"
-        );
-    };
+    let table = campaign.peak_table().map_err(anyhow::Error::msg)?;
     let registry = Registry::builtin();
     let mut out = Vec::new();
     for stack in &campaign.stacks {
@@ -174,91 +160,39 @@ pub struct PeakOutcome {
 
 /// Run the grid (call it outside any tokio runtime).
 pub fn peak(config: PeakConfig, observer: Arc<dyn Observer>) -> Result<PeakOutcome> {
-    if let Some(cpus) = &config.campaign.loadgen_cpus {
-        preflight::pin_to_cpus(cpus)?;
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the tokio runtime")?;
-    let outcome = rt.block_on(peak_async(config, observer));
-    drop(rt);
-    outcome
+    let cpus = config.campaign.loadgen_cpus.clone();
+    super::block_on_pinned(cpus.as_deref(), peak_async(config, observer))
 }
 
 async fn peak_async(config: PeakConfig, observer: Arc<dyn Observer>) -> Result<PeakOutcome> {
-    let (stop_tx, stop) = watch::channel(false);
-    spawn_signal_watch(stop_tx, Arc::clone(&observer));
-    let engine = docker::connect().await?;
-    let engine_version = docker::engine_version(&engine).await?;
     let mut campaign = config.campaign.clone();
     campaign.precision = None;
-    // The image's own command is what the contract suite checks; the other classes
-    // serve the same app from the same image.
-    let contract = contract::gate(
-        &engine,
-        &campaign.stacks,
-        config.skip_contract,
-        observer.as_ref(),
-    )
-    .await?;
-    let start = Start::New {
-        campaign: Box::new(campaign.clone()),
-        out: config.out.clone(),
-        loadgen: Loadgen::Native,
-        path: config.path,
-    };
-    let mut dir = preflight::new_run(
-        &engine,
-        engine_version,
-        &start,
-        &campaign,
-        config.out.as_deref(),
-        Loadgen::Native,
-    )
-    .await?;
-    dir.manifest.contract = Some(contract);
     let names: Vec<String> = config
         .grids
         .iter()
         .flat_map(|g| g.configs.iter().map(|c| point_name(&g.stack, c)))
         .collect();
-    dir.manifest.rounds = schedule::rounds(&names, campaign.repetitions, campaign.seed);
-    let run_id = preflight::sanitize(&dir.manifest.run_id);
-    let path = PathUsed::recorded(dir.manifest.path.as_ref());
-    preflight::check_images(&engine, &campaign, &mut dir, &run_id, observer.as_ref()).await?;
-    docker::clean(&engine, &format!("{}={}", docker::LABEL_RUN, run_id), false).await?;
-    let session = Session {
-        docker: engine.clone(),
-        campaign: campaign.clone(),
-        run_id: run_id.clone(),
-        loadgen: Loadgen::Native,
-        k6: PathBuf::new(),
-        publish_ip: config.publish_ip.clone(),
-        target_host: target_host(&config.publish_ip, config.target_host.as_deref()),
-        path,
-        live: observer.live(),
-        observer: Arc::clone(&observer),
-        stop: stop.clone(),
-        profiling: None,
-    };
-    observer.event(&Event::RunStarted {
-        run_id: dir.manifest.run_id.clone(),
-        dir: dir.path.clone(),
-        campaign: format!("{} (peak configuration)", campaign.name),
-        stacks: campaign.stacks.len(),
-        repetitions: format!(
+    // The image's own command is what the contract suite checks; the other classes
+    // serve the same app from the same image.
+    let mut run = native::open(&campaign, &config.target, &observer, |dir| {
+        dir.manifest.rounds = schedule::rounds(&names, campaign.repetitions, campaign.seed);
+    })
+    .await?;
+    run.announce(
+        &campaign,
+        "peak configuration",
+        format!(
             "{} grid points, {} round(s)",
             names.len(),
             campaign.repetitions
         ),
-        loadgen: Loadgen::Native.as_str().into(),
-        path: path.as_str().into(),
-    });
+        observer.as_ref(),
+    );
+    let (session, stop) = (&run.session, run.stop.clone());
     let started = Instant::now();
     let registry = Registry::builtin();
     let mut interrupted = false;
-    for (name, round) in super::order(&dir.manifest, &campaign) {
+    for (name, round) in super::order(&run.dir.manifest, &campaign) {
         if *stop.borrow() {
             interrupted = true;
             break;
@@ -288,23 +222,15 @@ async fn peak_async(config: PeakConfig, observer: Arc<dyn Observer>) -> Result<P
             status,
             cause: result.summary.cause.clone(),
         });
-        dir.record(result.summary, &result.samples, &result.resources)?;
+        run.dir
+            .record(result.summary, &result.samples, &result.resources)?;
         if status == RepetitionStatus::Interrupted {
             interrupted = true;
             break;
         }
     }
-    let label = format!("{}={}", docker::LABEL_RUN, run_id);
-    if !docker::labelled_containers(&engine, &label)
-        .await?
-        .is_empty()
-    {
-        docker::clean(&engine, &label, false).await?;
-    }
-    observer.event(&Event::RunFinished);
-    if !interrupted {
-        dir.finish(now_rfc3339())?;
-    }
+    run.close(interrupted, observer.as_ref()).await?;
+    let dir = run.dir;
     let scenarios: Vec<String> = campaign.scenarios.iter().map(|s| s.name.clone()).collect();
     let summary = summarize_peak(
         &dir.manifest,

@@ -18,16 +18,11 @@ use std::time::{Duration, Instant};
 use analysis::capacity::{SWEEP_SCHEMA_VERSION, StackSweep, SweepSummary, knee};
 use analysis::schema::RepetitionStatus;
 use anyhow::{Context, Result};
-use tokio::sync::watch;
 
-use super::config::{Loadgen, Start, target_host};
 use super::event::{Event, Observer};
-use super::repetition::{Measure, Session};
-use super::{contract, preflight, spawn_signal_watch};
-use crate::campaign::{Campaign, PathChoice};
-use crate::docker;
-use crate::manifest::now_rfc3339;
-use crate::netns::PathUsed;
+use super::native;
+use super::repetition::Measure;
+use crate::campaign::Campaign;
 use crate::rundir::{CAPACITY_SVG, RunDir, write_bytes_atomic};
 use crate::sweep::{RampResult, SweepSettings};
 
@@ -38,14 +33,8 @@ pub struct SweepConfig {
     /// server settings and load path apply). Run once per stack.
     pub campaign: Campaign,
     pub settings: SweepSettings,
-    /// The run folder [default: data/runs/<UTC timestamp>-<host>].
-    pub out: Option<PathBuf>,
-    /// How the load reaches the server [default: the campaign's `[loadgen] path`].
-    pub path: Option<PathChoice>,
-    pub publish_ip: String,
-    pub target_host: Option<String>,
-    /// Measure without checking the API contract first (recorded in the manifest).
-    pub skip_contract: bool,
+    /// The run folder, the load path and the contract check.
+    pub target: native::NativeTarget,
 }
 
 impl SweepConfig {
@@ -82,82 +71,27 @@ pub struct SweepOutcome {
 
 /// Run the sweep on every stack of the campaign (call it outside any tokio runtime).
 pub fn sweep(config: SweepConfig, observer: Arc<dyn Observer>) -> Result<SweepOutcome> {
-    if let Some(cpus) = &config.campaign.loadgen_cpus {
-        preflight::pin_to_cpus(cpus)?;
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the tokio runtime")?;
-    let outcome = rt.block_on(sweep_async(config, observer));
-    drop(rt);
-    outcome
+    let cpus = config.campaign.loadgen_cpus.clone();
+    super::block_on_pinned(cpus.as_deref(), sweep_async(config, observer))
 }
 
 async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result<SweepOutcome> {
-    let (stop_tx, stop) = watch::channel(false);
-    spawn_signal_watch(stop_tx, Arc::clone(&observer));
-    let engine = docker::connect().await?;
-    let engine_version = docker::engine_version(&engine).await?;
     let mut campaign = config.campaign.clone();
     campaign.repetitions = 1;
     campaign.precision = None;
-    // Before the run folder exists, as `run`: a stack that fails the contract leaves nothing.
-    let contract = contract::gate(
-        &engine,
-        &campaign.stacks,
-        config.skip_contract,
-        observer.as_ref(),
-    )
-    .await?;
-    let start = Start::New {
-        campaign: Box::new(campaign.clone()),
-        out: config.out.clone(),
-        loadgen: Loadgen::Native,
-        path: config.path,
-    };
-    let mut dir = preflight::new_run(
-        &engine,
-        engine_version,
-        &start,
+    let mut run = native::open(&campaign, &config.target, &observer, |_| {}).await?;
+    run.announce(
         &campaign,
-        config.out.as_deref(),
-        Loadgen::Native,
-    )
-    .await?;
-    dir.manifest.contract = Some(contract);
-    let run_id = preflight::sanitize(&dir.manifest.run_id);
-    let path = PathUsed::recorded(dir.manifest.path.as_ref());
-    preflight::check_images(&engine, &campaign, &mut dir, &run_id, observer.as_ref()).await?;
-    docker::clean(&engine, &format!("{}={}", docker::LABEL_RUN, run_id), false).await?;
-    let session = Session {
-        docker: engine.clone(),
-        campaign: campaign.clone(),
-        run_id: run_id.clone(),
-        loadgen: Loadgen::Native,
-        k6: PathBuf::new(),
-        publish_ip: config.publish_ip.clone(),
-        target_host: target_host(&config.publish_ip, config.target_host.as_deref()),
-        path,
-        live: observer.live(),
-        observer: Arc::clone(&observer),
-        stop: stop.clone(),
-        profiling: None,
-    };
-    observer.event(&Event::RunStarted {
-        run_id: dir.manifest.run_id.clone(),
-        dir: dir.path.clone(),
-        campaign: format!("{} (capacity sweep)", campaign.name),
-        stacks: campaign.stacks.len(),
-        repetitions: "1 sweep".into(),
-        loadgen: Loadgen::Native.as_str().into(),
-        path: path.as_str().into(),
-    });
+        "capacity sweep",
+        "1 sweep".into(),
+        observer.as_ref(),
+    );
+    let (session, stop) = (&run.session, run.stop.clone());
     let started = Instant::now();
     let settings = &config.settings;
     let mut summary = SweepSummary {
         schema_version: SWEEP_SCHEMA_VERSION,
-        run_id: dir.manifest.run_id.clone(),
+        run_id: run.dir.manifest.run_id.clone(),
         request: settings.request.as_str().into(),
         slo: settings.slo,
         plan: settings.plan.clone(),
@@ -165,7 +99,7 @@ async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result
         stacks: Vec::new(),
     };
     let mut interrupted = false;
-    for (stack, rep) in super::order(&dir.manifest, &campaign) {
+    for (stack, rep) in super::order(&run.dir.manifest, &campaign) {
         if *stop.borrow() {
             interrupted = true;
             break;
@@ -194,24 +128,16 @@ async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result
             failure: result.summary.cause.clone().or(ramp.dead),
             stack: stack.clone(),
         });
-        dir.record(result.summary, &result.samples, &result.resources)?;
-        dir.save_sweep(&summary)?;
+        run.dir
+            .record(result.summary, &result.samples, &result.resources)?;
+        run.dir.save_sweep(&summary)?;
         if status == RepetitionStatus::Interrupted {
             interrupted = true;
             break;
         }
     }
-    let label = format!("{}={}", docker::LABEL_RUN, run_id);
-    if !docker::labelled_containers(&engine, &label)
-        .await?
-        .is_empty()
-    {
-        docker::clean(&engine, &label, false).await?;
-    }
-    observer.event(&Event::RunFinished);
-    if !interrupted {
-        dir.finish(now_rfc3339())?;
-    }
+    run.close(interrupted, observer.as_ref()).await?;
+    let dir = run.dir;
     let figures = write_figures(&dir, &summary)?;
     Ok(SweepOutcome {
         dir: dir.path,

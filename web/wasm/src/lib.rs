@@ -337,9 +337,9 @@ impl Run {
 
 /// A peak-configuration run's `peak.json` (`pywebbench peak`), parsed.
 fn peak(bytes: &[u8]) -> Result<analysis::peak::PeakSummary, JsError> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    analysis::peak::PeakSummary::from_json(bytes).map_err(|e| {
         to_js(format!(
-            "peak.json is unreadable: {e}; run `pywebbench peak` again"
+            "peak.json is unreadable ({e}); run `pywebbench peak` again"
         ))
     })
 }
