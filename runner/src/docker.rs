@@ -27,6 +27,11 @@ use tokio::sync::watch;
 /// Every container, image and network of the project carries this label (value `1`).
 pub const LABEL: &str = "pywebbench";
 pub const LABEL_RUN: &str = "pywebbench.run";
+
+/// The label filter (`key=value`) that selects one run's containers.
+pub fn run_label(run_id: &str) -> String {
+    format!("{LABEL_RUN}={run_id}")
+}
 pub const LABEL_STACK: &str = "pywebbench.stack";
 pub const LABEL_REPETITION: &str = "pywebbench.repetition";
 /// The port the stacks listen on inside their container.

@@ -23,7 +23,7 @@ pub fn run(args: CleanArgs) -> Result<()> {
     rt.block_on(async {
         let engine = docker::connect().await?;
         let label = match &args.run {
-            Some(id) => format!("{}={id}", docker::LABEL_RUN),
+            Some(id) => docker::run_label(id),
             None => docker::LABEL.to_string(),
         };
         let done = docker::clean(&engine, &label, args.images).await?;

@@ -198,7 +198,7 @@ async fn run_async(config: RunConfig, plan: Plan, observer: Arc<dyn Observer>) -
     preflight::check_images(&engine, &campaign, &mut dir, &run_id, observer.as_ref()).await?;
     let k6 = preflight::k6_binary(&config, loadgen)?;
     // Leftovers of an earlier attempt at this run (a crash, a kill -9).
-    docker::clean(&engine, &format!("{}={}", docker::LABEL_RUN, run_id), false).await?;
+    docker::clean(&engine, &docker::run_label(&run_id), false).await?;
 
     let session = Session {
         docker: engine.clone(),
@@ -275,7 +275,7 @@ async fn run_async(config: RunConfig, plan: Plan, observer: Arc<dyn Observer>) -
         }
     }
     // Nothing of this run may outlive it.
-    let label = format!("{}={}", docker::LABEL_RUN, run_id);
+    let label = docker::run_label(&run_id);
     let left = docker::labelled_containers(&engine, &label).await?;
     if !left.is_empty() {
         observer.event(&Event::Warning(format!(

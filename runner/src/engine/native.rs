@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Result;
-use bollard::Docker;
 use tokio::sync::watch;
 
 use super::config::{Loadgen, Start, target_host};
@@ -35,15 +34,11 @@ pub struct NativeTarget {
     pub skip_contract: bool,
 }
 
-/// An opened run folder and what measuring in it takes.
+/// An opened run folder and the session that measures in it (its engine, run id,
+/// load path, observer and stop signal are the session's).
 pub(super) struct NativeRun {
-    pub engine: Docker,
     pub dir: RunDir,
-    pub run_id: String,
-    pub path: PathUsed,
     pub session: Session,
-    /// Turns true on Ctrl-C / SIGTERM.
-    pub stop: watch::Receiver<bool>,
 }
 
 /// Open a run folder for `campaign` (as the caller adjusted it). The contract gate
@@ -85,72 +80,63 @@ pub(super) async fn open(
     dir.manifest.contract = Some(contract);
     shape(&mut dir);
     let run_id = preflight::sanitize(&dir.manifest.run_id);
-    let path = PathUsed::recorded(dir.manifest.path.as_ref());
     preflight::check_images(&engine, campaign, &mut dir, &run_id, observer.as_ref()).await?;
-    docker::clean(&engine, &run_label(&run_id), false).await?;
+    docker::clean(&engine, &docker::run_label(&run_id), false).await?;
     let session = Session {
-        docker: engine.clone(),
+        docker: engine,
         campaign: campaign.clone(),
-        run_id: run_id.clone(),
+        run_id,
         loadgen: Loadgen::Native,
         k6: PathBuf::new(),
         publish_ip: target.publish_ip.clone(),
         target_host: target_host(&target.publish_ip, target.target_host.as_deref()),
-        path,
+        path: PathUsed::recorded(dir.manifest.path.as_ref()),
         live: observer.live(),
         observer: Arc::clone(observer),
-        stop: stop.clone(),
+        stop,
         profiling: None,
     };
-    Ok(NativeRun {
-        engine,
-        dir,
-        run_id,
-        path,
-        session,
-        stop,
-    })
+    Ok(NativeRun { dir, session })
 }
 
 impl NativeRun {
+    /// Whether Ctrl-C / SIGTERM asked the run to stop.
+    pub fn stopping(&self) -> bool {
+        *self.session.stop.borrow()
+    }
+
     /// Say the run started: `what` names the kind of run after the campaign's name,
     /// `repetitions` what is repeated.
-    pub fn announce(
-        &self,
-        campaign: &Campaign,
-        what: &str,
-        repetitions: String,
-        observer: &dyn Observer,
-    ) {
-        observer.event(&Event::RunStarted {
+    pub fn announce(&self, what: &str, repetitions: String) {
+        let campaign = &self.session.campaign;
+        self.session.observer.event(&Event::RunStarted {
             run_id: self.dir.manifest.run_id.clone(),
             dir: self.dir.path.clone(),
             campaign: format!("{} ({what})", campaign.name),
             stacks: campaign.stacks.len(),
             repetitions,
             loadgen: Loadgen::Native.as_str().into(),
-            path: self.path.as_str().into(),
+            path: self.session.path.as_str().into(),
         });
     }
 
     /// Remove the run's containers still there, say the run finished, and mark the
     /// folder finished unless it was interrupted (so it can be told apart).
-    pub async fn close(&mut self, interrupted: bool, observer: &dyn Observer) -> Result<()> {
-        let label = run_label(&self.run_id);
-        if !docker::labelled_containers(&self.engine, &label)
+    pub async fn close(&mut self, interrupted: bool) -> Result<()> {
+        let (engine, label) = (
+            &self.session.docker,
+            docker::run_label(&self.session.run_id),
+        );
+        if !docker::labelled_containers(engine, &label)
             .await?
             .is_empty()
         {
-            docker::clean(&self.engine, &label, false).await?;
+            docker::clean(engine, &label, false).await?;
         }
-        observer.event(&Event::RunFinished);
+        self.session.observer.event(&Event::RunFinished);
         if !interrupted {
             self.dir.finish(now_rfc3339())?;
         }
         Ok(())
     }
-}
-
-fn run_label(run_id: &str) -> String {
-    format!("{}={}", docker::LABEL_RUN, run_id)
 }

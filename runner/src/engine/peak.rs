@@ -179,21 +179,18 @@ async fn peak_async(config: PeakConfig, observer: Arc<dyn Observer>) -> Result<P
     })
     .await?;
     run.announce(
-        &campaign,
         "peak configuration",
         format!(
             "{} grid points, {} round(s)",
             names.len(),
             campaign.repetitions
         ),
-        observer.as_ref(),
     );
-    let (session, stop) = (&run.session, run.stop.clone());
     let started = Instant::now();
     let registry = Registry::builtin();
     let mut interrupted = false;
     for (name, round) in super::order(&run.dir.manifest, &campaign) {
-        if *stop.borrow() {
+        if run.stopping() {
             interrupted = true;
             break;
         }
@@ -212,7 +209,8 @@ async fn peak_async(config: PeakConfig, observer: Arc<dyn Observer>) -> Result<P
             command,
             point: Some(point.label()),
         };
-        let result = session
+        let result = run
+            .session
             .repetition_measuring(&deploy, round, super::repetition::Measure::Campaign)
             .await;
         let status = result.summary.status;
@@ -229,7 +227,7 @@ async fn peak_async(config: PeakConfig, observer: Arc<dyn Observer>) -> Result<P
             break;
         }
     }
-    run.close(interrupted, observer.as_ref()).await?;
+    run.close(interrupted).await?;
     let dir = run.dir;
     let scenarios: Vec<String> = campaign.scenarios.iter().map(|s| s.name.clone()).collect();
     let summary = summarize_peak(

@@ -80,13 +80,7 @@ async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result
     campaign.repetitions = 1;
     campaign.precision = None;
     let mut run = native::open(&campaign, &config.target, &observer, |_| {}).await?;
-    run.announce(
-        &campaign,
-        "capacity sweep",
-        "1 sweep".into(),
-        observer.as_ref(),
-    );
-    let (session, stop) = (&run.session, run.stop.clone());
+    run.announce("capacity sweep", "1 sweep".into());
     let started = Instant::now();
     let settings = &config.settings;
     let mut summary = SweepSummary {
@@ -100,11 +94,12 @@ async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result
     };
     let mut interrupted = false;
     for (stack, rep) in super::order(&run.dir.manifest, &campaign) {
-        if *stop.borrow() {
+        if run.stopping() {
             interrupted = true;
             break;
         }
         let mut ramp = RampResult::default();
+        let session = &run.session;
         let result = session
             .repetition_measuring(
                 &session.deploy(&stack),
@@ -136,7 +131,7 @@ async fn sweep_async(config: SweepConfig, observer: Arc<dyn Observer>) -> Result
             break;
         }
     }
-    run.close(interrupted, observer.as_ref()).await?;
+    run.close(interrupted).await?;
     let dir = run.dir;
     let figures = write_figures(&dir, &summary)?;
     Ok(SweepOutcome {
