@@ -521,6 +521,8 @@ function renderRunInfo(a, b) {
       try {
         clearError();
         const t = performance.now();
+        // No timing of an earlier re-analysis may be read as this one's.
+        window.pywebbench.analysis = null;
         store.runs.delete(a.key);
         await analyseReference(ref);
         await render();
